@@ -1,0 +1,228 @@
+// The shapes that flow one way through NaN Doctor:
+// training output → lines → events → incident → findings → diagnostics (→ probe → verified).
+// Field names match ../shared/contract.md; add fields, never rename them.
+
+/** What a non-finite value looked like in the output. */
+export type NonFiniteValue = 'nan' | 'inf' | '-inf' | 'overflow' | 'error';
+
+/** How the run went non-finite: a logged metric, a loss-scaler cascade, a framework error. */
+export type IncidentKind = 'metric' | 'overflow' | 'error';
+
+/** The things a training log says happened, in the user's words. */
+export type EventKind =
+  | 'step' // a training step/iteration with its metrics
+  | 'validation'
+  | 'evaluation'
+  | 'checkpoint'
+  | 'resume'
+  | 'loss-scale' // the loss scale changed (a transient overflow that recovered is one of these)
+  | 'overflow' // a loss-scaler overflow was reported
+  | 'learning-rate' // the learning rate changed notably
+  | 'grad-norm-spike'
+  | 'error' // the framework raised a non-finite error
+  | 'command'; // the command line that started the run
+
+export interface TrainingEvent {
+  /** 1-based line number, as `grep -n` counts (carriage-return redraws stay on their line). */
+  line: number;
+  kind: EventKind;
+  /** The step/iteration counter the log shows (the epoch when it only shows epochs), else null. */
+  step: number | null;
+  /** Rank from a rank prefix (`[rank3]:`, `[1,0]<stdout>:`, `[R0]`), else null. */
+  rank: number | null;
+  /** Finite metric values on this event, by the log's own names. */
+  metrics?: Record<string, number>;
+  /** The first non-finite value on this event, if any. */
+  nonFinite?: { metric: string; value: NonFiniteValue };
+  /** For loss-scale events: the new scale. */
+  lossScale?: number;
+  /** For command events: the command line. For errors: the message. */
+  text?: string;
+  /** Which format recognized it (a format's name). */
+  format?: string;
+}
+
+/** A notable event between the last finite step and the incident (contract: `before`). */
+export interface BeforeEvent {
+  line: number;
+  step: number | null;
+  event: EventKind;
+}
+
+export interface Incident {
+  line: number;
+  step: number | null;
+  metric: string | null;
+  value: NonFiniteValue;
+  kind: IncidentKind;
+  rank: number | null;
+  /** Nearest last. */
+  before: BeforeEvent[];
+}
+
+/** What `nan-doctor scan` reports for one log (one entry of contract `runs`). */
+export interface RunScan {
+  log: string;
+  formats: string[];
+  incident: Incident | null;
+  steps: { first: number; last: number } | null;
+  /** The command line that started the run, when the log shows it (used for discovery). */
+  command?: string;
+}
+
+// ---- Positions and edits, 0-based as in the Language Server Protocol ----
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+// ---- Located configuration ----
+
+/** A configuration value found in a file, with the exact range of its value text. */
+export interface LocatedValue {
+  /** Workspace-relative (or as given) path of the file. */
+  file: string;
+  /** Dotted key path as the user wrote it, e.g. `solver.adam_epsilon`, `optimizer.params.eps`, `lr` (a kwarg). */
+  keyPath: string;
+  /** The last key, e.g. `adam_epsilon`. */
+  key: string;
+  /** The parsed value (number, string, boolean, null, or for non-literals the source text). */
+  value: unknown;
+  /** The value's source text exactly as written, e.g. `1.0e-8`, `"fp16"`. */
+  text: string;
+  /** Range of the value text (what a quick fix replaces). */
+  range: Range;
+  /** Range of the whole key: value line, for diagnostics that name the setting. */
+  keyRange?: Range;
+  /** How it was found: 'yaml' | 'json' | 'toml' | 'python' | 'shell' … */
+  source: string;
+}
+
+/** A fact about a training script found by the Python locator. */
+export interface ScriptFact {
+  file: string;
+  kind:
+    | 'validation-trigger' // an `if` that runs validation/evaluation on a step condition
+    | 'half-cast' // `.half()` / `.to(dtype=torch.float16)` / `.to(weight_dtype)` with fp16 on a module
+    | 'grad-scaler' // torch.cuda.amp.GradScaler / accelerator handles scaling
+    | 'autocast'
+    | 'clip-grad-norm' // clip_grad_norm_ / accelerator.clip_grad_norm_
+    | 'optimizer' // an optimizer constructor call, e.g. torch.optim.AdamW(...)
+    | 'config-default' // argparse `--config` default path
+    | 'nan-guard'; // torch.autograd.set_detect_anomaly / isfinite checks
+  range: Range;
+  /** The source text of the construct (trimmed to one line). */
+  text: string;
+  /** Kind-specific details, e.g. { hardcodedSteps: [1], everyKey: 'cfg.val.validation_steps' }. */
+  detail?: Record<string, unknown>;
+}
+
+/** Everything the locators read from one file. */
+export interface LocatedFile {
+  file: string;
+  /** 'yaml' | 'json' | 'toml' | 'python' | 'shell' | … */
+  language: string;
+  values: LocatedValue[];
+  facts: ScriptFact[];
+  /** A clear message when the file could not be read or parsed (other files go on). */
+  error?: string;
+}
+
+// ---- Diagnostics (contract: `diagnostics`) ----
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export type DiagnosticCode =
+  | 'learning-rate'
+  | 'warmup'
+  | 'gradient-clipping'
+  | 'optimizer-epsilon'
+  | 'precision'
+  | 'loss-scale'
+  | 'validation-frequency'
+  | 'data'
+  | 'initialization'
+  | 'loss-function'
+  | 'first-nonfinite';
+
+export interface Fix {
+  title: string;
+  /** Edits in `file` of the diagnostic unless `file` is given. */
+  edits: (TextEdit & { file?: string })[];
+}
+
+export interface NanDiagnostic {
+  file: string;
+  range: Range;
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+  related: { file: string; line: number; message: string }[];
+  fixes: Fix[];
+  verified: boolean;
+  /** Canonical hyperparameter change this diagnostic's fix amounts to, for the probe sweep (e.g. { adam_epsilon: 1e-6 }). */
+  change?: Record<string, unknown>;
+}
+
+// ---- Probe (contract: `probe`) ----
+
+export type ProbePhase = 'input' | 'forward' | 'loss' | 'backward' | 'clip' | 'update' | 'optimizer-state' | 'validation';
+
+export interface ProbePoint {
+  iteration: number;
+  layer: string;
+  phase: ProbePhase;
+}
+
+export interface Counterfactual {
+  change: Record<string, unknown>;
+  finite: boolean;
+  key?: string;
+  file?: string;
+  line?: number;
+  firstNonFinite?: ProbePoint | null;
+}
+
+/** Per-layer statistics of one probed tensor group at one iteration and phase. */
+export interface LayerStats {
+  iteration: number;
+  layer: string;
+  phase: ProbePhase;
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  absMax: number;
+  nanCount: number;
+  infCount: number;
+  /** log2(fp16 max / absMax): how many doublings are left before fp16 overflows. */
+  fp16Headroom?: number;
+  weightNorm?: number;
+  updateRatio?: number;
+}
+
+export interface ProbeReport {
+  version: 1;
+  backend: 'tensorflow' | 'wasm' | 'cpu';
+  iterations: number;
+  layers: string[];
+  firstNonFinite: ProbePoint | null;
+  origin: ProbePoint | null;
+  counterfactuals: Counterfactual[];
+  /** Per-layer probe statistics (for the heatmap). */
+  stats?: LayerStats[];
+  /** Canonical hyperparameters the run used. */
+  hyperparameters?: Record<string, unknown>;
+  model?: string;
+}

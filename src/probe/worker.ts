@@ -1,0 +1,1 @@
+// The probe worker process; see issue 5.
