@@ -226,3 +226,24 @@ export interface ProbeReport {
   hyperparameters?: Record<string, unknown>;
   model?: string;
 }
+
+// ---- What the CLI and the language server report ----
+
+/** `nan-doctor scan` output. */
+export interface ScanResult {
+  version: 1;
+  runs: RunScan[];
+}
+
+/** A file that could not be read or parsed: reported, and the other files are still diagnosed. */
+export interface FileError {
+  file: string;
+  message: string;
+}
+
+/** `nan-doctor diagnose` output. */
+export interface DiagnoseResult extends ScanResult {
+  diagnostics: NanDiagnostic[];
+  probe: ProbeReport | null;
+  errors?: FileError[];
+}
