@@ -1,0 +1,53 @@
+// The `nanDoctor.*` settings as the server sees them, with the defaults package.json declares.
+
+export interface ProbeSettings {
+  enabled: boolean;
+  /** `builtin:NAME`, a model.json / Keras JSON path, or a JS module (trusted workspaces only); empty = the workspace's nan-doctor.json. */
+  model: string;
+  iterations: number;
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+export interface Settings {
+  logGlobs: string[];
+  exclude: string[];
+  watchTerminals: boolean;
+  probe: ProbeSettings;
+}
+
+export const defaultSettings: Settings = {
+  logGlobs: [
+    '**/*.log',
+    '**/slurm-*.out',
+    '**/lightning_logs/**/metrics.csv',
+    '**/events.out.tfevents.*',
+    '**/mlruns/**/metrics/*',
+    '**/trainer_state.json',
+  ],
+  exclude: ['**/node_modules/**', '**/.git/**', '**/.venv/**', '**/venv/**', '**/env/**', '**/__pycache__/**', '**/site-packages/**'],
+  watchTerminals: true,
+  probe: { enabled: true, model: '', iterations: 5, timeoutSeconds: 120, memoryMb: 2048 },
+};
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+const positive = (v: unknown, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback);
+
+/** Reads whatever the client sent (possibly partial or wrong) into complete settings. */
+export function readSettings(raw: unknown): Settings {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const p = (r.probe && typeof r.probe === 'object' ? r.probe : {}) as Record<string, unknown>;
+  const d = defaultSettings;
+  return {
+    logGlobs: isStringArray(r.logGlobs) ? r.logGlobs : d.logGlobs,
+    exclude: isStringArray(r.exclude) ? r.exclude : d.exclude,
+    watchTerminals: typeof r.watchTerminals === 'boolean' ? r.watchTerminals : d.watchTerminals,
+    probe: {
+      enabled: typeof p.enabled === 'boolean' ? p.enabled : d.probe.enabled,
+      model: typeof p.model === 'string' ? p.model : d.probe.model,
+      iterations: Math.round(positive(p.iterations, d.probe.iterations)),
+      timeoutSeconds: positive(p.timeoutSeconds, d.probe.timeoutSeconds),
+      memoryMb: positive(p.memoryMb, d.probe.memoryMb),
+    },
+  };
+}
