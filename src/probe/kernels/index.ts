@@ -1,7 +1,16 @@
 // The gradient kernels the wasm backend lacks, registered into tfjs-core's kernel registry once.
 import { getKernel, registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter';
+import { depthwiseBackpropFilterConfig } from './depthwise_backprop_filter';
+import { depthwiseBackpropInputConfig } from './depthwise_backprop_input';
+import { unsortedSegmentSumConfig } from './unsorted_segment_sum';
 
-const wasmGradientKernels: KernelConfig[] = [];
+export const wasmGradientKernels: KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+  unsortedSegmentSumConfig,
+];
 
 let registered = false;
 
