@@ -1,0 +1,96 @@
+// Runs the analysis for one workspace folder: which configs and scripts the runs used (discover),
+// what they say (locate: open documents' text first, the file on disk otherwise), and the diagnostics.
+import { statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { discover } from '../engine/discovery.ts';
+import { locate, locateFile } from '../engine/config/index.ts';
+import { analyze } from '../engine/diagnose.ts';
+import type { LocatedFile, NanDiagnostic, RunScan } from '../engine/types.ts';
+
+export interface OpenText {
+  /** The open document's text and version, if the file is open in the editor. */
+  (abs: string): { text: string; version: number } | undefined;
+}
+
+export interface FolderResult {
+  diagnostics: NanDiagnostic[];
+  files: LocatedFile[];
+  notes: string[];
+}
+
+const toPosix = (p: string): string => p.split(sep).join('/');
+
+export class FolderAnalysis {
+  private readonly located = new Map<string, { stamp: string; file: LocatedFile }>();
+  private discovered: { key: string; paths: string[]; notes: string[] } | null = null;
+
+  constructor(
+    readonly root: string,
+    private readonly openText: OpenText,
+  ) {}
+
+  /** Display path of an absolute path: workspace-relative when inside the folder. */
+  display(abs: string): string {
+    const r = relative(this.root, abs);
+    return r.startsWith('..') || isAbsolute(r) ? abs : toPosix(r);
+  }
+
+  absolute(file: string): string {
+    return isAbsolute(file) ? file : resolve(this.root, file);
+  }
+
+  /** Forget what discovery found (a file appeared or disappeared, a setting changed). */
+  invalidate(): void {
+    this.discovered = null;
+  }
+
+  /** Whether this folder's analysis read the file (so an edit to it needs a new analysis). */
+  reads(abs: string): boolean {
+    return this.located.has(abs);
+  }
+
+  async run(runs: RunScan[], logPaths: string[]): Promise<FolderResult> {
+    const withIncident = runs.filter((r) => r.incident);
+    if (withIncident.length === 0) return { diagnostics: [], files: [], notes: [] };
+    const { paths, notes } = await this.discover(runs, logPaths);
+    const files = await Promise.all(paths.map((p) => this.locate(p)));
+    for (const f of files) if (f.error) notes.push(`${f.file}: ${f.error}`);
+    return { diagnostics: analyze(withIncident, files), files, notes };
+  }
+
+  private async discover(runs: RunScan[], logPaths: string[]): Promise<{ paths: string[]; notes: string[] }> {
+    const key = JSON.stringify(runs.map((r) => [r.log, r.command ?? null]));
+    if (this.discovered?.key !== key) {
+      const found = await discover(this.root, { logs: logPaths, configs: [], runs });
+      const paths = [...found.configs, ...found.scripts].map((p) => this.absolute(p));
+      this.discovered = { key, paths: [...new Set(paths)], notes: [...found.notes] };
+    }
+    return { paths: this.discovered.paths, notes: [...this.discovered.notes] };
+  }
+
+  private async locate(abs: string): Promise<LocatedFile> {
+    const open = this.openText(abs);
+    let stamp: string;
+    if (open) stamp = `open:${open.version}:${open.text.length}`;
+    else {
+      try {
+        const st = statSync(abs);
+        stamp = `disk:${st.mtimeMs}:${st.size}`;
+      } catch {
+        stamp = 'missing';
+      }
+    }
+    const cached = this.located.get(abs);
+    if (cached && cached.stamp === stamp) return cached.file;
+    const name = this.display(abs);
+    let file: LocatedFile;
+    try {
+      file = open ? await locate(name, open.text) : await locateFile(abs, name);
+    } catch (e) {
+      // A locator bug or an unreadable file must not stop the other files' diagnostics.
+      file = { file: name, language: 'unknown', values: [], facts: [], error: (e as Error).message };
+    }
+    this.located.set(abs, { stamp, file });
+    return file;
+  }
+}

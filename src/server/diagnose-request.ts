@@ -1,0 +1,91 @@
+// `nanDoctor/diagnose`: the full diagnosis of one run, then the probe when asked and allowed,
+// with work-done progress and cancellation.
+import { existsSync } from 'node:fs';
+import type { CancellationToken, Connection, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import type { DiagnoseResult, NanDiagnostic, ProbeReport } from '../engine/types.ts';
+import type { FolderAnalysis } from './analysis.ts';
+import type { DiagnoseParams, DiagnoseResponse } from './protocol.ts';
+import type { Runs } from './runs.ts';
+import type { Settings } from './settings.ts';
+
+export interface DiagnoseContext {
+  connection: Connection;
+  runs: Runs;
+  settings: Settings;
+  trusted: boolean;
+  folder(root: string): FolderAnalysis;
+  firstRoot: string | null;
+  publish(root: string, diagnostics: NanDiagnostic[], isFile: (file: string) => boolean): void;
+  setReport(report: ProbeReport): void;
+}
+
+// Models that are workspace code: a JS module exporting createModel().
+const codeModel = /\.(c|m)?[jt]s$/i;
+
+export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParams, token: CancellationToken): Promise<DiagnoseResponse> {
+  const progress: WorkDoneProgressReporter | null = params.workDoneToken !== undefined ? ctx.connection.window.attachWorkDoneProgress(params.workDoneToken) : null;
+  const abort = new AbortController();
+  const cancelled = token.onCancellationRequested(() => abort.abort());
+  progress?.begin('Diagnose NaN', 0, 'Reading the run…', true);
+  const notes: string[] = [];
+  try {
+    const run = params.run ? ctx.runs.find(params.run) : (ctx.runs.latestIncident() ?? ctx.runs.all()[0]);
+    const root = run?.root ?? ctx.firstRoot;
+    if (!run || !root) {
+      notes.push(params.run ? `No run named ${params.run} is watched.` : 'No run is watched yet: open a folder with training logs, run training in a terminal, or use "Watch Log File…".');
+      return { version: 1, runs: [], diagnostics: [], probe: null, notes, root };
+    }
+    const scan = run.scan();
+    if (!scan.incident) notes.push(`${run.name} has no non-finite value yet.`);
+    const analysis = ctx.folder(root);
+    progress?.report(10, 'Locating the configs and scripts…');
+    const folder = await analysis.run([scan], run.log ? [run.log] : []);
+    notes.push(...folder.notes);
+    const errors = folder.files.filter((f) => f.error).map((f) => ({ file: f.file, message: f.error! }));
+    let result: DiagnoseResult = { version: 1, runs: [scan], diagnostics: folder.diagnostics, probe: null, errors };
+    const isFile = (file: string) => file !== run.name || run.log !== null;
+
+    if (params.probe && scan.incident && !abort.signal.aborted) result = await probe(ctx, result, root, notes, abort.signal, progress);
+    if (abort.signal.aborted) notes.push('Cancelled.');
+    ctx.publish(root, result.diagnostics, isFile);
+    if (result.probe) ctx.setReport(result.probe);
+    return { ...result, notes, root };
+  } finally {
+    cancelled.dispose();
+    progress?.done();
+  }
+}
+
+async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string, notes: string[], signal: AbortSignal, progress: WorkDoneProgressReporter | null): Promise<DiagnoseResult> {
+  const p = ctx.settings.probe;
+  if (!p.enabled) {
+    notes.push('The probe is turned off (nanDoctor.probe.enabled).');
+    return result;
+  }
+  const model = p.model || undefined;
+  if (!model && !existsSync(`${root}/nan-doctor.json`)) {
+    notes.push('No probe model: set nanDoctor.probe.model (for example builtin:imageproj) or add a nan-doctor.json to the workspace.');
+    return result;
+  }
+  if (model && codeModel.test(model) && !ctx.trusted) {
+    notes.push(`The probe model ${model} is workspace code; it runs only in a trusted workspace.`);
+    return result;
+  }
+  progress?.report(30, 'Re-running the first iterations with probes…');
+  const timeout = AbortSignal.timeout(p.timeoutSeconds * 1000);
+  const both = AbortSignal.any([signal, timeout]);
+  try {
+    const { verifyDiagnostics } = await import('../probe/verify.ts');
+    return await verifyDiagnostics(result, {
+      root,
+      model,
+      allowCode: ctx.trusted,
+      signal: both,
+      onProgress: (message: string, percent?: number) => progress?.report(percent === undefined ? 30 : 30 + Math.round(percent * 0.7), message),
+    });
+  } catch (e) {
+    if (timeout.aborted) notes.push(`The probe took longer than ${p.timeoutSeconds} s (nanDoctor.probe.timeoutSeconds) and was stopped.`);
+    else if (!signal.aborted) notes.push(`The probe failed: ${(e as Error).message}`);
+    return result;
+  }
+}

@@ -1,0 +1,54 @@
+// Publishes each folder's diagnostics and remembers them for code actions; clears files that no longer have any.
+import type { Connection, Diagnostic } from 'vscode-languageserver/node';
+import type { NanDiagnostic } from '../engine/types.ts';
+import { keyOf, toLspDiagnostic, uriOf } from './convert.ts';
+
+export interface Published {
+  root: string;
+  nan: NanDiagnostic;
+  lsp: Diagnostic;
+}
+
+export class Publisher {
+  private readonly byRoot = new Map<string, Map<string, Published[]>>();
+  /** Findings the probe verified, kept across re-analyses of the same run. */
+  private readonly verified = new Set<string>();
+
+  constructor(private readonly connection: Connection) {}
+
+  markVerified(ds: NanDiagnostic[]): void {
+    for (const d of ds) if (d.verified) this.verified.add(keyOf(d));
+  }
+
+  publish(root: string, diagnostics: NanDiagnostic[], isFile: (file: string) => boolean): void {
+    const next = new Map<string, Published[]>();
+    for (const d of diagnostics) {
+      if (!isFile(d.file)) continue; // a terminal run's own line has no file to show it on
+      const nan = this.verified.has(keyOf(d)) ? { ...d, verified: true } : d;
+      const uri = uriOf(root, d.file);
+      const list = next.get(uri) ?? [];
+      list.push({ root, nan, lsp: toLspDiagnostic(nan, root, isFile) });
+      next.set(uri, list);
+    }
+    const before = this.byRoot.get(root) ?? new Map<string, Published[]>();
+    for (const uri of before.keys()) if (!next.has(uri)) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    for (const [uri, list] of next) void this.connection.sendDiagnostics({ uri, diagnostics: list.map((p) => p.lsp) });
+    this.byRoot.set(root, next);
+  }
+
+  clear(root?: string): void {
+    for (const r of root ? [root] : [...this.byRoot.keys()]) this.publish(r, [], () => true);
+  }
+
+  at(uri: string): Published[] {
+    const out: Published[] = [];
+    for (const m of this.byRoot.values()) out.push(...(m.get(uri) ?? []));
+    return out;
+  }
+
+  count(root: string): number {
+    let n = 0;
+    for (const list of this.byRoot.get(root)?.values() ?? []) n += list.length;
+    return n;
+  }
+}

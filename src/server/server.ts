@@ -1,0 +1,350 @@
+// The NaN Doctor language server: follows the runs, analyzes them per workspace folder, publishes
+// diagnostics and quick fixes, and answers the custom requests of protocol.ts.
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DidChangeConfigurationNotification,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type CodeAction,
+  type CodeActionParams,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { NanDiagnostic, ProbeReport } from '../engine/types.ts';
+import { FolderAnalysis } from './analysis.ts';
+import { toCodeActions, type DiagnosticData } from './convert.ts';
+import { handleDiagnose, type DiagnoseContext } from './diagnose-request.ts';
+import { matcher } from './glob.ts';
+import * as protocol from './protocol.ts';
+import { Publisher } from './publisher.ts';
+import { Runs, type Run } from './runs.ts';
+import { defaultSettings, readSettings, type Settings } from './settings.ts';
+import { binaryReason } from './sniff.ts';
+import { FolderWatcher } from './walk.ts';
+
+const within = (root: string, abs: string): boolean => {
+  const r = relative(root, abs);
+  return !r.startsWith('..') && !isAbsolute(r);
+};
+
+export class NanDoctorServer {
+  private readonly documents = new TextDocuments(TextDocument);
+  private readonly runs: Runs;
+  private readonly publisher: Publisher;
+  private readonly folders = new Map<string, { analysis: FolderAnalysis; watcher: FolderWatcher | null }>();
+  private settings: Settings = defaultSettings;
+  private trusted = false;
+  private pullConfiguration = false;
+  private paused = false;
+  private ready = false;
+  private readonly manualLogs = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly analyzing = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private readonly incidents: protocol.IncidentParams[] = [];
+  private readonly announced = new Set<Run>();
+  private lastReport: ProbeReport | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly connection: Connection) {
+    this.publisher = new Publisher(connection);
+    this.runs = new Runs({
+      incident: (run) => this.schedule(run.root, 0),
+      reset: (run) => {
+        this.announced.delete(run);
+        this.schedule(run.root, 0);
+      },
+      error: (run, message) => connection.console.error(`${run.name}: ${message}`),
+    });
+  }
+
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize((p) => this.initialize(p));
+    c.onInitialized(() => void this.guard('initialized', () => this.initialized()));
+    c.onDidChangeConfiguration((p) => void this.guard('configuration', () => this.configurationChanged(p.settings)));
+    c.onCodeAction((p) => this.codeActions(p));
+    c.onNotification(protocol.terminalStarted, (p: protocol.TerminalStartedParams) => this.guardSync(() => this.terminalStarted(p)));
+    c.onNotification(protocol.terminalData, (p: protocol.TerminalDataParams) => this.guardSync(() => this.runs.feedTerminal(String(p.id), String(p.data ?? ''))));
+    c.onNotification(protocol.terminalEnded, (p: protocol.TerminalEndedParams) => this.guardSync(() => this.runs.endTerminal(String(p.id))));
+    c.onNotification(protocol.watchLog, (p: protocol.WatchLogParams) => this.guardSync(() => this.watchLogByHand(p.path)));
+    c.onNotification(protocol.stopWatching, () => this.guardSync(() => this.stopWatching()));
+    c.onNotification(protocol.trustChanged, (p: protocol.TrustChangedParams) => (this.trusted = p?.trusted === true));
+    c.onRequest(protocol.diagnose, (p: protocol.DiagnoseParams, token) => handleDiagnose(this.diagnoseContext(), p ?? {}, token));
+    c.onRequest(protocol.lastReport, () => this.report());
+    this.documents.onDidChangeContent((e) => this.documentChanged(e.document.uri, 300));
+    this.documents.onDidSave((e) => this.documentChanged(e.document.uri, 0, true));
+    this.documents.onDidClose((e) => this.documentChanged(e.document.uri, 0));
+    this.documents.listen(c);
+    c.onShutdown(() => this.dispose());
+    c.listen();
+  }
+
+  private initialize(p: InitializeParams): InitializeResult {
+    const folders = p.workspaceFolders?.map((f) => fileURLToPath(f.uri)) ?? (p.rootUri ? [fileURLToPath(p.rootUri)] : p.rootPath ? [p.rootPath] : []);
+    for (const root of folders) this.folders.set(root, { analysis: new FolderAnalysis(root, (abs) => this.openText(abs)), watcher: null });
+    const options = (p.initializationOptions ?? {}) as { trusted?: unknown; settings?: unknown };
+    this.trusted = options.trusted === true;
+    if (options.settings) this.settings = readSettings(options.settings);
+    this.pullConfiguration = p.capabilities.workspace?.configuration === true;
+    this.dynamicConfiguration = p.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
+      },
+      serverInfo: { name: 'NaN Doctor' },
+    };
+  }
+
+  private dynamicConfiguration = false;
+
+  private async initialized(): Promise<void> {
+    if (this.dynamicConfiguration) void this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'nanDoctor' });
+    if (this.pullConfiguration) this.settings = readSettings(await this.connection.workspace.getConfiguration('nanDoctor'));
+    this.startFolders();
+    this.ready = true;
+    this.sendStatus();
+  }
+
+  private async configurationChanged(pushed: unknown): Promise<void> {
+    const fromPush = (pushed as { nanDoctor?: unknown } | null)?.nanDoctor;
+    this.settings = this.pullConfiguration ? readSettings(await this.connection.workspace.getConfiguration('nanDoctor')) : readSettings(fromPush ?? {});
+    if (this.paused) return;
+    this.stopFolders();
+    this.startFolders();
+    for (const root of this.folders.keys()) this.schedule(root, 0);
+  }
+
+  private startFolders(): void {
+    const isLog = matcher(this.settings.logGlobs);
+    const isExcluded = matcher(this.settings.exclude);
+    for (const [root, folder] of this.folders) {
+      folder.analysis.invalidate();
+      folder.watcher = new FolderWatcher(root, { isLog, isExcluded }, (abs) => this.addLog(root, abs, false), (m) => this.connection.console.warn(m));
+      for (const abs of folder.watcher.start()) this.addLog(root, abs, false);
+    }
+  }
+
+  private stopFolders(): void {
+    for (const folder of this.folders.values()) {
+      folder.watcher?.close();
+      folder.watcher = null;
+    }
+    for (const abs of this.runs.watchedLogs()) if (!this.manualLogs.has(abs)) this.runs.stopLog(abs);
+  }
+
+  private rootOf(abs: string): string {
+    let best: string | null = null;
+    for (const root of this.folders.keys()) if (within(root, abs) && (!best || root.length > best.length)) best = root;
+    return best ?? dirname(abs);
+  }
+
+  private folder(root: string): FolderAnalysis {
+    let f = this.folders.get(root);
+    if (!f) {
+      // A log or terminal outside the workspace folders gets a folder of its own, without a watcher.
+      f = { analysis: new FolderAnalysis(root, (abs) => this.openText(abs)), watcher: null };
+      this.folders.set(root, f);
+    }
+    return f.analysis;
+  }
+
+  private addLog(root: string, abs: string, byHand: boolean): void {
+    if (this.runs.isWatching(abs)) return;
+    const binary = binaryReason(abs);
+    if (binary) {
+      this.connection.console.warn(`${abs}: not followed: ${binary}`);
+      return;
+    }
+    const analysis = this.folder(root);
+    analysis.invalidate();
+    this.runs.watchLog(abs, root, analysis.display(abs));
+    if (byHand) this.manualLogs.add(abs);
+    this.connection.console.info(`following ${abs}`);
+    this.sendStatus();
+  }
+
+  private watchLogByHand(path: string): void {
+    if (typeof path !== 'string' || !path) throw new Error('nanDoctor/watchLog needs a path');
+    if (!existsSync(path)) this.connection.console.warn(`${path}: does not exist yet; following it until it appears`);
+    this.paused = false;
+    this.addLog(this.rootOf(path), path, true);
+  }
+
+  private stopWatching(): void {
+    this.paused = true;
+    this.stopFolders();
+    this.runs.stopAll();
+    this.manualLogs.clear();
+    this.incidents.length = 0;
+    this.announced.clear();
+    this.publisher.clear();
+    this.connection.console.info('stopped watching');
+    this.sendStatus();
+  }
+
+  private terminalStarted(p: protocol.TerminalStartedParams): void {
+    if (!this.settings.watchTerminals) return;
+    const cwd = typeof p.cwd === 'string' && p.cwd ? p.cwd : undefined;
+    const root = cwd ? this.rootOf(cwd) : ([...this.folders.keys()][0] ?? process.cwd());
+    const command = String(p.commandLine ?? '');
+    const name = `terminal: ${(p.name ? `${p.name}: ` : '') + command}`.slice(0, 200);
+    this.folder(root);
+    this.runs.startTerminal(String(p.id), root, name, command);
+    this.sendStatus();
+  }
+
+  private openText(abs: string): { text: string; version: number } | undefined {
+    for (const d of this.documents.all()) {
+      if (d.uri.startsWith('file:') && fileURLToPath(d.uri) === abs) return { text: d.getText(), version: d.version };
+    }
+    return undefined;
+  }
+
+  private documentChanged(uri: string, delay: number, saved = false): void {
+    if (!uri.startsWith('file:')) return;
+    const abs = fileURLToPath(uri);
+    for (const [root, f] of this.folders) {
+      if (f.analysis.reads(abs)) this.schedule(root, delay);
+      else if (saved && within(root, abs)) {
+        // A saved file may be a config the runs use that discovery did not know yet.
+        f.analysis.invalidate();
+        if (this.runs.all().some((r) => r.root === root && r.incidentAt !== undefined)) this.schedule(root, delay);
+      }
+    }
+  }
+
+  /** Debounced re-analysis of one folder; a request during an analysis runs once more after it. */
+  private schedule(root: string, delay: number): void {
+    const t = this.timers.get(root);
+    if (t) clearTimeout(t);
+    this.timers.set(
+      root,
+      setTimeout(() => {
+        this.timers.delete(root);
+        if (this.analyzing.has(root)) {
+          this.again.add(root);
+          return;
+        }
+        const job = this.analyzeFolder(root).finally(() => {
+          this.analyzing.delete(root);
+          if (this.again.delete(root)) this.schedule(root, 0);
+        });
+        this.analyzing.set(root, job);
+      }, delay),
+    );
+  }
+
+  private async analyzeFolder(root: string): Promise<void> {
+    const analysis = this.folder(root);
+    const runs = this.runs.all().filter((r) => r.root === root);
+    let diagnostics: NanDiagnostic[] = [];
+    try {
+      const result = await analysis.run(
+        runs.map((r) => r.scan()),
+        runs.flatMap((r) => (r.log ? [r.log] : [])),
+      );
+      diagnostics = result.diagnostics;
+      for (const n of result.notes) this.connection.console.warn(n);
+    } catch (e) {
+      this.connection.console.error(`analysis of ${root} failed: ${(e as Error).stack ?? e}`);
+      return;
+    }
+    const isFile = (file: string) => !runs.some((r) => !r.log && r.name === file);
+    this.publisher.publish(root, diagnostics, isFile);
+    for (const run of runs) {
+      const incident = run.incidentAt !== undefined ? run.scan().incident : null;
+      if (!incident || this.announced.has(run)) continue;
+      this.announced.add(run);
+      const params: protocol.IncidentParams = {
+        run: run.name,
+        log: run.log,
+        line: incident.line,
+        step: incident.step,
+        metric: incident.metric,
+        value: incident.value,
+        diagnostics: diagnostics.filter((d) => d.related.some((r) => r.file === run.name) || d.file === run.name).length,
+      };
+      this.incidents.push(params);
+      void this.connection.sendNotification(protocol.incident, params);
+    }
+    this.sendStatus();
+  }
+
+  private codeActions(p: CodeActionParams): CodeAction[] {
+    const published = this.publisher.at(p.textDocument.uri);
+    const asked = new Set(p.context.diagnostics.map((d) => (d.data as DiagnosticData | undefined)?.key).filter(Boolean));
+    const overlaps = (a: CodeActionParams['range'], b: CodeActionParams['range']) =>
+      !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+    const out: CodeAction[] = [];
+    for (const pub of published) {
+      if (asked.size > 0 ? !asked.has((pub.lsp.data as DiagnosticData).key) : !overlaps(pub.lsp.range, p.range)) continue;
+      out.push(...toCodeActions(pub.nan, pub.lsp, pub.root));
+    }
+    return out;
+  }
+
+  private diagnoseContext(): DiagnoseContext {
+    return {
+      connection: this.connection,
+      runs: this.runs,
+      settings: this.settings,
+      trusted: this.trusted,
+      folder: (root) => this.folder(root),
+      firstRoot: [...this.folders.keys()][0] ?? null,
+      publish: (root, ds, isFile) => {
+        this.publisher.markVerified(ds);
+        this.publisher.publish(root, ds, isFile);
+      },
+      setReport: (r) => (this.lastReport = r),
+    };
+  }
+
+  private async report(): Promise<protocol.LastReportResponse> {
+    if (!this.lastReport) return { report: null, html: null };
+    try {
+      const { renderReportHtml } = await import('../probe/report-html.ts');
+      return { report: this.lastReport, html: renderReportHtml(this.lastReport) };
+    } catch (e) {
+      this.connection.console.error(`report page failed: ${(e as Error).message}`);
+      return { report: this.lastReport, html: null };
+    }
+  }
+
+  private sendStatus(): void {
+    if (this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = null;
+      const params: protocol.StatusParams = { logs: this.runs.watchedLogs(), terminals: this.runs.activeTerminals(), incidents: [...this.incidents], ready: this.ready };
+      void this.connection.sendNotification(protocol.status, params);
+    }, 20);
+  }
+
+  /** Bad input (a malformed message, a file that vanished) is logged, never fatal. */
+  private guardSync(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.connection.console.error((e as Error).message);
+    }
+  }
+
+  private async guard(what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.connection.console.error(`${what}: ${(e as Error).stack ?? e}`);
+    }
+  }
+
+  private dispose(): void {
+    this.stopFolders();
+    this.runs.stopAll();
+    for (const t of this.timers.values()) clearTimeout(t);
+  }
+}
