@@ -313,7 +313,12 @@ def train_stage1_process(cfg: argparse.Namespace) -> None:
                     snr = compute_snr(train_noise_scheduler, timesteps)
                     mse_loss_weights = torch.stack([snr, cfg.snr_gamma * torch.ones_like(timesteps)], dim=1).min(
                         dim=1
-                    )[0] / snr
+                    )[0]
+                    # zero terminal SNR makes snr 0 at the last timestep: v-prediction weights by snr + 1
+                    if train_noise_scheduler.config.prediction_type == "v_prediction":
+                        mse_loss_weights = mse_loss_weights / (snr + 1)
+                    else:
+                        mse_loss_weights = mse_loss_weights / snr
                     loss = F.mse_loss(model_pred.float(), target.float(), reduction="none")
                     loss = loss.mean(dim=list(range(1, len(loss.shape)))) * mse_loss_weights
                     loss = loss.mean()

@@ -1,0 +1,205 @@
+// Maps every framework's key names to the canonical hyperparameter names the rules and the probe use.
+import type { LocatedFile, LocatedValue, ScriptFact } from '../types';
+import type { CanonicalName, Hyperparameters, Precision, Setting } from './types';
+
+interface Found {
+  name: CanonicalName;
+  value: unknown;
+}
+
+/** One way a framework spells some canonical names: looks at one located value. */
+type Matcher = (v: LocatedValue, key: string, path: string[]) => Found[];
+
+const one = (name: CanonicalName, value: unknown): Found[] => (value === undefined ? [] : [{ name, value }]);
+
+export function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function toBool(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  return undefined;
+}
+
+/** 'fp16', 'float16', 'torch.float16', 'half', 16 … → 'fp16'; likewise bf16 and fp32. */
+export function toPrecision(value: unknown): Precision | undefined {
+  const s = String(value).toLowerCase().replace(/^torch\./, '').replace(/^["']|["']$/g, '');
+  if (/^(fp16|float16|half|16)$/.test(s)) return 'fp16';
+  if (/^(bf16|bfloat16)$/.test(s)) return 'bf16';
+  if (/^(fp32|float32|float|full|32|no)$/.test(s)) return 'fp32';
+  return undefined;
+}
+
+function toMixed(value: unknown): 'no' | 'fp16' | 'bf16' | undefined {
+  const p = toPrecision(value);
+  return p === 'fp32' ? 'no' : p;
+}
+
+// Lightning's `precision`: 16/'16-mixed' is AMP, '16-true' keeps the weights themselves in fp16.
+function lightningPrecision(value: unknown): Found[] {
+  const s = String(value).toLowerCase();
+  const m = /^(16|bf16|32|64)(?:-(mixed|true))?$/.exec(s);
+  if (!m) return [];
+  const [, bits, mode] = m;
+  if (bits === '32' || bits === '64') return [{ name: 'mixed_precision', value: 'no' }];
+  const p = bits === 'bf16' ? 'bf16' : 'fp16';
+  if (mode === 'true') return [{ name: 'weight_dtype', value: p }, { name: 'mixed_precision', value: 'no' }];
+  return [{ name: 'mixed_precision', value: p }];
+}
+
+// Keras dtype policies: 'mixed_float16' is AMP, 'float16' keeps the weights in fp16.
+function kerasPolicy(value: unknown): Found[] {
+  const s = String(value).toLowerCase();
+  if (s === 'mixed_float16') return [{ name: 'mixed_precision', value: 'fp16' }];
+  if (s === 'mixed_bfloat16') return [{ name: 'mixed_precision', value: 'bf16' }];
+  if (s === 'float16' || s === 'bfloat16') return [{ name: 'weight_dtype', value: toPrecision(s) }, { name: 'mixed_precision', value: 'no' }];
+  return [];
+}
+
+const has = (path: string[], re: RegExp) => path.some((p) => re.test(p));
+// eps of a norm layer or label smoothing is not the optimizer's epsilon.
+const NOT_OPTIMIZER = /norm|^bn|^ln|smooth|greedy|clip|layer|attention|vae|scheduler/;
+const NOT_TRAIN = /^(val|valid|validation|test|eval|evaluation|val_dataloader|test_dataloader|val_cfg|test_cfg)$/;
+
+const matchers: Matcher[] = [
+  (v, key, path) =>
+    ['learning_rate', 'lr', 'base_lr', 'base_learning_rate', 'initial_learning_rate'].includes(key) && !has(path.slice(0, -1), /scheduler|warmup/)
+      ? one('learning_rate', toNumber(v.value))
+      : [],
+  (v, key, path) =>
+    ['adam_epsilon', 'adam_eps', 'eps', 'epsilon', 'optimizer_epsilon', 'adam_epsilon_value'].includes(key) && !has(path.slice(0, -1), NOT_OPTIMIZER)
+      ? one('adam_epsilon', toNumber(v.value))
+      : [],
+  (v, key, path) => {
+    const clipKeys = ['max_grad_norm', 'gradient_clipping', 'gradient_clip_val', 'clipnorm', 'global_clipnorm', 'clip_grad_norm', 'grad_clip_norm', 'clip_norm'];
+    if (clipKeys.includes(key) || (key === 'max_norm' && has(path, /clip/))) return one('max_grad_norm', v.value === null ? null : toNumber(v.value));
+    // mmengine/mmcv: `clip_grad=None` / `grad_clip=None` switches clipping off
+    if ((key === 'clip_grad' || key === 'grad_clip') && (v.value === null || v.text === 'None')) return one('max_grad_norm', null);
+    return [];
+  },
+  (v, key) => (['weight_dtype', 'torch_dtype', 'param_dtype', 'model_dtype'].includes(key) ? one('weight_dtype', toPrecision(v.value)) : []),
+  (v, key, path) => {
+    if (key === 'mixed_precision' || key === 'amp_dtype') return one('mixed_precision', toMixed(v.value));
+    if (key === 'precision') return lightningPrecision(v.value);
+    if (['policy', 'global_policy', 'dtype_policy', 'set_global_policy'].includes(key)) return kerasPolicy(v.value);
+    // HF TrainingArguments `fp16: true` / `bf16: true`; DeepSpeed `fp16.enabled` / `bf16.enabled`
+    const flag = key === 'enabled' ? path[path.length - 2] : key;
+    if ((flag === 'fp16' || flag === 'bf16') && toBool(v.value) === true) return one('mixed_precision', flag);
+    if ((key === 'amp' || key === 'use_amp') && toBool(v.value) === true) return one('mixed_precision', 'fp16');
+    // mmengine: `optim_wrapper = dict(type='AmpOptimWrapper', ...)`
+    if (key === 'type' && v.value === 'AmpOptimWrapper') return one('mixed_precision', 'fp16');
+    return [];
+  },
+  (v, key) =>
+    ['warmup_steps', 'lr_warmup_steps', 'num_warmup_steps', 'warmup_num_steps', 'warmup_iters'].includes(key)
+      ? one('warmup_steps', toNumber(v.value))
+      : key === 'warmup_ratio'
+        ? one('warmup_ratio', toNumber(v.value))
+        : [],
+  (v, key) => {
+    const stepKeys = ['validation_steps', 'eval_steps', 'val_check_interval', 'val_interval', 'eval_interval', 'validation_interval', 'evaluation_steps', 'val_every_n_steps'];
+    if (stepKeys.includes(key)) return one('validation', toNumber(v.value) ?? (typeof v.value === 'string' ? v.value : undefined));
+    if ((key === 'eval_strategy' || key === 'evaluation_strategy') && v.value === 'no') return one('validation', 'no');
+    return [];
+  },
+  (v, key, path) => {
+    if (key === 'optim' && typeof v.value === 'string') return one('optimizer', v.value);
+    if (key === 'use_8bit_adam' && toBool(v.value) === true) return one('optimizer', 'AdamW8bit');
+    const parent = path[path.length - 2];
+    if (key === 'type' && (parent === 'optimizer' || parent === 'optim') && typeof v.value === 'string') return one('optimizer', v.value);
+    if (key === 'class_path' && parent === 'optimizer' && typeof v.value === 'string') return one('optimizer', v.value.split('.').pop());
+    if (key === 'optimizer' && typeof v.value === 'string' && /^[A-Za-z][\w.]*$/.test(v.value)) return one('optimizer', v.value.split('.').pop());
+    return [];
+  },
+  (v, key) => {
+    if (key === 'loss_scale') {
+      if (v.value === 'dynamic') return one('loss_scale', 'dynamic');
+      const n = toNumber(v.value);
+      return one('loss_scale', n === 0 ? 'dynamic' : n); // DeepSpeed: 0 means dynamic
+    }
+    if (key === 'initial_scale_power') return one('initial_scale_power', toNumber(v.value));
+    if (key === 'min_loss_scale') return one('min_loss_scale', toNumber(v.value));
+    return [];
+  },
+  (v, key) => (key === 'scale_lr' ? one('scale_lr', toBool(v.value)) : []),
+  (v, key, path) =>
+    ['train_bs', 'batch_size', 'per_device_train_batch_size', 'train_batch_size', 'train_micro_batch_size_per_gpu'].includes(key) && !has(path, NOT_TRAIN)
+      ? one('batch_size', toNumber(v.value))
+      : [],
+  (v, key) =>
+    ['gradient_accumulation_steps', 'accumulate_grad_batches', 'accumulative_counts'].includes(key) ? one('gradient_accumulation_steps', toNumber(v.value)) : [],
+  (v, key) => (['num_processes', 'nproc_per_node', 'num_gpus'].includes(key) ? one('num_processes', toNumber(v.value)) : []),
+  (v, key) => (['lr_scheduler', 'lr_scheduler_type'].includes(key) && typeof v.value === 'string' ? one('lr_scheduler', v.value) : []),
+  (v, key) => (key === 'snr_gamma' ? one('snr_gamma', toNumber(v.value)) : []),
+  (v, key) => (['enable_zero_snr', 'rescale_betas_zero_snr', 'zero_terminal_snr'].includes(key) ? one('zero_terminal_snr', toBool(v.value)) : []),
+  (v, key) => (key === 'prediction_type' && typeof v.value === 'string' ? one('prediction_type', v.value) : []),
+  (v, key) => (['initializer_range', 'init_std'].includes(key) ? one('initializer_range', toNumber(v.value)) : []),
+];
+
+/** Command-line flags (`--learning-rate`) and dotted keys share one spelling. */
+function keySegments(keyPath: string): string[] {
+  return keyPath
+    .replace(/^-+/, '')
+    .split('.')
+    .map((s) => s.replace(/\[\d+\]$/, '').replace(/^-+/, '').replace(/-/g, '_').toLowerCase());
+}
+
+// A command line overrides a config file, which overrides a script's defaults.
+const SOURCE_RANK: Record<string, number> = { shell: 0, yaml: 1, json: 1, toml: 1, python: 2 };
+const rank = (s: Setting) => SOURCE_RANK[s.at.source] ?? 1;
+
+/** The canonical hyperparameters set in these files, each with where it is set. */
+export function readHyperparameters(files: LocatedFile[]): Hyperparameters {
+  const all: Record<string, Setting[]> = {};
+  const add = (name: CanonicalName, value: unknown, at: LocatedValue) => (all[name] ??= []).push({ value, at });
+  for (const file of files) {
+    for (const v of file.values) {
+      const path = keySegments(v.keyPath);
+      const key = path[path.length - 1] ?? '';
+      for (const match of matchers) for (const f of match(v, key, path)) add(f.name, f.value, v);
+    }
+    for (const w of mmengineWarmup(file.values)) add('warmup_steps', w.value, w.at);
+    for (const fact of file.facts) {
+      const name = fact.kind === 'optimizer' ? optimizerName(fact.text) : undefined;
+      if (name) add('optimizer', name, factValue(fact, 'optimizer', name));
+    }
+  }
+  const hp: Hyperparameters = { all };
+  for (const [name, settings] of Object.entries(all)) {
+    const best = [...settings].sort((a, b) => rank(a) - rank(b))[0];
+    (hp as unknown as Record<string, Setting>)[name] = best;
+  }
+  return hp;
+}
+
+/** The plain values, for the probe and reports: `{ learning_rate: 1e-5, adam_epsilon: 1e-8, … }`. */
+export function hyperparameterValues(hp: Hyperparameters): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(hp)) if (name !== 'all') out[name] = (setting as Setting).value;
+  return out;
+}
+
+// mmengine warmup: `param_scheduler = [dict(type='LinearLR', begin=0, end=500, by_epoch=False), …]`.
+function mmengineWarmup(values: LocatedValue[]): Setting<number>[] {
+  const out: Setting<number>[] = [];
+  for (const v of values) {
+    const m = /^(.*param_scheduler(?:\[\d+\])?)\.type$/.exec(v.keyPath);
+    if (!m || !/^(LinearLR|ConstantLR|LinearLr|QuadraticWarmupLR|LinearWarmup)/.test(String(v.value))) continue;
+    const end = values.find((o) => o.keyPath === `${m[1]}.end`);
+    const n = end ? toNumber(end.value) : undefined;
+    if (end && n !== undefined) out.push({ value: n, at: end });
+  }
+  return out;
+}
+
+function optimizerName(text: string): string | undefined {
+  const m = /([A-Za-z_][\w]*)\s*\(/.exec(text.replace(/^[^(=]*=\s*/, ''));
+  return m ? m[1] : undefined;
+}
+
+function factValue(fact: ScriptFact, keyPath: string, value: unknown): LocatedValue {
+  return { file: fact.file, keyPath, key: keyPath, value, text: fact.text, range: fact.range, source: 'python' };
+}
