@@ -1,4 +1,45 @@
+// The VS Code side of NaN Doctor: starts the language server and adds what needs the editor.
 import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import * as protocol from '../server/protocol.ts';
+import { createClient } from './client.ts';
+import { registerCommands } from './commands.ts';
+import { StatusItem, incidentText } from './status.ts';
+import { TerminalForwarder } from './terminals.ts';
 
-export function activate(_context: vscode.ExtensionContext): void {}
-export function deactivate(): void {}
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel('NaN Doctor', { log: true });
+  const status = new StatusItem();
+  client = createClient(context, log);
+  const c = client;
+  const terminals = new TerminalForwarder(c, log);
+  context.subscriptions.push(log, status, terminals, ...registerCommands(c, log));
+
+  c.onNotification(protocol.status, (s: protocol.StatusParams) => status.update(s));
+  c.onNotification(protocol.incident, (i: protocol.IncidentParams) => void announce(i, terminals));
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(protocol.trustChanged, { trusted: true } satisfies protocol.TrustChangedParams)));
+
+  await c.start();
+  log.info('NaN Doctor language server started');
+}
+
+/** The first NaN of a run: one notification with the two things the user will want next. */
+async function announce(i: protocol.IncidentParams, terminals: TerminalForwarder): Promise<void> {
+  const what = i.value === 'nan' ? 'NaN' : `non-finite value (${i.value})`;
+  const findings = i.diagnostics > 0 ? ` ${i.diagnostics} diagnostic${i.diagnostics === 1 ? '' : 's'} in the Problems panel.` : '';
+  const message = `NaN Doctor: ${i.run} hit a ${what}${i.metric ? ` in ${i.metric}` : ''} — ${incidentText(i)}.${findings}`;
+  const pick = await vscode.window.showErrorMessage(message, 'Diagnose NaN', 'Open log');
+  if (pick === 'Diagnose NaN') await vscode.commands.executeCommand('nanDoctor.diagnose', i.log ?? undefined);
+  if (pick === 'Open log') {
+    if (i.log) {
+      const line = Math.max(0, i.line - 1);
+      await vscode.window.showTextDocument(vscode.Uri.file(i.log), { selection: new vscode.Range(line, 0, line, 0), preview: false });
+    } else [...terminals.terminals.values()].pop()?.show();
+  }
+}
+
+export function deactivate(): Promise<void> | undefined {
+  return client?.stop();
+}
