@@ -1,6 +1,6 @@
 // Chooses the TensorFlow.js backend the probe runs on: native TensorFlow, else wasm, else CPU.
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +28,9 @@ let wasmPathsSet = false;
  */
 export async function selectBackend(preferred?: BackendName): Promise<SelectedBackend> {
   registerWasmGradientKernels();
+  // Bundlers drop a bare side-effect import of the CPU package (its sideEffects list omits the
+  // node entry), so register it from a value we use.
+  if (!tf.findBackendFactory('cpu')) tf.registerBackend('cpu', () => new MathBackendCPU(), 1);
   const chain = preferred ? [preferred, ...order.filter((n) => n !== preferred)] : order;
   const skipped: string[] = [];
   for (const name of chain) {
