@@ -1,0 +1,190 @@
+// The text formats NaN Doctor recognizes, most specific first. Adding a format touches only this table.
+import type { TextFormat } from './types';
+import { VALUE_SOURCE as V } from './values';
+
+export type { TextFormat } from './types';
+
+const NUM = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
+const re = (source: string, flags = ''): RegExp => new RegExp(source.replaceAll('{V}', V).replaceAll('{N}', NUM), flags);
+
+export const textFormats: TextFormat[] = [
+  // ---- Framework errors that mean "non-finite" ----
+  {
+    name: 'pytorch-anomaly',
+    event: 'error',
+    nonFinite: 'from-message',
+    patterns: [re(String.raw`(?<message>Function '(?<metric>\w+)' returned (?<value>nan|inf|-inf) values in its \d+(?:st|nd|rd|th) output)`)],
+  },
+  {
+    name: 'tensorflow',
+    event: 'error',
+    nonFinite: 'from-message',
+    metric: 'loss',
+    patterns: [
+      re(String.raw`(?<message>Model diverged with loss = (?<value>NaN|nan|inf|Inf))`),
+      re(String.raw`(?<message>NanLossDuringTrainingError: (?<value>NaN) loss during training)`),
+      re(String.raw`(?<message>(?:InvalidArgumentError|CheckNumerics).*Tensor had (?<value>NaN|Inf) values)`),
+    ],
+  },
+  {
+    name: 'keras',
+    event: 'error',
+    nonFinite: 'error',
+    metric: 'loss',
+    patterns: [re(String.raw`(?<message>Batch (?<step>\d+): Invalid loss(?: \S+)?, terminating training)`)],
+  },
+  {
+    name: 'fairseq',
+    event: 'overflow',
+    nonFinite: 'overflow',
+    metric: 'loss_scale',
+    patterns: [re(String.raw`(?<message>Minimum loss scale reached \((?<scale>{N})\))`)],
+  },
+  {
+    name: 'deepspeed',
+    event: 'overflow',
+    nonFinite: 'overflow',
+    metric: 'loss_scale',
+    patterns: [re(String.raw`(?<message>Current loss scale already at minimum)`)],
+  },
+  {
+    name: 'python-error',
+    event: 'error',
+    nonFinite: 'from-message',
+    patterns: [
+      re(String.raw`^\s*(?:\w+\.)*(?<message>FloatingPointError: .*)$`),
+      re(String.raw`(?<message>\b(?<metric>[Ll]oss) is (?<value>nan|NaN|inf|Inf|-inf)\b.*(?:stopping|terminat|abort|exit).*)`),
+    ],
+  },
+  // ---- Loss scalers: a transient overflow is an event ----
+  {
+    name: 'deepspeed',
+    event: 'overflow',
+    patterns: [re(String.raw`(?:OVERFLOW!|overflow!).*Attempted loss scale: (?<from>{N}), reducing to (?<scale>{N})`)],
+  },
+  {
+    name: 'apex',
+    event: 'overflow',
+    minimumScale: 1,
+    patterns: [re(String.raw`Gradient overflow\.\s+Skipping step,.*?reducing loss scale to (?<scale>{N})`)],
+  },
+  {
+    name: 'fairseq',
+    event: 'overflow',
+    patterns: [re(String.raw`gradient overflow detected, ignoring gradient, setting loss scale to:? (?<scale>{N})`)],
+  },
+  {
+    name: 'loss-scaler',
+    event: 'loss-scale',
+    patterns: [re(String.raw`(?:[Ii]ncreas|[Rr]educ|[Ss]ett)ing (?:dynamic )?loss scale (?:from {N} )?to:? (?<scale>{N})`)],
+  },
+  // ---- Progress and metric lines ----
+  {
+    name: 'megatron',
+    pairs: 'pipe',
+    patterns: [re(String.raw`\biteration\s+(?<step>\d+)\s*/\s*\d+\s*(?<metrics>\|.*)$`)],
+  },
+  {
+    name: 'mmengine',
+    pairs: 'kv',
+    patterns: [
+      re(String.raw`\bEpoch\((?<phase>train|val|test)\)\s*\[(?<epoch>\d+)\]\s*\[\s*(?<step>\d+)\s*/\s*\d+\]\s*(?<metrics>.*)$`),
+      re(String.raw`\bIter\((?<phase>train|val|test)\)\s*\[\s*(?<step>\d+)\s*/\s*\d+\]\s*(?<metrics>.*)$`),
+      re(String.raw`\bEpoch\((?<phase>val|test)\)\s*\[(?<epoch>\d+)\]\s*(?<metrics>.*)$`),
+    ],
+  },
+  {
+    name: 'mmcv',
+    pairs: 'kv',
+    patterns: [
+      re(String.raw`\bEpoch \[(?<epoch>\d+)\]\[(?<step>\d+)/\d+\]\s*(?<metrics>.*)$`),
+      re(String.raw`\bIter \[(?<step>\d+)/\d+\]\s*(?<metrics>.*)$`),
+      re(String.raw`\bEpoch\((?<phase>val)\) \[(?<epoch>\d+)\](?:\[\d+\])?\s*(?<metrics>.*)$`),
+    ],
+  },
+  {
+    name: 'fairseq',
+    pairs: 'kv',
+    patterns: [re(String.raw`\| train_inner \| epoch (?<epoch>\d+):\s+\d+ / \d+ (?<metrics>.*)$`)],
+  },
+  {
+    name: 'fairseq',
+    pairs: 'space',
+    patterns: [
+      re(String.raw`\| (?<phase>valid) \| epoch (?<epoch>\d+) \| valid on '\w+' subset (?<metrics>\|.*)$`),
+      re(String.raw`\| (?<phase>train) \| epoch (?<epoch>\d+) (?<metrics>\|.*)$`),
+    ],
+  },
+  {
+    name: 'yolo',
+    stepIsEpoch: true,
+    header: /^\s*(?<columns>Epoch\s+(?:GPU_mem|gpu_mem)\s+.*?)\s*$/,
+    patterns: [re(String.raw`^\s*(?<values>(?<epoch>\d+)/\d+\s+[\d.]+[KMG]\s+.*?)(?::\s+\d+%.*)?$`)],
+  },
+  {
+    name: 'lightning',
+    pairs: 'kv',
+    patterns: [
+      re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?:\d+|\?)\s*\[[^\]]*?,\s*[^,\]]*(?:it/s|s/it)\]?(?<metrics>[^\]]*\bv_num=[^\]]*)\]`),
+      re(String.raw`^(?<desc>(?:Epoch \d+|Validation|Sanity Checking|Testing|Predicting)[^:]*):\s+\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?:\d+|\?)\s*\[[^\]]*?(?:,\s*(?<metrics>[^\]]*))?\]`),
+    ],
+  },
+  {
+    name: 'tqdm',
+    pairs: 'kv',
+    patterns: [
+      re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?:\d+(?:\.\d+)?[kMG]?|\?)\s*\[(?<metrics>[^\]]*)\]`),
+      re(String.raw`^(?<desc>.*?)\s*(?<step>\d+)it \[(?<metrics>[^\]]*)\]`),
+    ],
+  },
+  {
+    name: 'keras',
+    pairs: 'kv',
+    patterns: [
+      re(String.raw`^\s*(?<step>\d+)/\d+ (?:\[[=>.]*\]|[━─]+)\s*(?:- )?(?:ETA: \S+|\d+m?s\s*\S*)(?<metrics>(?:\s+-\s+\w+: \S+)*)`),
+      re(String.raw`^\s*(?<step>\d+)/\d+ - \d+m?s\s*(?:\S+/step)?(?<metrics>(?:\s+-\s+\w+: \S+)+)`),
+    ],
+  },
+  { name: 'keras', event: 'context', patterns: [/^\s*Epoch (?<epoch>\d+)\/\d+\s*$/] },
+  {
+    name: 'hf-trainer',
+    pairs: 'kv',
+    patterns: [re(String.raw`^\s*(?<metrics>\{'\w+': .*\})\s*$`)],
+  },
+  {
+    name: 'json-lines',
+    pairs: 'kv',
+    patterns: [re(String.raw`^\s*(?<metrics>\{\s*"[^"]+"\s*:.*\})\s*$`)],
+  },
+  {
+    name: 'python-logging',
+    pairs: 'kv',
+    identifiesBare: true,
+    patterns: [re(String.raw`^(?:.*?[\s\[:|-])?(?:INFO|WARNING|WARN|DEBUG|ERROR|CRITICAL)(?:[\]:|]|\s+-|\s)\s*(?<metrics>.*)$`)],
+  },
+  {
+    name: 'key-value',
+    pairs: 'kv',
+    patterns: [re(String.raw`^(?<metrics>.*\b[A-Za-z_][\w./-]*['"]?\s*[:=]\s*{V}.*)$`), re(String.raw`^(?<metrics>.*\b\w*[Ll]oss\w*\s+(?:is\s+|was\s+|=\s*)?{V}.*)$`)],
+  },
+];
+
+/** Lines that are events by their words alone (validation, checkpoints, resume), whatever the format. */
+export const notableLines: { event: 'validation' | 'evaluation' | 'checkpoint' | 'resume'; pattern: RegExp }[] = [
+  { event: 'resume', pattern: /\b(?:[Rr]esum(?:ing|e|ed) (?:from|training)|[Rr]estor(?:ing|ed) (?:from )?checkpoint|Loading checkpoint shards)|Continuing training from checkpoint/ },
+  { event: 'checkpoint', pattern: /\b(?:[Ss]av(?:ing|ed) (?:model )?(?:checkpoint|state|model)|[Cc]heckpoint saved|saving model to|Saving weights|[Ss]aved checkpoint)/ },
+  { event: 'evaluation', pattern: /\*\*\*\*\* Running Evaluation \*\*\*\*\*|\b[Rr]unning evaluation\b|^\s*\{'eval_|\bEvaluating\b|"eval_/ },
+  { event: 'validation', pattern: /\b(?:[Rr]unning validation|Validation DataLoader|Validating|[Vv]alidation:|Epoch\((?:val)\)|valid on '|\bval(?:idation)? (?:loss|step|epoch)\b)/ },
+];
+
+/** Rank prefixes added by launchers: torchrun `[rank3]:`, `[default3]:`, mpirun `[1,0]<stdout>:`, `[R0]`. */
+export const rankPrefixes: RegExp[] = [
+  /^\[rank(?<rank>\d+)\]:\s?/,
+  /^\[default(?<rank>\d+)\]:\s?/,
+  /^\[\d+,(?<rank>\d+)\]<std(?:out|err)>:\s?/,
+  /^\[R(?<rank>\d+)\]\s?/,
+];
+
+/** A command line that started the run, printed in the log (discovery reads the config from it). */
+export const commandLine =
+  /^(?:.*?(?:\$|#|\+|>|[Cc]ommand(?: line)?:|[Rr]unning:?)\s+)?(?<command>(?:accelerate launch|torchrun|deepspeed|horovodrun|python3?(?:\.\d+)?(?: -u)?(?: -m torch\.distributed\.(?:launch|run))?)\s+\S*\.py\b.*?)\s*$/;

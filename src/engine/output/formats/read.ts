@@ -1,0 +1,175 @@
+// Applies the format table to one segment of output: which format it is and what it says.
+import type { EventKind, NonFiniteValue } from '../../types';
+import { textFormats } from './index';
+import type { TextFormat } from './types';
+import { VALUE_SOURCE, isGradNorm, isLoss, isSentinel, parseValue, type ParsedValue } from './values';
+
+export interface MetricReading {
+  name: string;
+  value: ParsedValue;
+}
+
+/** What one segment of training output says, before the run's context (current step…) is applied. */
+export interface SegmentReading {
+  format: string;
+  event: EventKind | 'context';
+  step: number | null;
+  epoch: number | null;
+  metrics: MetricReading[];
+  nonFinite?: { metric: string | null; value: NonFiniteValue };
+  scale?: number;
+  message?: string;
+  /** `train`, `val`, `valid`, `test`, `eval` when the format shows it. */
+  phase?: string;
+}
+
+/** Table headers seen so far (YOLO-style formats), by format name. */
+export type TableHeaders = Map<string, string[]>;
+
+const PAIRS: Record<'kv' | 'pipe' | 'space', RegExp> = {
+  kv: new RegExp(String.raw`(?<![\w./@-])['"]?(?<key>[A-Za-z_][\w./@-]*)['"]?(?<sep>\s*[:=]\s*|\s+(?:is|was)\s+|\s+(?=tensor\())(?<value>${VALUE_SOURCE})`, 'g'),
+  pipe: new RegExp(String.raw`\|\s*(?<key>[^|:]+?)\s*:\s*(?<value>${VALUE_SOURCE})\s*(?=\||$)`, 'g'),
+  space: new RegExp(String.raw`\|\s*(?<key>[A-Za-z_]\w*)\s+(?<value>${VALUE_SOURCE})\s*(?=\||$)`, 'g'),
+};
+
+const STEP_KEY = /^(?:global[_ ]?step|step|steps|iteration|iter|num_updates|_step|(?:train|trainer)\/global_step)$/i;
+const EPOCH_KEY = /^(?:epoch|train\/epoch)$/i;
+const IGNORED_KEY = /^(?:v_num|eta|time|data_time|memory|rank|pid|line|lineno)$/i;
+const STEP_WORDS = /\b(?:global[_ ]step|[Ss]tep|STEP|[Ii]ter(?:ation)?|ITER)\b\s*[:=#]?\s*\[?\s*(\d+)\b/;
+const EPOCH_WORDS = /\b(?:[Ee]poch|EPOCH)\b\s*[:=#]?\s*\[?\s*(\d+)\b/;
+const NAN_ITERATIONS = /\bnan[ _]iter(?:ation)?s\b/i;
+const SKIPPED_ITERATIONS = /\bskipped[ _]iter(?:ation)?s\b/i;
+const MESSAGE_VALUE = /(?<![\w.])(-?)(nan|inf(?:inity)?)(?![\w])/i;
+
+function readPairs(region: string, style: 'kv' | 'pipe' | 'space'): { metrics: MetricReading[]; step: number | null; epoch: number | null } {
+  const metrics: MetricReading[] = [];
+  let step: number | null = null;
+  let epoch: number | null = null;
+  for (const m of region.matchAll(PAIRS[style])) {
+    const g = m.groups!;
+    const name = g.key.trim();
+    // A bare space separates a key from its value only for losses (`loss tensor(nan)`), never `from inf`.
+    if (g.sep !== undefined && !/[:=]/.test(g.sep) && !/is|was/.test(g.sep) && !isLoss(name)) continue;
+    if (g.sep !== undefined && /is|was/.test(g.sep) && !isLoss(name)) continue;
+    const value = parseValue(g.value);
+    if (!value) continue;
+    if (STEP_KEY.test(name) && value.finite) step ??= value.value;
+    else if (EPOCH_KEY.test(name) && value.finite) epoch ??= value.value;
+    else if (!IGNORED_KEY.test(name)) metrics.push({ name, value });
+  }
+  return { metrics, step, epoch };
+}
+
+function numberOf(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const v = Number(text);
+  return Number.isFinite(v) ? v : null;
+}
+
+function messageValue(message: string | undefined, captured: string | undefined): NonFiniteValue {
+  const parsed = captured ? parseValue(captured) : null;
+  if (parsed && !parsed.finite) return parsed.value;
+  const m = message ? MESSAGE_VALUE.exec(message) : null;
+  if (!m) return 'error';
+  if (m[2].toLowerCase() === 'nan') return 'nan';
+  return m[1] === '-' ? '-inf' : 'inf';
+}
+
+/** The first non-finite metric that is a real divergence (not a `best: inf` sentinel). */
+function firstNonFinite(metrics: MetricReading[]): MetricReading | undefined {
+  return metrics.find((m) => !m.value.finite && !isSentinel(m.name, m.value.value));
+}
+
+function readTable(format: TextFormat, groups: Record<string, string | undefined>, headers: TableHeaders): MetricReading[] {
+  const columns = headers.get(format.name);
+  const values = (groups.values ?? '').trim().split(/\s+/);
+  if (!columns) return [];
+  const metrics: MetricReading[] = [];
+  values.forEach((raw, i) => {
+    const name = columns[i];
+    if (!name || /^(?:epoch|gpu_mem)$/i.test(name)) return;
+    const value = parseValue(raw);
+    if (value) metrics.push({ name, value });
+  });
+  return metrics;
+}
+
+function readMatch(format: TextFormat, groups: Record<string, string | undefined>, text: string, headers: TableHeaders): SegmentReading {
+  const reading: SegmentReading = {
+    format: format.name,
+    event: format.event ?? 'step',
+    step: numberOf(groups.step),
+    epoch: numberOf(groups.epoch),
+    metrics: [],
+    phase: groups.phase,
+  };
+  if (groups.message) reading.message = groups.message.trim();
+  if (groups.scale !== undefined) reading.scale = numberOf(groups.scale) ?? undefined;
+  for (const region of [groups.desc, groups.metrics]) {
+    if (!region || !format.pairs) continue;
+    const pairs = readPairs(region, format.pairs);
+    reading.metrics.push(...pairs.metrics);
+    reading.step ??= pairs.step;
+    reading.epoch ??= pairs.epoch;
+  }
+  if (format.header) reading.metrics.push(...readTable(format, groups, headers));
+  if (reading.step === null && format.pairs) reading.step = numberOf(STEP_WORDS.exec(text)?.[1]);
+  if (reading.epoch === null && format.pairs) reading.epoch = numberOf(EPOCH_WORDS.exec(text)?.[1]);
+  if (format.stepIsEpoch && reading.step === null) reading.step = reading.epoch;
+
+  if (format.nonFinite) {
+    if (format.nonFinite === 'from-message') {
+      reading.nonFinite = { metric: groups.metric ?? format.metric ?? null, value: messageValue(groups.message, groups.value) };
+    } else {
+      reading.nonFinite = { metric: groups.metric ?? format.metric ?? null, value: format.nonFinite };
+    }
+    return reading;
+  }
+  if (format.minimumScale !== undefined && reading.scale !== undefined && reading.scale < format.minimumScale) {
+    reading.nonFinite = { metric: 'loss_scale', value: 'overflow' };
+    return reading;
+  }
+  const nanIterations = reading.metrics.find((m) => NAN_ITERATIONS.test(m.name));
+  if (nanIterations?.value.finite && nanIterations.value.value > 0) {
+    reading.nonFinite = { metric: 'loss', value: 'nan' };
+    return reading;
+  }
+  reading.metrics = reading.metrics.filter((m) => !NAN_ITERATIONS.test(m.name));
+  const bad = firstNonFinite(reading.metrics);
+  if (bad && !bad.value.finite) {
+    const onlyGradNorms = reading.metrics.every((m) => m.value.finite || isSentinel(m.name, m.value.value) || isGradNorm(m.name));
+    const finiteLoss = reading.metrics.some((m) => m.value.finite && isLoss(m.name));
+    // fp16 runs log an infinite gradient norm on a skipped step while the loss stays finite: a transient overflow.
+    if (onlyGradNorms && finiteLoss) reading.event = 'overflow';
+    else reading.nonFinite = { metric: bad.name, value: bad.value.value };
+  }
+  const skipped = reading.metrics.find((m) => SKIPPED_ITERATIONS.test(m.name));
+  if (!reading.nonFinite && skipped?.value.finite && skipped.value.value > 0) reading.event = 'overflow';
+  return reading;
+}
+
+/** Reads one segment (rank prefix already removed); null when no format recognizes it. */
+export function readSegment(text: string, headers: TableHeaders): SegmentReading | null {
+  for (const format of textFormats) {
+    if (format.header) {
+      const h = format.header.exec(text);
+      if (h?.groups?.columns) {
+        headers.set(format.name, h.groups.columns.trim().split(/\s+/));
+        return { format: format.name, event: 'context', step: null, epoch: null, metrics: [] };
+      }
+      if (!headers.has(format.name)) continue;
+    }
+    for (const pattern of format.patterns) {
+      const m = pattern.exec(text);
+      if (!m) continue;
+      const reading = readMatch(format, m.groups ?? {}, text, headers);
+      // A progress or metric format that found nothing to say does not claim the line.
+      if (format.pairs && reading.metrics.length === 0 && reading.step === null && reading.epoch === null && !format.event) {
+        if (format.identifiesBare) return { format: format.name, event: 'context', step: null, epoch: null, metrics: [] };
+        continue;
+      }
+      return reading;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,33 @@
+// A text format is data, lnav-style: a name, patterns with named captures, and what the captures mean.
+import type { EventKind, NonFiniteValue } from '../../types';
+
+/**
+ * Named captures a pattern may use, and what each means:
+ * - `step`: the step/iteration counter; `epoch`: the epoch counter (used as the step when no step is shown)
+ * - `metrics`, `desc`: a region of key/value pairs, read with the format's `pairs`
+ * - `metric` + `value`: one named value; `scale`: the new loss scale; `message`: error text
+ * - `phase`: `train` | `val` | `test` | `eval` (non-train phases are validation/evaluation events)
+ * - `columns` (header patterns) / `values` (row patterns): a whitespace-separated table
+ * - `nans`: a count of non-finite iterations (> 0 means non-finite); `skips`: a count of skipped (overflow) iterations
+ */
+export interface TextFormat {
+  name: string;
+  /** Any pattern that matches claims the segment for this format (first format wins). */
+  patterns: RegExp[];
+  /** What a match reports; 'context' only updates the step/epoch/table header for later lines. */
+  event?: EventKind | 'context';
+  /** How to read `metrics`/`desc` regions: `kv` (`k=v`, `k: v`, `'k': v`), `pipe` (`| key: v |`), `space` (`| key v |`). */
+  pairs?: 'kv' | 'pipe' | 'space';
+  /** For error/overflow formats: the non-finite value this line means, or 'from-capture' to read it from `value`. */
+  nonFinite?: NonFiniteValue | 'from-message';
+  /** For errors: the metric it names, when the capture does not. */
+  metric?: string;
+  /** Loss-scale lines: a new scale below this is an unrecovered cascade (an overflow incident). */
+  minimumScale?: number;
+  /** Header patterns of a table format (YOLO-style): set the columns for following rows. */
+  header?: RegExp;
+  /** A matching line shows this format even when it carries no values (logging prefixes). */
+  identifiesBare?: boolean;
+  /** The row's step is the epoch (tables that only show epochs). */
+  stepIsEpoch?: boolean;
+}

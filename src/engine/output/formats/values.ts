@@ -1,0 +1,38 @@
+// Reads metric values exactly: only a whole value token is non-finite, never letters inside a word.
+import type { NonFiniteValue } from '../../types';
+
+/** A number, or a non-finite token, as a regex source (wrapped forms like `tensor(nan, device=...)` included). */
+export const VALUE_SOURCE =
+  String.raw`(?:tensor\(\[?|np\.float(?:16|32|64)\(|array\(\[?)?[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[nN][aA][nN]|[iI][nN][fF](?:inity|INITY)?)(?:\]?(?:,[^)]*)?\))?(?![\w.])`;
+
+export type ParsedValue = { finite: true; value: number } | { finite: false; value: NonFiniteValue };
+
+const WRAPPER = /^(?:tensor\(\[?|np\.float(?:16|32|64)\(|array\(\[?)|\]?(?:,[^)]*)?\)$/g;
+
+/** Reads one value token; null when it is not a number at all. */
+export function parseValue(raw: string): ParsedValue | null {
+  const token = raw.trim().replace(WRAPPER, '').trim();
+  const lower = token.toLowerCase();
+  if (/^[-+]?nan$/.test(lower)) return { finite: false, value: 'nan' };
+  if (/^\+?inf(?:inity)?$/.test(lower)) return { finite: false, value: 'inf' };
+  if (/^-inf(?:inity)?$/.test(lower)) return { finite: false, value: '-inf' };
+  if (!/^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/.test(lower)) return null;
+  const value = Number(token);
+  return Number.isFinite(value) ? { finite: true, value } : { finite: false, value: value < 0 ? '-inf' : 'inf' };
+}
+
+// Metrics whose +inf/-inf is a starting sentinel or a setting, not a divergence (`best: inf`, `max_grad_norm: inf`).
+const SENTINEL_NAME = /best|min|max|lowest|highest|limit|clip|threshold|patience|bound|eta|remaining|improve|prev|init/i;
+
+/** True when an infinite value under this name is legitimate (initial best, no-clipping setting…). */
+export function isSentinel(metric: string, value: NonFiniteValue): boolean {
+  return (value === 'inf' || value === '-inf') && SENTINEL_NAME.test(metric);
+}
+
+const GRAD_NORM = /^(?:train[/_])?(?:grad(?:ient)?[_ ]?norm|gnorm|total[_ ]norm|grad_norm_\w+)$/i;
+const LEARNING_RATE = /^(?:train[/_])?(?:lr|learning[_ ]rate|base_lr|lr-\w+|lr_\w+)$/i;
+const LOSS = /loss/i;
+
+export const isGradNorm = (metric: string): boolean => GRAD_NORM.test(metric);
+export const isLearningRate = (metric: string): boolean => LEARNING_RATE.test(metric);
+export const isLoss = (metric: string): boolean => LOSS.test(metric);

@@ -1,0 +1,91 @@
+// Turns a run's events into its incident: the first non-finite event, with the notable events just before it.
+import type { BeforeEvent, EventKind, Incident, IncidentKind, TrainingEvent } from '../types';
+import { isGradNorm, isLearningRate } from './formats/values';
+
+const NOTABLE: ReadonlySet<EventKind> = new Set(['validation', 'evaluation', 'checkpoint', 'resume', 'loss-scale', 'overflow', 'learning-rate', 'grad-norm-spike']);
+// Bounded memory on endless runs: only the most recent notable events can be `before`.
+const MAX_PENDING = 64;
+const NORM_WINDOW = 64;
+const SPIKE_FACTOR = 10;
+const LR_FACTOR = 2;
+
+interface PendingEvent extends BeforeEvent {
+  rank: number | null;
+}
+
+function incidentKind(e: TrainingEvent): IncidentKind {
+  if (e.kind === 'error') return 'error';
+  if (e.kind === 'overflow' || e.kind === 'loss-scale' || e.nonFinite?.value === 'overflow') return 'overflow';
+  return 'metric';
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Feed events in log order; the first non-finite one becomes the run's incident. */
+export class IncidentTracker {
+  incident: Incident | null = null;
+  steps: { first: number; last: number } | null = null;
+  formats: string[] = [];
+  private pending: PendingEvent[] = [];
+  private norms: number[] = [];
+  private learningRate: number | null = null;
+
+  /** A format recognized a line that carried no event (a bare logging line, a table header). */
+  noteFormat(name: string): void {
+    if (!this.formats.includes(name)) this.formats.push(name);
+  }
+
+  /** Returns the incident only when this event establishes it. */
+  add(e: TrainingEvent): Incident | null {
+    if (e.format) this.noteFormat(e.format);
+    if (e.step !== null && e.kind === 'step') {
+      if (this.steps) this.steps.last = e.step;
+      else this.steps = { first: e.step, last: e.step };
+    }
+    if (this.incident) return null;
+    if (e.nonFinite) {
+      this.incident = {
+        line: e.line,
+        step: e.step,
+        metric: e.nonFinite.metric,
+        value: e.nonFinite.value,
+        kind: incidentKind(e),
+        rank: e.rank,
+        before: this.pending
+          .filter((p) => p.rank === null || e.rank === null || p.rank === e.rank)
+          .reverse()
+          .map(({ line, step, event }) => ({ line, step, event })),
+      };
+      this.pending = [];
+      return this.incident;
+    }
+    // A finite training step closes the window: `before` only holds what came after the last finite step.
+    if (e.kind === 'step') this.pending = this.pending.filter((p) => p.rank !== null && e.rank !== null && p.rank !== e.rank);
+    if (NOTABLE.has(e.kind)) this.remember(e, e.kind);
+    if (e.metrics) this.watchMetrics(e);
+    return null;
+  }
+
+  private remember(e: TrainingEvent, event: EventKind): void {
+    this.pending.push({ line: e.line, step: e.step, event, rank: e.rank });
+    if (this.pending.length > MAX_PENDING) this.pending.shift();
+  }
+
+  private watchMetrics(e: TrainingEvent): void {
+    for (const [name, value] of Object.entries(e.metrics ?? {})) {
+      if (isGradNorm(name)) {
+        if (this.norms.length >= 5 && value > SPIKE_FACTOR * median(this.norms)) this.remember(e, 'grad-norm-spike');
+        this.norms.push(value);
+        if (this.norms.length > NORM_WINDOW) this.norms.shift();
+      } else if (isLearningRate(name) && e.kind !== 'learning-rate') {
+        const previous = this.learningRate;
+        this.learningRate = value;
+        const changed = previous !== null && previous > 0 && (value / previous >= LR_FACTOR || value / previous <= 1 / LR_FACTOR);
+        if (changed) this.remember(e, 'learning-rate');
+      }
+    }
+  }
+}

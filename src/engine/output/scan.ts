@@ -1,0 +1,102 @@
+// Scans one training-output file for its first non-finite value: structured readers first, else text.
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { RunScan } from '../types';
+import { createRunAnalyzer } from './analyzer';
+import { IncidentTracker } from './incident';
+import { findStructuredFormat } from './structured/index';
+import { scanTextFast } from './fast-scan';
+
+/** A file that could not be scanned, with the reason in the user's words. */
+export class ScanError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'ScanError';
+  }
+}
+
+export interface ScanOptions {
+  /** How the log is named in the result (default: the path as given). */
+  displayName?: string;
+  signal?: AbortSignal;
+  /** Read every line through the full analyzer instead of the prefiltered fast path. */
+  thorough?: boolean;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+function describe(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory, not a log file';
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Binary data, not text: NUL bytes, or mostly bytes no text encoding would produce. */
+export function looksBinary(head: Uint8Array): boolean {
+  if (head.length === 0) return false;
+  let control = 0;
+  for (const b of head) {
+    if (b === 0) return true;
+    if (b < 9 || (b > 13 && b < 27) || (b > 27 && b < 32)) control++;
+  }
+  return control / head.length > 0.1;
+}
+
+async function readHead(handle: FileHandle): Promise<Uint8Array> {
+  const buffer = Buffer.alloc(HEAD_BYTES);
+  const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+  return buffer.subarray(0, bytesRead);
+}
+
+export async function scanFile(path: string, opts: ScanOptions = {}): Promise<RunScan> {
+  const log = opts.displayName ?? path;
+  let handle: FileHandle;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new ScanError(log, 'is a directory, not a log file');
+    handle = await open(path, 'r');
+  } catch (e) {
+    if (e instanceof ScanError) throw e;
+    throw new ScanError(log, describe(e));
+  }
+  try {
+    const head = await readHead(handle);
+    const structured = findStructuredFormat(path, head);
+    if (structured) return await scanStructured(path, log, structured.name, structured.read(path, opts.signal));
+    if (looksBinary(head)) throw new ScanError(log, 'binary data, not a text training log');
+    if (opts.thorough) return await scanTextThorough(handle, log, opts.signal);
+    return await scanTextFast(handle, log, opts.signal);
+  } catch (e) {
+    if (e instanceof ScanError || (e as Error)?.name === 'AbortError') throw e;
+    throw new ScanError(log, describe(e));
+  } finally {
+    await handle.close();
+  }
+}
+
+async function scanStructured(path: string, log: string, name: string, events: AsyncIterable<import('../types').TrainingEvent>): Promise<RunScan> {
+  const tracker = new IncidentTracker();
+  for await (const e of events) tracker.add(e.format ? e : { ...e, format: name });
+  void path;
+  return { log, formats: tracker.formats.length ? tracker.formats : [name], incident: tracker.incident, steps: tracker.steps };
+}
+
+/** Every line through the analyzer: the reference the fast path must agree with. */
+async function scanTextThorough(handle: FileHandle, log: string, signal?: AbortSignal): Promise<RunScan> {
+  const analyzer = createRunAnalyzer(log);
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let position = 0;
+  for (;;) {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) break;
+    analyzer.feed(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  analyzer.end();
+  return analyzer.result();
+}
