@@ -1,0 +1,161 @@
+// A live run: the follower's bytes through the analyzer (text logs), or re-reads of a structured file,
+// with each run's incident reported exactly once. A reset (truncation, rotation, re-creation) starts a new run.
+import type { Incident, RunScan, TrainingEvent } from '../types';
+import { createRunAnalyzer, type RunAnalyzer } from './analyzer';
+import { follow, type ResetReason } from './follower';
+import { IncidentTracker } from './incident';
+import { findStructuredFormat, type StructuredFormat } from './structured/index';
+
+export interface WatchOptions {
+  /** How the log is named in results (default: the path). */
+  displayName?: string;
+  /** A run's first non-finite value, once per run. */
+  onIncident(run: RunScan): void;
+  /** Events as they are read; called with [] when a reset starts a new run. */
+  onEvents?(events: TrainingEvent[]): void;
+  onError?(e: Error): void;
+  /** Quiet time before a structured file is re-read after a change. */
+  debounceMs?: number;
+  /** Interval of the follower's fallback poll. */
+  pollMs?: number;
+}
+
+export interface WatchedRun {
+  close(): void;
+  current(): RunScan;
+}
+
+/** Whether two incidents are the same finding (a structured file rewritten with the same content). */
+const sameIncident = (a: Incident, b: Incident) => a.line === b.line && a.step === b.step && a.metric === b.metric && a.value === b.value;
+
+export function watchRun(path: string, opts: WatchOptions): WatchedRun {
+  const log = opts.displayName ?? path;
+  const empty = (): RunScan => ({ log, formats: [], incident: null, steps: null });
+  let closed = false;
+  // Decided from the first bytes of each run: text through the analyzer, or a structured reader.
+  let mode: 'undecided' | 'text' | StructuredFormat = 'undecided';
+  let analyzer: RunAnalyzer | null = null;
+  let batch: TrainingEvent[] = [];
+
+  const report = (e: unknown) => {
+    if (!closed && opts.onError) opts.onError(e instanceof Error ? e : new Error(String(e)));
+  };
+
+  function newAnalyzer(): RunAnalyzer {
+    const a = createRunAnalyzer(log);
+    a.onEvent((e) => batch.push(e));
+    a.onIncident(() => {
+      if (!closed && analyzer === a) opts.onIncident(a.result());
+    });
+    return a;
+  }
+
+  function flushEvents(): void {
+    if (batch.length === 0) return;
+    const events = batch;
+    batch = [];
+    if (opts.onEvents && !closed) opts.onEvents(events);
+  }
+
+  // ---- structured files: re-read on change, report a new incident once ----
+  let structuredScan: RunScan | null = null;
+  let reported: Incident | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let reading = false;
+  let dirty = false;
+  let lastError = '';
+  const abort = new AbortController();
+
+  function scheduleReread(): void {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void reread();
+    }, opts.debounceMs ?? 50);
+  }
+
+  async function reread(): Promise<void> {
+    if (reading) {
+      dirty = true;
+      return;
+    }
+    const format = mode;
+    if (typeof format !== 'object') return;
+    reading = true;
+    dirty = false;
+    try {
+      const tracker = new IncidentTracker();
+      const events: TrainingEvent[] = [];
+      for await (const e of format.read(path, abort.signal)) {
+        const event = e.format ? e : { ...e, format: format.name };
+        events.push(event);
+        tracker.add(event);
+      }
+      if (closed || mode !== format) return;
+      lastError = '';
+      structuredScan = { log, formats: tracker.formats.length ? tracker.formats : [format.name], incident: tracker.incident, steps: tracker.steps };
+      if (opts.onEvents) opts.onEvents(events);
+      const incident = tracker.incident;
+      if (!incident) reported = null; // the file went back to finite: the next incident is a new run's
+      else if (!reported || !sameIncident(reported, incident)) {
+        reported = incident;
+        opts.onIncident(structuredScan);
+      }
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if ((e as Error)?.name !== 'AbortError' && message !== lastError && (e as NodeJS.ErrnoException)?.code !== 'ENOENT') {
+        lastError = message;
+        report(new Error(`${log}: ${message}`));
+      }
+    } finally {
+      reading = false;
+      if (dirty && !closed) scheduleReread();
+    }
+  }
+
+  // ---- the follower drives both ----
+  function onData(chunk: Buffer): void {
+    if (closed) return;
+    if (mode === 'undecided') {
+      // With fromStart the first chunk of every run is the file's head.
+      mode = findStructuredFormat(path, chunk) ?? 'text';
+      if (mode === 'text') analyzer = newAnalyzer();
+    }
+    if (mode === 'text') {
+      analyzer!.feed(chunk);
+      flushEvents();
+    } else scheduleReread();
+  }
+
+  function onReset(_reason: ResetReason): void {
+    if (closed) return;
+    if (mode === 'text' && analyzer) {
+      // The old run's unterminated last line still counts for the old run.
+      analyzer.end();
+      flushEvents();
+    }
+    analyzer = null;
+    batch = [];
+    if (typeof mode === 'object') scheduleReread(); // a structured file is judged by its content, not by the reset
+    else mode = 'undecided';
+    if (opts.onEvents) opts.onEvents([]);
+  }
+
+  const follower = follow(path, { onData, onReset, onError: report }, { fromStart: true, pollMs: opts.pollMs });
+
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      follower.close();
+      abort.abort();
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+    current() {
+      if (mode === 'text' && analyzer) return analyzer.result();
+      if (typeof mode === 'object') return structuredScan ?? { ...empty(), formats: [mode.name] };
+      return empty();
+    },
+  };
+}
