@@ -82,6 +82,7 @@ const matchers: Matcher[] = [
   },
   (v, key) => (['weight_dtype', 'torch_dtype', 'param_dtype', 'model_dtype'].includes(key) ? one('weight_dtype', toPrecision(v.value)) : []),
   (v, key, path) => {
+    if (key === 'mixed_precision' && /float16$/.test(String(v.value))) return kerasPolicy(v.value);
     if (key === 'mixed_precision' || key === 'amp_dtype') return one('mixed_precision', toMixed(v.value));
     if (key === 'precision') return lightningPrecision(v.value);
     if (['policy', 'global_policy', 'dtype_policy', 'set_global_policy'].includes(key)) return kerasPolicy(v.value);
@@ -163,7 +164,7 @@ export function readHyperparameters(files: LocatedFile[]): Hyperparameters {
     }
     for (const w of mmengineWarmup(file.values)) add('warmup_steps', w.value, w.at);
     for (const fact of file.facts) {
-      const name = fact.kind === 'optimizer' ? optimizerName(fact.text) : undefined;
+      const name = fact.kind === 'optimizer' ? (typeof fact.detail?.class === 'string' ? fact.detail.class : optimizerName(fact.text)) : undefined;
       if (name) add('optimizer', name, factValue(fact, 'optimizer', name));
     }
   }

@@ -1,8 +1,30 @@
-// Every NaN cause NaN Doctor knows, one rule per file.
+// Every NaN cause NaN Doctor knows, one rule per file, most specific evidence first.
 import type { Rule } from './types';
 import { firstNonFinite } from './first-nonfinite';
+import { optimizerEpsilon } from './optimizer-epsilon';
+import { precision } from './precision';
+import { validationFrequency } from './validation-frequency';
+import { lossScale } from './loss-scale';
+import { learningRate } from './learning-rate';
+import { warmup } from './warmup';
+import { gradientClipping } from './gradient-clipping';
+import { data } from './data';
+import { initialization } from './initialization';
+import { lossFunction } from './loss-function';
 
-export const rules: Rule[] = [firstNonFinite];
+export const rules: Rule[] = [
+  firstNonFinite,
+  optimizerEpsilon,
+  precision,
+  validationFrequency,
+  lossScale,
+  learningRate,
+  warmup,
+  gradientClipping,
+  data,
+  initialization,
+  lossFunction,
+];
 
 export { readHyperparameters, hyperparameterValues } from './hyperparameters';
 export type { Rule, RuleContext, Hyperparameters, Setting } from './types';

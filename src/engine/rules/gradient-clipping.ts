@@ -1,0 +1,70 @@
+// Gradient clipping absent, 0 or huge while gradient norms spike; cleared when it is on.
+import type { NanDiagnostic, Range, ScriptFact } from '../types';
+import { afterAnUpdate, baseName, eventBefore, firstEvidence, relatedEvent, relatedIncident, shows } from './evidence';
+import { fix, formatLike, replaceValue } from './edits';
+import type { Rule, RuleContext, Setting } from './types';
+
+const HUGE = 100; // a max norm this large never clips in practice
+const SUGGESTED = 1.0;
+
+function clipCall(ctx: RuleContext): ScriptFact | undefined {
+  return ctx.facts.find((f) => f.kind === 'clip-grad-norm');
+}
+
+// `clip_grad_norm_(params, 1.0)`: a literal max norm written in the call itself
+function literalMaxNorm(call: ScriptFact | undefined): Setting<number | null> | undefined {
+  const m = call?.detail?.maxNorm as { text: string; range: Range; value?: unknown } | null | undefined;
+  if (!call || !m || typeof m.value !== 'number') return undefined;
+  return { value: m.value, at: { file: call.file, keyPath: 'max_norm', key: 'max_norm', value: m.value, text: m.text, range: m.range, source: 'python' } };
+}
+
+export const gradientClipping: Rule = {
+  code: 'gradient-clipping',
+  check(ctx) {
+    const e = firstEvidence(ctx.runs);
+    if (!e) return [];
+    const call = clipCall(ctx);
+    const setting = ctx.hp.max_grad_norm ?? literalMaxNorm(call);
+    const callRef = call ? ` (${baseName(call.file)}:${call.range.start.line + 1} ${call.text.trim()})` : '';
+    const norm = setting?.value ?? null;
+    const on = norm !== null && norm > 0 && norm <= HUGE;
+    const spike = eventBefore(e, ['grad-norm-spike']);
+    const related: NanDiagnostic['related'] = [relatedIncident(e), ...(spike ? [relatedEvent(e, spike)] : [])];
+
+    if (on && setting) {
+      return [
+        {
+          file: setting.at.file,
+          range: setting.at.range,
+          severity: 'information',
+          code: 'gradient-clipping',
+          message:
+            `gradient clipping is on (${setting.at.key} ${setting.at.text}${callRef}), so it is not the cause (cleared); ` +
+            'clipping bounds finite gradients but cannot stop a NaN that comes from the weights or the optimizer state',
+          related,
+          fixes: [],
+          verified: false,
+        },
+      ];
+    }
+    if (!afterAnUpdate(e) && !spike) return [];
+    const what = setting ? (norm === null || norm === 0 ? `gradient clipping is off (${setting.at.key}: ${setting.at.text})` : `${setting.at.key} ${setting.at.text} is too large to clip`) : 'no gradient clipping is configured';
+    const evidence = spike ? `; gradient norms spiked at line ${spike.line} just before ${shows(e).replace(/ shows /, ': ')}` : `; ${shows(e)}`;
+    const place = setting?.at ?? (call ? { file: call.file, range: call.range } : undefined);
+    if (!place) return [];
+    const numeric = setting && /^[\d.eE+-]+$/.test(setting.at.text.trim());
+    return [
+      {
+        file: place.file,
+        range: place.range,
+        severity: spike ? 'error' : 'warning',
+        code: 'gradient-clipping',
+        message: `${what}${evidence}`,
+        related,
+        fixes: setting ? [fix(`Clip gradients at ${SUGGESTED}`, replaceValue(setting.at, numeric ? formatLike(setting.at.text, SUGGESTED) : '1.0'))] : [],
+        verified: false,
+        change: { max_grad_norm: SUGGESTED },
+      },
+    ];
+  },
+};

@@ -1,0 +1,82 @@
+// Adam's epsilon below fp16's smallest subnormal is 0 once the weights or optimizer state are fp16.
+import type { NanDiagnostic, ScriptFact } from '../types';
+import { afterAnUpdate, firstEvidence, relatedIncident, shows } from './evidence';
+import { fix, formatLike, replaceValue } from './edits';
+import { halfWeights, mixedPrecisionOn } from './weights';
+import type { Rule, RuleContext, Setting } from './types';
+
+/** 2^-24: the smallest positive fp16 value; anything below 2^-25 rounds to 0. */
+export const FP16_SMALLEST_SUBNORMAL = 2 ** -24;
+const SAFE_EPSILON = 1e-6;
+const ADAM_FAMILY = /adam|lamb|adafactor|radam|nadam|rmsprop/i;
+const DEFAULT_EPSILON = 1e-8; // torch.optim.Adam/AdamW
+
+function roundsTo(eps: number): string {
+  if (eps < FP16_SMALLEST_SUBNORMAL / 2) return 'rounds to 0 in fp16';
+  return 'is below fp16 normal range and rounds to its smallest subnormal';
+}
+
+/** The optimizer constructor, for a note that says where the epsilon is used. */
+function optimizerFact(ctx: RuleContext): ScriptFact | undefined {
+  return ctx.facts.find((f) => f.kind === 'optimizer' && ADAM_FAMILY.test(String(f.detail?.class ?? f.text)));
+}
+
+export const optimizerEpsilon: Rule = {
+  code: 'optimizer-epsilon',
+  check(ctx) {
+    const e = firstEvidence(ctx.runs);
+    const half = halfWeights(ctx);
+    const eps: Setting<number> | undefined = ctx.hp.adam_epsilon;
+    const optimizer = optimizerFact(ctx);
+    const value = eps?.value ?? (optimizer ? DEFAULT_EPSILON : undefined);
+    if (value === undefined || value >= FP16_SMALLEST_SUBNORMAL) return [];
+    const file = eps?.at.file ?? optimizer!.file;
+    const range = eps?.at.range ?? optimizer!.range;
+    const name = eps ? `${eps.at.key} ${eps.at.text}` : `the optimizer's default epsilon (${DEFAULT_EPSILON})`;
+    const related: NanDiagnostic['related'] = [];
+    if (e) related.push(relatedIncident(e));
+    if (optimizer && eps && optimizer.file !== eps.at.file) related.push({ file: optimizer.file, line: optimizer.range.start.line + 1, message: 'the optimizer that uses it' });
+    for (const c of half?.casts ?? []) related.push({ file: c.file, line: c.range.start.line + 1, message: 'trainable module cast to fp16' });
+
+    if (!half || half.precision !== 'fp16') {
+      // fp32 (or AMP's fp32 master) optimizer state represents 1e-8 fine
+      if (!e) return [];
+      const why = mixedPrecisionOn(ctx) ? 'mixed precision keeps fp32 master weights and optimizer state' : 'the trainable weights and optimizer state are fp32';
+      return [
+        {
+          file,
+          range,
+          severity: 'information',
+          code: 'optimizer-epsilon',
+          message: `${name} would round to 0 in fp16, but ${why}, so it is not the cause (cleared)`,
+          related,
+          fixes: [],
+          verified: false,
+        },
+      ];
+    }
+    const implicated = !!e && afterAnUpdate(e) && half.strength === 'strong';
+    const evidence = e
+      ? `; ${shows(e)}${afterAnUpdate(e) ? ', after the first optimizer update' : ''}`
+      : '; the first update divides by sqrt(v) + 0 and can write inf/NaN into the weights';
+    const message =
+      `${name} ${roundsTo(value)} (smallest fp16 subnormal is 6.0e-8); ` +
+      `the trainable weights are fp16 (${half.why})${mixedPrecisionOn(ctx) ? '' : ' with no fp32 master copy'}${evidence}`;
+    const fixes = eps
+      ? [fix(`Set ${eps.at.key} to ${SAFE_EPSILON}`, replaceValue(eps.at, formatLike(eps.at.text, SAFE_EPSILON)))]
+      : [];
+    return [
+      {
+        file,
+        range,
+        severity: implicated ? 'error' : 'warning',
+        code: 'optimizer-epsilon',
+        message,
+        related,
+        fixes,
+        verified: false,
+        change: { adam_epsilon: SAFE_EPSILON },
+      },
+    ];
+  },
+};
