@@ -1,0 +1,62 @@
+// Adam and AdamW with torch.optim's single-tensor semantics, every intermediate rounded to the parameter's precision.
+import { rounder } from '../precision';
+import type { Optimizer, OptimizerParam } from './types';
+
+export interface AdamOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decoupled weight decay p *= 1 - lr·wd; Adam: L2 added to the gradient. */
+  decoupled: boolean;
+}
+
+export function createAdam(o: AdamOptions): Optimizer {
+  return {
+    stateNames: ['exp_avg', 'exp_avg_sq'],
+    step(params: OptimizerParam[], lr: number, step: number): void {
+      // Scalars are computed in double (Python floats) and cast to the tensor dtype by each op.
+      const bc1 = 1 - o.beta1 ** step;
+      const bc2Sqrt = Math.sqrt(1 - o.beta2 ** step);
+      const stepSize = lr / bc1;
+      for (const p of params) {
+        const R = rounder(p.precision);
+        const n = p.weights.length;
+        const m = state(p, 'exp_avg', n);
+        const v = state(p, 'exp_avg_sq', n);
+        const w = p.weights;
+        const g = p.grad;
+        const decay = R(1 - lr * o.weightDecay);
+        const wd = R(o.weightDecay);
+        const b1 = R(o.beta1);
+        const b2 = R(o.beta2);
+        const a1 = R(1 - o.beta1);
+        const a2 = R(1 - o.beta2);
+        const c2 = R(bc2Sqrt);
+        const eps = R(o.eps);
+        const negStep = R(-stepSize);
+        for (let i = 0; i < n; i++) {
+          let gi = g[i];
+          let wi = w[i];
+          if (o.decoupled) wi = R(wi * decay);
+          else if (o.weightDecay !== 0) gi = R(gi + R(wd * wi));
+          const mi = R(R(m[i] * b1) + R(a1 * gi));
+          const vi = R(R(v[i] * b2) + R(R(a2 * gi) * gi));
+          const denom = R(R(R(Math.sqrt(vi)) / c2) + eps);
+          m[i] = mi;
+          v[i] = vi;
+          w[i] = R(wi + R(negStep * R(mi / denom)));
+        }
+      }
+    },
+  };
+}
+
+function state(p: OptimizerParam, name: string, n: number): Float32Array {
+  let s = p.state.get(name);
+  if (!s) {
+    s = new Float32Array(n);
+    p.state.set(name, s);
+  }
+  return s;
+}

@@ -1,0 +1,110 @@
+// Precision emulation: rounds values to fp16 / bf16 exactly (round to nearest even, overflow to inf, subnormals).
+import * as tf from '@tensorflow/tfjs-core';
+
+export type Precision = 'fp32' | 'fp16' | 'bf16';
+
+export const FP16_MAX = 65504;
+const FP16_MIN_NORMAL = 2 ** -14;
+const FP16_SUBNORMAL_QUANTUM = 2 ** -24;
+// Halfway between 65504 and the next fp16 step (65536): values from here round up to infinity.
+const FP16_OVERFLOW = 65520;
+
+const f64 = new Float64Array(1);
+const f64Hi = new Uint32Array(f64.buffer, 4, 1);
+const f32 = new Float32Array(1);
+const f32Bits = new Uint32Array(f32.buffer);
+
+function roundHalfEven(y: number): number {
+  const f = Math.floor(y);
+  const d = y - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** Rounds any number (an exact real result of one operation) to the nearest fp16 value, ties to even. */
+export function toFp16(x: number): number {
+  if (x !== x || x === 0) return x; // NaN and ±0 stay as they are
+  const a = Math.abs(x);
+  if (a >= FP16_OVERFLOW) return x > 0 ? Infinity : -Infinity;
+  let q: number;
+  if (a < FP16_MIN_NORMAL) {
+    q = FP16_SUBNORMAL_QUANTUM;
+  } else {
+    f64[0] = a;
+    const e = ((f64Hi[0] >>> 20) & 0x7ff) - 1023;
+    q = 2 ** (e - 10);
+  }
+  const r = roundHalfEven(a / q) * q;
+  return x < 0 ? -r : r === 0 ? 0 : r;
+}
+
+/** Rounds to the nearest bfloat16 value (8-bit exponent, 8 significant bits), ties to even. */
+export function toBf16(x: number): number {
+  if (x !== x) return x;
+  f32[0] = x; // double → fp32 → bf16 double rounding is innocuous (24 ≥ 2·8+2)
+  const bits = f32Bits[0];
+  if ((bits & 0x7f800000) === 0x7f800000) return f32[0]; // ±inf
+  const lsb = (bits >>> 16) & 1;
+  f32Bits[0] = ((bits + 0x7fff + lsb) & 0xffff0000) >>> 0;
+  return f32[0];
+}
+
+export function rounder(p: Precision): (x: number) => number {
+  return p === 'fp16' ? toFp16 : p === 'bf16' ? toBf16 : Math.fround;
+}
+
+/** Rounds every element of `src` into `out` (may be the same array). */
+export function roundArray(src: ArrayLike<number>, p: Precision, out: Float32Array = new Float32Array(src.length)): Float32Array {
+  const r = rounder(p);
+  const n = src.length;
+  if (p === 'fp32') {
+    for (let i = 0; i < n; i++) out[i] = src[i];
+  } else if (p === 'bf16') {
+    for (let i = 0; i < n; i++) out[i] = r(src[i]);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = toFp16(src[i]);
+  }
+  return out;
+}
+
+/** Whether a value is finite in precision p (an fp32 value over 65504 overflows fp16). */
+export function representable(x: number, p: Precision): boolean {
+  return Number.isFinite(rounder(p)(x));
+}
+
+/** A new tensor with the values of t rounded to p (reads the values; exact on every backend). */
+export function roundTensor(t: tf.Tensor, p: Precision): tf.Tensor {
+  if (p === 'fp32') return t.clone();
+  return tf.tensor(roundArray(t.dataSync() as Float32Array, p), t.shape, 'float32');
+}
+
+const castOps = new Map<Precision, (x: tf.Tensor) => tf.Tensor>();
+
+/** A cast to p that also rounds the gradient flowing back through it, as an fp16 tensor's gradient is fp16. */
+export function castTo(x: tf.Tensor, p: Precision): tf.Tensor {
+  if (p === 'fp32') return x;
+  let op = castOps.get(p);
+  if (!op) {
+    op = tf.customGrad((...args: unknown[]) => ({
+      value: roundTensor(args[0] as tf.Tensor, p),
+      gradFunc: (dy: tf.Tensor) => roundTensor(dy, p),
+    })) as (x: tf.Tensor) => tf.Tensor;
+    castOps.set(p, op);
+  }
+  return op(x);
+}
+
+/** Emulated low-precision matmul: inputs are already in p, products accumulate in fp32, the output is rounded to p (cuBLAS fp16 with fp32 accumulate). */
+export function matMulIn(a: tf.Tensor2D, b: tf.Tensor2D, p: Precision): tf.Tensor2D {
+  return castTo(tf.matMul(a, b), p) as tf.Tensor2D;
+}
+
+export function parsePrecision(value: unknown, what: string, fallback: Precision): Precision {
+  if (value === undefined || value === null || value === '') return fallback;
+  const s = String(value).toLowerCase().replace(/^torch\./, '');
+  if (['fp32', 'float32', 'float', 'no', 'none', 'false', 'full'].includes(s)) return 'fp32';
+  if (['fp16', 'float16', 'half', 'true', '16'].includes(s)) return 'fp16';
+  if (['bf16', 'bfloat16'].includes(s)) return 'bf16';
+  throw new Error(`${what} must be fp32, fp16 or bf16 (got ${JSON.stringify(value)})`);
+}

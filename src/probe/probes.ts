@@ -1,0 +1,97 @@
+// Per-layer probes: statistics of each probed tensor group, and where the first non-finite value appeared.
+import type { LayerStats, ProbePhase, ProbePoint } from '../engine/types';
+import { FP16_MAX } from './precision';
+
+const FP16_MIN_SUBNORMAL = 2 ** -24;
+
+export interface Summary {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  absMax: number;
+  nanCount: number;
+  infCount: number;
+  /** Sum of squares of the finite values (for norms). */
+  sumSquares: number;
+}
+
+/** One pass over the values of a group of tensors; min/max/mean/std are over the finite values. */
+export function summarize(arrays: ArrayLike<number>[]): Summary {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let sq = 0;
+  let n = 0;
+  let nan = 0;
+  let inf = 0;
+  for (const a of arrays) {
+    const len = a.length;
+    for (let i = 0; i < len; i++) {
+      const x = a[i];
+      if (x - x !== 0) {
+        // only NaN and ±Infinity make x - x non-zero (NaN)
+        if (x !== x) nan++;
+        else inf++;
+        continue;
+      }
+      if (x < min) min = x;
+      if (x > max) max = x;
+      sum += x;
+      sq += x * x;
+      n++;
+    }
+  }
+  if (n === 0) return { min: 0, max: 0, mean: 0, std: 0, absMax: 0, nanCount: nan, infCount: inf, sumSquares: 0 };
+  const mean = sum / n;
+  const variance = Math.max(0, sq / n - mean * mean);
+  return { min, max, mean, std: Math.sqrt(variance), absMax: Math.max(-min, max), nanCount: nan, infCount: inf, sumSquares: sq };
+}
+
+/** log2(fp16 max / absMax): the doublings left before fp16 overflows (capped where absMax is 0 or below fp16's smallest step). */
+export function fp16Headroom(absMax: number): number {
+  return Math.log2(FP16_MAX / Math.max(absMax, FP16_MIN_SUBNORMAL));
+}
+
+export function toLayerStats(iteration: number, layer: string, phase: ProbePhase, s: Summary, extra: Partial<LayerStats> = {}): LayerStats {
+  return {
+    iteration,
+    layer,
+    phase,
+    min: s.min,
+    max: s.max,
+    mean: s.mean,
+    std: s.std,
+    absMax: s.absMax,
+    nanCount: s.nanCount,
+    infCount: s.infCount,
+    fp16Headroom: fp16Headroom(s.absMax),
+    ...extra,
+  };
+}
+
+/** The phases a training log or a forward hook would show. */
+const VISIBLE: ReadonlySet<ProbePhase> = new Set(['input', 'forward', 'loss', 'backward']);
+
+/** Collects probe statistics in the order they happen and keeps the first non-finite point and its origin. */
+export class ProbeRecorder {
+  readonly stats: LayerStats[] = [];
+  firstNonFinite: ProbePoint | null = null;
+  origin: ProbePoint | null = null;
+
+  constructor(private readonly keepStats: boolean) {}
+
+  /** Records one group; `counts` false for values the run recovers from (a loss-scaler overflow that skips the step). */
+  record(iteration: number, layer: string, phase: ProbePhase, arrays: ArrayLike<number>[], extra: Partial<LayerStats> = {}, counts = true): Summary {
+    const s = summarize(arrays);
+    if (this.keepStats) this.stats.push(toLayerStats(iteration, layer, phase, s, extra));
+    if (counts && s.nanCount + s.infCount > 0) this.mark({ iteration, layer, phase });
+    return s;
+  }
+
+  /** Marks a point as non-finite without statistics (the unprobed replay only watches the loss). */
+  mark(point: ProbePoint): void {
+    if (!this.origin) this.origin = point;
+    if (!this.firstNonFinite && VISIBLE.has(point.phase)) this.firstNonFinite = point;
+  }
+}

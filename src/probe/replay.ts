@@ -1,0 +1,296 @@
+// The training replay: forward, loss, backward, loss scaling, clipping and the optimizer step, probed per layer.
+import * as tf from '@tensorflow/tfjs-core';
+// Gradient functions are registered only by the union package; the replay needs them for backprop.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { LayerStats, ProbeReport } from '../engine/types';
+import { selectBackend, type BackendName } from './backend';
+import { clipGradNorm } from './clip';
+import { createBatchSource, type BatchSource } from './data';
+import { computeLoss } from './loss';
+import { loadModel, type ComputeContext, type ProbeModel, type ProbeParam } from './models/index';
+import { createOptimizer, type Optimizer, type OptimizerParam } from './optimizers/index';
+import { castTo, roundArray, type Precision } from './precision';
+import { ProbeRecorder } from './probes';
+import { learningRateAt } from './schedule';
+import { LossScaler } from './loss-scale';
+import { resolveSettings, validatesAfter, type ProbeSpec, type ReplaySettings } from './spec';
+
+export interface Replay {
+  readonly backend: BackendName;
+  readonly layers: string[];
+  readonly settings: ReplaySettings;
+  /** Iterations run so far. */
+  readonly iteration: number;
+  /** Runs the next training iteration (and the validation pass after it, when due). */
+  step(): Promise<void>;
+  report(): ProbeReport;
+  dispose(): void;
+}
+
+interface Slot extends OptimizerParam {
+  layer: string;
+  param: ProbeParam;
+  /** Precision of the copy the forward pass reads (fp16 under autocast for matmul weights). */
+  forward: Precision;
+  /** Precision of the gradient the backward pass produces for it. */
+  gradPrecision: Precision;
+}
+
+export interface ReplayOptions {
+  /** false: no per-layer statistics (only the loss is watched), for the probe-overhead benchmark. */
+  probes?: boolean;
+}
+
+/** Canonical hyperparameters the replay actually used, for the report. */
+function usedHyperparameters(s: ReplaySettings): Record<string, unknown> {
+  const h: Record<string, unknown> = {
+    optimizer: s.optimizer,
+    learning_rate: s.learningRate,
+    weight_decay: s.weightDecay,
+    max_grad_norm: s.maxGradNorm,
+    weight_dtype: s.weightDtype,
+    mixed_precision: s.mixedPrecision === 'fp32' ? 'no' : s.mixedPrecision,
+    warmup_steps: s.warmupSteps,
+    validation: s.validation,
+    loss_scale: s.lossScale,
+    seed: s.seed,
+  };
+  if (s.optimizer === 'sgd') Object.assign(h, { momentum: s.momentum, dampening: s.dampening, nesterov: s.nesterov });
+  else Object.assign(h, { adam_epsilon: s.epsilon, adam_beta1: s.beta1, adam_beta2: s.beta2 });
+  return h;
+}
+
+export async function createReplay(spec: ProbeSpec, o: ReplayOptions = {}): Promise<Replay> {
+  const probed = o.probes ?? spec.probes ?? true;
+  const iterations = spec.iterations ?? 5;
+  const settings = resolveSettings(spec.hyperparameters ?? {}, iterations);
+  const { name: backend } = await selectBackend(spec.backend);
+  const model = await loadModel(spec.model, { seed: settings.seed, allowCode: spec.allowCode });
+  let data: BatchSource;
+  try {
+    const h = spec.hyperparameters ?? {};
+    const n = (k: string): number | undefined => (h[k] === undefined ? undefined : Number(h[k]));
+    data = createBatchSource(spec.data, model, { seed: settings.seed, batchSize: n('batch_size'), inputScale: n('input_scale'), targetScale: n('target_scale') });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return new TrainingReplay(spec, settings, backend, model, data, probed);
+}
+
+class TrainingReplay implements Replay {
+  iteration = 0;
+  readonly layers: string[];
+  private readonly recorder: ProbeRecorder;
+  private readonly optimizer: Optimizer;
+  private readonly scaler: LossScaler | null;
+  private readonly slots: Slot[];
+  private weightDtype: Precision;
+  private optimizerSteps = 0;
+
+  constructor(
+    private readonly spec: ProbeSpec,
+    readonly settings: ReplaySettings,
+    readonly backend: BackendName,
+    private readonly model: ProbeModel,
+    private readonly data: BatchSource,
+    private readonly probed: boolean,
+  ) {
+    this.layers = model.layers.map((l) => l.name);
+    this.recorder = new ProbeRecorder(probed);
+    this.optimizer = createOptimizer(settings);
+    this.weightDtype = settings.weightDtype;
+    // GradScaler only runs with fp16 autocast over fp32 master weights (torch refuses to unscale fp16 gradients).
+    this.scaler = this.amp && settings.mixedPrecision === 'fp16' ? new LossScaler(settings.lossScale) : null;
+    this.slots = model.layers.flatMap((l) =>
+      l.params.map((param) => {
+        const weights = roundArray(param.variable.dataSync() as Float32Array, this.weightDtype);
+        const slot: Slot = { layer: l.name, param, weights, grad: new Float32Array(0), state: new Map(), precision: this.weightDtype, forward: 'fp32', gradPrecision: 'fp32' };
+        return slot;
+      }),
+    );
+    this.assignPrecisions();
+  }
+
+  /** Autocast: fp32 master weights with a lower compute precision. */
+  private get amp(): boolean {
+    return this.weightDtype === 'fp32' && this.settings.mixedPrecision !== 'fp32';
+  }
+
+  private get ctx(): ComputeContext {
+    const mixed = this.settings.mixedPrecision;
+    return { matmul: mixed !== 'fp32' && this.amp ? mixed : this.weightDtype, other: this.amp ? 'fp32' : this.weightDtype, training: true };
+  }
+
+  private assignPrecisions(): void {
+    const ctx = this.ctx;
+    for (const s of this.slots) {
+      s.precision = this.weightDtype;
+      s.forward = this.amp && s.param.castable ? ctx.matmul : this.weightDtype;
+      s.gradPrecision = s.forward;
+      roundArray(s.weights, this.weightDtype, s.weights);
+      this.writeWeights(s);
+    }
+  }
+
+  private writeWeights(s: Slot): void {
+    const values = s.forward === s.precision ? s.weights : roundArray(s.weights, s.forward);
+    tf.tidy(() => s.param.variable.assign(tf.tensor(values, s.param.variable.shape, 'float32')));
+  }
+
+  private byLayer<T>(pick: (s: Slot) => T[]): Map<string, T[]> {
+    const out = new Map<string, T[]>(this.layers.map((l) => [l, []]));
+    for (const s of this.slots) out.get(s.layer)!.push(...pick(s));
+    return out;
+  }
+
+  async step(): Promise<void> {
+    const it = ++this.iteration;
+    const rec = this.recorder;
+    const { x, y } = this.data.batch(it);
+    try {
+      if (this.probed) rec.record(it, 'input', 'input', [x.dataSync(), y.dataSync()]);
+      const scale = this.scaler?.scale ?? 1;
+      const outputs = this.forwardBackward(x, y, scale);
+      try {
+        this.afterBackward(it, outputs);
+      } finally {
+        for (const t of outputs.tensors) t.dispose();
+        for (const g of Object.values(outputs.grads)) g.dispose();
+        outputs.loss.dispose();
+      }
+    } finally {
+      x.dispose();
+      y.dispose();
+    }
+    if (validatesAfter(this.settings.validation, it)) this.validate(it);
+    // Yield so a cancel message or an abort signal can land between iterations.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  private forwardBackward(x: tf.Tensor, y: tf.Tensor, scale: number): { tensors: tf.Tensor[]; loss: tf.Scalar; grads: tf.NamedTensorMap } {
+    const ctx = this.ctx;
+    const tensors: tf.Tensor[] = [];
+    let loss: tf.Scalar | null = null;
+    const vars = this.slots.map((s) => s.param.variable);
+    const { value, grads } = tf.variableGrads(() => {
+      // A model cast with .to(fp16) takes fp16 inputs; autocast casts inside each matmul instead.
+      let h = this.amp ? x : castTo(x, ctx.other);
+      for (const layer of this.model.layers) {
+        h = layer.apply(h, ctx);
+        tensors.push(tf.keep(h));
+      }
+      loss = tf.keep(castTo(computeLoss(this.model.loss, h, castTo(y, ctx.other), this.model.outputsProbabilities), ctx.other) as tf.Scalar);
+      return scale !== 1 ? tf.mul(loss, scale) : loss;
+    }, vars);
+    if (value !== loss) value.dispose();
+    return { tensors, loss: loss!, grads };
+  }
+
+  private afterBackward(it: number, out: { tensors: tf.Tensor[]; loss: tf.Scalar; grads: tf.NamedTensorMap }): void {
+    const rec = this.recorder;
+    const lossValue = out.loss.dataSync()[0];
+    if (this.probed) {
+      this.layers.forEach((layer, i) => rec.record(it, layer, 'forward', [out.tensors[i].dataSync()]));
+      rec.record(it, 'loss', 'loss', [[lossValue]]);
+    } else if (!Number.isFinite(lossValue)) {
+      rec.mark({ iteration: it, layer: 'loss', phase: 'loss' });
+    }
+    for (const s of this.slots) {
+      const g = out.grads[s.param.variable.name];
+      // A parameter the loss does not reach has a zero gradient here (torch would leave .grad None and skip it).
+      s.grad = g ? roundArray(g.dataSync() as Float32Array, s.gradPrecision) : new Float32Array(s.weights.length);
+    }
+    const scaler = this.scaler;
+    let skip = false;
+    if (scaler) {
+      skip = scaler.unscale(this.slots.map((s) => s.grad));
+      // An overflow the scaler catches skips the step; the run recovers, so it is not an incident.
+      if (this.probed) for (const [layer, grads] of this.byLayer((s) => [s.grad])) rec.record(it, layer, 'backward', grads, {}, !skip);
+      scaler.update(skip);
+    } else if (this.probed) {
+      for (const [layer, grads] of this.byLayer((s) => [s.grad])) rec.record(it, layer, 'backward', grads);
+    }
+    if (skip) return;
+    if (this.settings.maxGradNorm !== null) {
+      clipGradNorm(this.slots.map((s) => ({ values: s.grad, precision: s.precision })), this.settings.maxGradNorm);
+      if (this.probed) for (const [layer, grads] of this.byLayer((s) => [s.grad])) rec.record(it, layer, 'clip', grads);
+    }
+    const s = this.settings;
+    const lr = learningRateAt(s.learningRate, it, s.scheduler, s.warmupSteps, s.totalSteps);
+    const before = this.probed ? this.slots.map((slot) => slot.weights.slice()) : [];
+    this.optimizer.step(this.slots, lr, ++this.optimizerSteps);
+    if (this.probed) this.recordUpdate(it, before);
+    for (const slot of this.slots) this.writeWeights(slot);
+  }
+
+  private recordUpdate(it: number, before: Float32Array[]): void {
+    const rec = this.recorder;
+    const names = this.optimizer.stateNames;
+    if (names.length) {
+      for (const [layer, states] of this.byLayer((slot) => names.map((n) => slot.state.get(n)).filter((a): a is Float32Array => !!a))) {
+        if (states.length) rec.record(it, layer, 'optimizer-state', states);
+      }
+    }
+    const norms = new Map<string, { old: number; delta: number }>();
+    this.slots.forEach((slot, i) => {
+      const n = norms.get(slot.layer) ?? { old: 0, delta: 0 };
+      const w = slot.weights;
+      const b = before[i];
+      for (let j = 0; j < w.length; j++) {
+        const d = w[j] - b[j];
+        n.old += b[j] * b[j];
+        n.delta += d * d;
+      }
+      norms.set(slot.layer, n);
+    });
+    for (const [layer, weights] of this.byLayer((slot) => [slot.weights])) {
+      if (!weights.length) continue;
+      const n = norms.get(layer)!;
+      const extra: Partial<LayerStats> = { weightNorm: 0, updateRatio: n.old > 0 ? Math.sqrt(n.delta) / Math.sqrt(n.old) : 0 };
+      const summary = rec.record(it, layer, 'update', weights, extra);
+      const last = rec.stats[rec.stats.length - 1];
+      if (last) last.weightNorm = Math.sqrt(summary.sumSquares);
+    }
+  }
+
+  /** A validation pass between iterations; with validation_dtype it casts the modules in place, as a pipeline built from them may. */
+  private validate(it: number): void {
+    if (this.settings.validationDtype && this.settings.validationDtype !== this.weightDtype) {
+      this.weightDtype = this.settings.validationDtype;
+      this.assignPrecisions();
+    }
+    const ctx = { ...this.ctx, training: false };
+    const outputs = tf.tidy(() => {
+      const { x } = this.data.batch(it);
+      let h = this.amp ? x : castTo(x, ctx.other);
+      const outs: Float32Array[] = [];
+      for (const layer of this.model.layers) {
+        h = layer.apply(h, ctx);
+        outs.push(h.dataSync() as Float32Array);
+      }
+      return outs;
+    });
+    this.layers.forEach((layer, i) => this.recorder.record(it, layer, 'validation', [outputs[i]]));
+  }
+
+  report(): ProbeReport {
+    const r: ProbeReport = {
+      version: 1,
+      backend: this.backend,
+      iterations: this.iteration,
+      layers: this.layers,
+      firstNonFinite: this.recorder.firstNonFinite,
+      origin: this.recorder.origin,
+      counterfactuals: [],
+      hyperparameters: usedHyperparameters(this.settings),
+      model: this.spec.model,
+    };
+    if (this.probed) r.stats = this.recorder.stats;
+    return r;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
