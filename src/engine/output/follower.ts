@@ -10,6 +10,8 @@ export interface FollowHandlers {
   /** The file's earlier bytes no longer belong to what follows: a new run starts. */
   onReset(reason: ResetReason): void;
   onError?(e: Error): void;
+  /** The first look at the file is done: bytes written from now on will be delivered. */
+  onReady?(): void;
 }
 
 export interface FollowOptions {
@@ -52,6 +54,7 @@ export function follow(path: string, handlers: FollowHandlers, opts: FollowOptio
     if (handlers.onError) handlers.onError(err);
   };
 
+  let ready = false;
   const check = () => {
     if (closed) return;
     if (busy) {
@@ -69,6 +72,10 @@ export function follow(path: string, handlers: FollowHandlers, opts: FollowOptio
         fail(e);
       } finally {
         busy = false;
+        if (!ready && !closed) {
+          ready = true;
+          handlers.onReady?.();
+        }
       }
     })();
   };
