@@ -135,6 +135,8 @@ export interface LocatedFile {
   language: string;
   values: LocatedValue[];
   facts: ScriptFact[];
+  /** Python scripts: every place the script reads a config key (`cfg.solver.learning_rate` → `solver.learning_rate`). */
+  configReads?: { keyPath: string; text: string; range: Range }[];
   /** A clear message when the file could not be read or parsed (other files go on). */
   error?: string;
 }

@@ -1,0 +1,279 @@
+// What a training script's names stand for: config objects (`cfg`, `args`), modules, the
+// variables assigned along the way, and which modules' parameters reach the optimizer.
+import { callParts, kids, lastName, stringValue, walk, type CallParts, type PyNode } from './pyast';
+
+export const OPTIMIZERS =
+  /^(Adam|AdamW|SGD|RMSprop|Adagrad|Adadelta|Adamax|NAdam|Nadam|RAdam|SparseAdam|ASGD|Rprop|LBFGS|Lion|LAMB|Lamb|Adafactor|FusedAdam|FusedLAMB|DeepSpeedCPUAdam|AdamW8bit|Adam8bit|PagedAdamW|PagedAdamW8bit|PagedAdamW32bit|Lion8bit|AdamWeightDecay|Ftrl|Prodigy|CAME|Sophia|Muon)$/;
+const CONFIG_NAMES = /^(cfg|config|conf|args|opt|opts|hparams|hp|FLAGS|flags|training_args|train_args|train_cfg|train_config|cli_args)$/;
+const CONFIG_LOADERS = /^(load|safe_load|full_load|parse_args|parse_known_args|fromfile|from_file|load_config|get_config|create|merge|to_container|structured)$/;
+const MODULE_METHODS = /^(parameters|named_parameters|requires_grad_|train|eval|state_dict|load_state_dict|enable_gradient_checkpointing|enable_xformers_memory_efficient_attention)$/;
+
+export interface ModuleInfo {
+  name: string;
+  trainable: boolean;
+  evidence: string | null;
+}
+
+export interface DtypeChoice {
+  dtype: string;
+  when: string | null;
+  configKey: string | null;
+  configValue: unknown;
+}
+
+export class PythonScope {
+  private readonly assignments = new Map<string, PyNode[]>();
+  private readonly configRoots = new Set<string>();
+  private readonly modules = new Set<string>();
+  private readonly grad = new Map<string, boolean>();
+  private readonly optimized = new Set<string>();
+
+  constructor(private readonly root: PyNode) {
+    for (const node of walk(root)) {
+      if (node.type === 'assignment') this.assignment(node);
+      else if (node.type === 'call') this.moduleUse(node);
+    }
+    for (const node of walk(root)) {
+      if (node.type !== 'call') continue;
+      const parts = callParts(node);
+      if (!this.optimizerClass(parts)) continue;
+      const params = parts.keywords.get('params') ?? parts.positional[0];
+      if (params) for (const m of this.modulesIn(params)) this.optimized.add(m);
+    }
+  }
+
+  private assignment(node: PyNode): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right) return;
+    const targets = left.type === 'identifier' ? [left] : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? kids(left) : [];
+    for (const target of targets) {
+      if (target.type !== 'identifier') continue;
+      const list = this.assignments.get(target.text) ?? [];
+      list.push(right);
+      this.assignments.set(target.text, list);
+      if (right.type === 'call') {
+        const name = callParts(right).name ?? '';
+        if (CONFIG_LOADERS.test(name) && /OmegaConf|yaml|parse|Config|config|json|toml/i.test(right.text)) this.configRoots.add(target.text);
+        if (/^[A-Z]/.test(name) || name === 'from_pretrained' || name === 'from_config') this.modules.add(target.text);
+      }
+    }
+  }
+
+  private moduleUse(node: PyNode): void {
+    const parts = callParts(node);
+    const receiver = parts.callee.childForFieldName('object');
+    if (!receiver || !parts.name || !MODULE_METHODS.test(parts.name)) return;
+    if (receiver.type !== 'identifier' && receiver.type !== 'attribute') return;
+    this.modules.add(receiver.text);
+    if (parts.name === 'requires_grad_') {
+      const flag = parts.positional[0] ?? parts.keywords.get('requires_grad');
+      this.grad.set(receiver.text, !flag || flag.text === 'True');
+    }
+  }
+
+  assignedValues(name: string): PyNode[] {
+    return this.assignments.get(name) ?? [];
+  }
+
+  optimizerClass(parts: CallParts): string | null {
+    // `optimizer_cls = torch.optim.AdamW` (or bnb.optim.AdamW8bit) … `optimizer_cls(params, lr=…)`
+    return this.optimizerClasses(parts).at(-1) ?? null;
+  }
+
+  /** Every class an optimizer variable may hold, in source order (`bnb.optim.AdamW8bit`, then `torch.optim.AdamW`). */
+  optimizerClasses(parts: CallParts): string[] {
+    if (parts.name && OPTIMIZERS.test(parts.name)) return [parts.name];
+    if (parts.callee.type !== 'identifier') return [];
+    return this.assignedValues(parts.callee.text)
+      .map(lastName)
+      .filter((name): name is string => !!name && OPTIMIZERS.test(name));
+  }
+
+  private isConfigRoot(segments: string[]): number {
+    if (segments.length > 1 && (CONFIG_NAMES.test(segments[0]) || this.configRoots.has(segments[0]))) return 1;
+    if (segments.length > 2 && segments[0] === 'self' && CONFIG_NAMES.test(segments[1])) return 2;
+    return 0;
+  }
+
+  /** `cfg.solver.learning_rate` → `solver.learning_rate`, following variables and int()/float() wrappers. */
+  configKeyOf(node: PyNode, depth = 0): string | null {
+    const direct = this.directConfigKey(node);
+    if (direct) return direct;
+    if (depth > 3) return null;
+    switch (node.type) {
+      case 'identifier':
+        for (const rhs of this.assignedValues(node.text)) {
+          const key = this.configKeyOf(rhs, depth + 1);
+          if (key) return key;
+        }
+        return null;
+      case 'call': {
+        const parts = callParts(node);
+        if (/^(int|float|str|bool|eval)$/.test(parts.name ?? '') && parts.positional[0]) return this.configKeyOf(parts.positional[0], depth + 1);
+        return null;
+      }
+      case 'binary_operator':
+      case 'parenthesized_expression':
+      case 'conditional_expression':
+      case 'boolean_operator':
+      case 'unary_operator':
+        // Structure, not indirection: `cfg.solver.learning_rate * accelerator.num_processes` reads the first operand's key.
+        for (const child of kids(node)) {
+          const key = this.configKeyOf(child, depth);
+          if (key) return key;
+        }
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  /** The config key an attribute/subscript chain reads, without following variables. */
+  directConfigKey(node: PyNode): string | null {
+    const segments = chain(node);
+    if (!segments) return null;
+    const skip = this.isConfigRoot(segments);
+    return skip ? segments.slice(skip).join('.') : null;
+  }
+
+  /** Every place the script reads a config key (`cfg.a.b`, `args.lr`, `cfg["a"]["b"]`). */
+  configReads(): { keyPath: string; node: PyNode }[] {
+    const out: { keyPath: string; node: PyNode }[] = [];
+    for (const node of walk(this.root)) {
+      if (node.type !== 'attribute' && node.type !== 'subscript') continue;
+      const parent = node.parent;
+      if (parent && (parent.type === 'attribute' || parent.type === 'subscript') && parent.namedChildren[0]?.id === node.id) continue;
+      // `cfg.solver.get(...)` / `args.name.lower()`: the read is the object, not the method.
+      const isCallee = parent?.type === 'call' && parent.childForFieldName('function')?.id === node.id;
+      const target = isCallee && node.type === 'attribute' ? node.childForFieldName('object') : node;
+      const key = target && this.directConfigKey(target);
+      if (key && target) out.push({ keyPath: key, node: target });
+    }
+    return out;
+  }
+
+  /** Modules whose parameters an optimizer `params` expression takes, through variables. */
+  modulesIn(expr: PyNode, seen = new Set<string>()): Set<string> {
+    const out = new Set<string>();
+    const visit = (node: PyNode): void => {
+      if (node.type === 'call') {
+        const parts = callParts(node);
+        const receiver = parts.callee.childForFieldName('object');
+        if (receiver && /^(parameters|named_parameters)$/.test(parts.name ?? '')) {
+          out.add(receiver.text);
+          out.add(receiver.text.split('.')[0]);
+        }
+        // `Net(reference_unet, …)`: the wrapped modules train with it; what built them does not matter.
+        if (/^[A-Z]/.test(parts.name ?? '') || parts.name === 'from_pretrained') {
+          for (const arg of parts.positional) if (arg.type === 'identifier' && this.modules.has(arg.text)) out.add(arg.text);
+          return;
+        }
+      } else if (node.type === 'identifier') {
+        if (seen.has(node.text) || CONFIG_NAMES.test(node.text) || this.configRoots.has(node.text)) return;
+        seen.add(node.text);
+        if (this.modules.has(node.text)) out.add(node.text);
+        for (const rhs of this.assignedValues(node.text)) visit(rhs);
+        return;
+      }
+      for (const child of kids(node)) visit(child);
+    };
+    visit(expr);
+    return out;
+  }
+
+  /** The module a cast applies to (null when the receiver looks like a tensor, not a module). */
+  moduleOf(receiver: PyNode, cast: PyNode): ModuleInfo | null {
+    let name: string;
+    let parts: string[];
+    if (receiver.type === 'identifier' || receiver.type === 'attribute') {
+      if (!this.modules.has(receiver.text) && !this.optimized.has(receiver.text)) return null;
+      name = receiver.text;
+      parts = [name];
+    } else if (receiver.type === 'call') {
+      const call = callParts(receiver);
+      if (!/^[A-Z]/.test(call.name ?? '') && call.name !== 'from_pretrained') return null;
+      const target = assignmentTarget(cast);
+      name = target ?? receiver.childForFieldName('function')!.text;
+      // `Net(reference_unet, denoising_unet, …).to(dtype=…)`: the wrapped modules are cast too.
+      parts = [name, ...call.positional.filter((a) => a.type === 'identifier').map((a) => a.text)];
+    } else {
+      return null;
+    }
+    for (const p of parts) {
+      if (this.grad.get(p) === true) return { name, trainable: true, evidence: `${p}.requires_grad_(True)` };
+      if (this.optimized.has(p)) return { name, trainable: true, evidence: `${p}'s parameters go to the optimizer` };
+    }
+    if (this.grad.get(name) === false) return { name, trainable: false, evidence: `${name}.requires_grad_(False)` };
+    return { name, trainable: false, evidence: null };
+  }
+
+  /** What a dtype expression can be: `weight_dtype` set under `if cfg.weight_dtype == "fp16":` … */
+  dtypeChoices(dtype: PyNode): DtypeChoice[] {
+    if (dtype.type !== 'identifier' || !this.assignments.has(dtype.text)) {
+      return [{ dtype: dtype.text, when: null, configKey: null, configValue: null }];
+    }
+    const out: DtypeChoice[] = [];
+    for (const rhs of this.assignedValues(dtype.text)) {
+      if (rhs.type === 'conditional_expression') {
+        const [yes, condition, no] = kids(rhs);
+        out.push({ dtype: yes.text, ...this.condition(condition) });
+        out.push({ dtype: no.text, when: `not (${condition.text})`, configKey: this.condition(condition).configKey, configValue: null });
+        continue;
+      }
+      out.push({ dtype: rhs.text, ...this.condition(enclosingCondition(rhs)) });
+    }
+    return out;
+  }
+
+  private condition(condition: PyNode | 'else' | null): Omit<DtypeChoice, 'dtype'> {
+    if (!condition) return { when: null, configKey: null, configValue: null };
+    if (condition === 'else') return { when: 'else', configKey: null, configValue: null };
+    for (const node of walk(condition)) {
+      if (node.type !== 'comparison_operator') continue;
+      const [a, b] = kids(node);
+      if (!a || !b) continue;
+      const key = this.configKeyOf(a) ?? this.configKeyOf(b);
+      const value = stringValue(b) ?? stringValue(a);
+      if (key) return { when: condition.text, configKey: key, configValue: value };
+    }
+    return { when: condition.text, configKey: this.configKeyOf(condition), configValue: null };
+  }
+}
+
+/** `cfg.a.b` → ['cfg','a','b']; `cfg["a"].b` → ['cfg','a','b']; anything else → null. */
+function chain(node: PyNode): string[] | null {
+  if (node.type === 'identifier') return [node.text];
+  if (node.type === 'attribute') {
+    const object = chain(node.childForFieldName('object')!);
+    const attribute = node.childForFieldName('attribute')?.text;
+    return object && attribute ? [...object, attribute] : null;
+  }
+  if (node.type === 'subscript') {
+    const object = chain(node.childForFieldName('value')!);
+    const sub = node.childForFieldName('subscript');
+    const key = sub && stringValue(sub);
+    return object && key ? [...object, key] : null;
+  }
+  return null;
+}
+
+function assignmentTarget(node: PyNode): string | null {
+  const parent = node.parent;
+  if (parent?.type !== 'assignment') return null;
+  const left = parent.childForFieldName('left');
+  return left?.type === 'identifier' || left?.type === 'attribute' ? left.text : null;
+}
+
+function enclosingCondition(node: PyNode): PyNode | 'else' | null {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'else_clause') return 'else';
+    if (p.type === 'if_statement' || p.type === 'elif_clause') {
+      const body = p.childForFieldName('consequence');
+      if (body && body.startIndex <= node.startIndex && node.endIndex <= body.endIndex) return p.childForFieldName('condition');
+      return null;
+    }
+    if (p.type === 'function_definition' || p.type === 'module') return null;
+  }
+  return null;
+}

@@ -1,0 +1,267 @@
+// Python locator (tree-sitter): argparse defaults, optimizer/trainer keyword arguments,
+// config-dict modules (mmengine), and the script facts the rules read.
+import type { LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
+import { callParts, isLiteral, kids, literal, oneLine, stringValue, walk, type CallParts, type PyNode } from './pyast';
+import { joinKey, lastKey, LineIndex } from './text';
+import { pythonParser } from './treesitter';
+import { findValidationTriggers } from './python-validation';
+import { PythonScope } from './python-scope';
+
+// Calls whose literal keyword arguments are settings a user tunes (reported as LocatedValues).
+const SETTINGS_CALLS =
+  /^(Trainer|TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|GRPOConfig|Accelerator|GradScaler|ShardedGradScaler|get_scheduler|get_linear_schedule_with_warmup|get_cosine_schedule_with_warmup|get_constant_schedule_with_warmup|OneCycleLR|LinearLR|CosineAnnealingLR|LossScaleOptimizer|ModelCheckpoint|EarlyStopping)$/;
+const CLIPPERS = /^(clip_grad_norm_|clip_grad_norm|clip_grad_value_|clip_grad_value|clip_by_global_norm|clip_by_norm)$/;
+const CONFIG_OPTION = /^(config|config_file|config_path|cfg|conf|hparams)$/;
+const HALF_DTYPE = /float16|\bhalf\b|bfloat16|bf16|fp16|dtype/i;
+const FULL_DTYPE = /^(torch\.)?(float32|float|float64|double)$/;
+
+export async function locatePython(file: string, text: string): Promise<LocatedFile> {
+  const parser = await pythonParser();
+  const tree = parser.parse(text);
+  const result: LocatedFile = { file, language: 'python', values: [], facts: [] };
+  if (!tree) {
+    result.error = `could not parse Python in ${file}`;
+    return result;
+  }
+  try {
+    const index = new LineIndex(text);
+    const root = tree.rootNode;
+    if (root.hasError) result.error = `invalid Python in ${file}: ${firstSyntaxError(root, index)}`;
+    new PythonLocator(file, index, root, result).run();
+  } finally {
+    tree.delete();
+  }
+  return result;
+}
+
+function firstSyntaxError(root: PyNode, index: LineIndex): string {
+  for (const node of walk(root)) {
+    if (node.isMissing) return `line ${index.lineNumber(node.startIndex)}: missing ${node.type}`;
+    if (node.isError) return `line ${index.lineNumber(node.startIndex)}: syntax error near \`${oneLine(node.text).slice(0, 40)}\``;
+  }
+  return 'syntax error';
+}
+
+class PythonLocator {
+  private readonly scope: PythonScope;
+  private readonly values: LocatedValue[];
+  private readonly facts: ScriptFact[];
+
+  constructor(
+    private readonly file: string,
+    private readonly index: LineIndex,
+    private readonly root: PyNode,
+    result: LocatedFile,
+  ) {
+    this.scope = new PythonScope(root);
+    this.values = result.values;
+    this.facts = result.facts;
+    result.configReads = this.scope.configReads().map((r) => ({ keyPath: r.keyPath, text: r.node.text, range: this.range(r.node) }));
+  }
+
+  run(): void {
+    this.moduleValues();
+    for (const node of walk(this.root)) if (node.type === 'call') this.call(node);
+    for (const trigger of findValidationTriggers(this.root, this.scope)) {
+      this.fact('validation-trigger', trigger.node, trigger.text, {
+        everyKey: trigger.everyKey,
+        every: trigger.every && this.describe(trigger.every),
+        stepVariable: trigger.stepVariable,
+        hardcodedSteps: trigger.hardcodedSteps,
+        hardcodedRange: trigger.hardcoded && this.index.range(trigger.hardcoded[0], trigger.hardcoded[1]),
+        removeRange: trigger.remove && this.index.range(trigger.remove[0], trigger.remove[1]),
+        condition: trigger.condition.text,
+      });
+    }
+  }
+
+  // ---- module-level settings (mmengine / plain-Python configs) ----
+
+  private moduleValues(): void {
+    for (const statement of kids(this.root)) {
+      if (statement.type !== 'expression_statement') continue;
+      const assignment = kids(statement)[0];
+      if (assignment?.type !== 'assignment') continue;
+      const left = assignment.childForFieldName('left');
+      const right = assignment.childForFieldName('right');
+      if (left?.type !== 'identifier' || !right) continue;
+      if (isLiteral(right) || isContainer(right)) this.settingTree(left.text, right, left.startIndex, true);
+    }
+  }
+
+  /** Records a literal, or walks a dict(...) / {...} / [...] with dotted paths. */
+  private settingTree(path: string, node: PyNode, keyStart: number | undefined, topLevel: boolean): void {
+    if (node.type === 'call' && callParts(node).name === 'dict' && node.childForFieldName('function')?.type === 'identifier') {
+      for (const [key, value] of callParts(node).keywords) this.settingTree(joinKey(path, key), value, value.parent?.startIndex, false);
+      return;
+    }
+    if (node.type === 'dictionary') {
+      for (const pair of kids(node)) {
+        if (pair.type !== 'pair') continue;
+        const key = pair.childForFieldName('key');
+        const value = pair.childForFieldName('value');
+        const name = key && stringValue(key);
+        if (name !== null && name !== undefined && value) this.settingTree(joinKey(path, name), value, key!.startIndex, false);
+      }
+      return;
+    }
+    if (node.type === 'list' || node.type === 'tuple') {
+      kids(node)
+        .filter((n) => n.type !== 'comment')
+        .forEach((item, i) => this.settingTree(`${path}[${i}]`, item, undefined, false));
+      return;
+    }
+    // Inside a config dict a non-literal (`type=AdamW`, `lr=base_lr * 2`) is still the setting's text.
+    if (!topLevel || isLiteral(node)) this.value(path, node, keyStart);
+  }
+
+  // ---- calls ----
+
+  private call(node: PyNode): void {
+    const parts = callParts(node);
+    const name = parts.name;
+    if (!name) return;
+    if (name === 'add_argument') return this.argument(node, parts);
+    const optimizer = this.scope.optimizerClass(parts);
+    if (optimizer) return this.optimizer(node, parts, optimizer);
+    if (name === 'compile' && parts.keywords.has('optimizer')) return this.kerasCompile(node, parts);
+    if (SETTINGS_CALLS.test(name)) this.literalKeywords(parts);
+    if (name === 'GradScaler' || name === 'ShardedGradScaler' || name === 'LossScaleOptimizer') {
+      this.fact('grad-scaler', node, node.text, { source: name, kwargs: this.keywordDetails(parts) });
+    } else if (name === 'Accelerator') {
+      const mp = parts.keywords.get('mixed_precision');
+      this.fact('grad-scaler', node, node.text, { source: 'accelerator', mixedPrecision: mp ? this.describe(mp) : null });
+    } else if (name === 'autocast') {
+      const dtype = parts.keywords.get('dtype');
+      this.fact('autocast', node, node.text, { dtype: dtype?.text ?? null, kwargs: this.keywordDetails(parts) });
+    } else if (name === 'set_global_policy' || name === 'set_policy' || name === 'Policy') {
+      this.kerasPolicy(node, parts);
+    } else if (CLIPPERS.test(name)) {
+      const max = parts.keywords.get('max_norm') ?? parts.keywords.get('clip_value') ?? parts.keywords.get('clip_norm') ?? parts.positional[1];
+      this.fact('clip-grad-norm', node, node.text, { function: name, maxNorm: max ? this.describe(max) : null });
+    } else if (/^(set_detect_anomaly|detect_anomaly|TerminateOnNaN|enable_check_numerics|check_numerics)$/.test(name)) {
+      this.fact('nan-guard', node, node.text, { function: name });
+    } else if (name === 'half' || name === 'to' || name === 'bfloat16') {
+      this.cast(node, parts);
+    }
+  }
+
+  private argument(node: PyNode, parts: CallParts): void {
+    const flags = parts.positional.map(stringValue).filter((s): s is string => !!s && s.startsWith('-'));
+    const flag = flags.find((f) => f.startsWith('--')) ?? flags[0];
+    const dest = stringValue(parts.keywords.get('dest') ?? node) ?? flag?.replace(/^-+/, '').replace(/-/g, '_');
+    const def = parts.keywords.get('default');
+    if (!dest || !def) return;
+    const located = this.value(dest, def, node.startIndex);
+    located.keyRange = this.range(node);
+    if (CONFIG_OPTION.test(dest)) this.fact('config-default', def, node.text, { option: flag, path: located.value });
+  }
+
+  private optimizer(node: PyNode, parts: CallParts, cls: string): void {
+    const kwargs = this.keywordDetails(parts);
+    const torchStyle = !/keras|tf\./.test(parts.callee.text);
+    if (torchStyle && parts.positional[1] && !kwargs.lr) kwargs.lr = this.describe(parts.positional[1]);
+    if (!torchStyle && parts.positional[0] && !kwargs.learning_rate) kwargs.learning_rate = this.describe(parts.positional[0]);
+    for (const [key, value] of parts.keywords) if (isLiteral(value)) this.value(key, value, value.parent?.startIndex);
+    const params = torchStyle ? parts.positional[0] : undefined;
+    this.fact('optimizer', node, node.text, {
+      class: cls,
+      classes: this.scope.optimizerClasses(parts),
+      callee: parts.callee.text,
+      kwargs,
+      params: params?.text ?? null,
+      modules: params ? [...this.scope.modulesIn(params)] : [],
+    });
+  }
+
+  private kerasCompile(node: PyNode, parts: CallParts): void {
+    const opt = parts.keywords.get('optimizer')!;
+    const name = stringValue(opt);
+    if (name === null) return; // an optimizer object is reported where it is constructed
+    this.value('optimizer', opt, opt.parent?.startIndex);
+    this.fact('optimizer', node, node.text, { class: name, callee: 'compile', kwargs: { optimizer: this.describe(opt) }, params: null, modules: [] });
+  }
+
+  private kerasPolicy(node: PyNode, parts: CallParts): void {
+    const policy = parts.positional[0] ?? parts.keywords.get('name');
+    if (!policy || !/mixed_precision|keras|Policy/.test(node.text)) return;
+    if (isLiteral(policy)) this.value('mixed_precision', policy, undefined);
+    this.fact('autocast', node, node.text, { policy: literal(policy) ?? policy.text, framework: 'keras' });
+  }
+
+  private literalKeywords(parts: CallParts): void {
+    for (const [key, value] of parts.keywords) if (isLiteral(value)) this.value(key, value, value.parent?.startIndex);
+  }
+
+  // `.half()`, `.to(dtype=torch.float16)`, `.to(device, dtype=weight_dtype)`, `.to(weight_dtype)` on a module.
+  private cast(node: PyNode, parts: CallParts): void {
+    const receiver = parts.callee.childForFieldName('object');
+    if (!receiver) return;
+    let dtype: PyNode | undefined;
+    if (parts.name === 'to') {
+      dtype = parts.keywords.get('dtype') ?? parts.positional.find((a) => HALF_DTYPE.test(a.text) && a.type !== 'string');
+      if (!dtype || FULL_DTYPE.test(dtype.text)) return;
+    } else if (parts.positional.length || parts.keywords.size) {
+      return;
+    }
+    const module = this.scope.moduleOf(receiver, node);
+    if (!module) return;
+    const dtypeExpr = dtype?.text ?? (parts.name === 'half' ? 'torch.float16' : 'torch.bfloat16');
+    this.fact('half-cast', node, node.text, {
+      module: module.name,
+      dtypeExpr,
+      dtypes: dtype ? this.scope.dtypeChoices(dtype) : [{ dtype: dtypeExpr, when: null, configKey: null, configValue: null }],
+      trainable: module.trainable,
+      trainableEvidence: module.evidence,
+    });
+  }
+
+  // ---- output ----
+
+  private keywordDetails(parts: CallParts): Record<string, ReturnType<PythonLocator['describe']>> {
+    const out: Record<string, ReturnType<PythonLocator['describe']>> = {};
+    for (const [key, value] of parts.keywords) out[key] = this.describe(value);
+    return out;
+  }
+
+  /** An argument as the rules see it: its text, range, literal value and the config key it reads. */
+  private describe(node: PyNode): { text: string; range: Range; value?: unknown; configKey: string | null } {
+    const v = literal(node);
+    const out: { text: string; range: Range; value?: unknown; configKey: string | null } = {
+      text: node.text,
+      range: this.range(node),
+      configKey: this.scope.configKeyOf(node),
+    };
+    if (isLiteral(node)) out.value = v;
+    return out;
+  }
+
+  private value(path: string, node: PyNode, keyStart: number | undefined): LocatedValue {
+    const v = literal(node);
+    const located: LocatedValue = {
+      file: this.file,
+      keyPath: path,
+      key: lastKey(path),
+      value: isLiteral(node) ? v : node.text,
+      text: node.text,
+      range: this.range(node),
+      source: 'python',
+    };
+    if (keyStart !== undefined) located.keyRange = this.index.range(keyStart, node.endIndex);
+    this.values.push(located);
+    return located;
+  }
+
+  private fact(kind: ScriptFact['kind'], node: PyNode, text: string, detail: Record<string, unknown>): void {
+    this.facts.push({ file: this.file, kind, range: this.range(node), text: oneLine(text), detail });
+  }
+
+  private range(node: PyNode): Range {
+    return this.index.range(node.startIndex, node.endIndex);
+  }
+}
+
+function isContainer(node: PyNode): boolean {
+  if (node.type === 'dictionary' || node.type === 'list' || node.type === 'tuple') return true;
+  return node.type === 'call' && node.childForFieldName('function')?.text === 'dict';
+}

@@ -1,0 +1,194 @@
+// Shell launch scripts and command lines: `--key=value`, `--key value`, `NAME=value`,
+// across backslash-continued lines; plus which script and configs a launch command runs.
+import type { LocatedFile, LocatedValue } from '../types';
+import { lastKey, LineIndex, parseScalar } from './text';
+
+export interface ShellWord {
+  /** The word as written (quotes included). */
+  raw: string;
+  /** The word after quote removal. */
+  value: string;
+  start: number;
+  end: number;
+}
+
+/** Splits shell text into simple commands (words with offsets); `;`, `&&`, `||`, `|` and unescaped newlines end a command. */
+export function shellCommands(text: string): ShellWord[][] {
+  const commands: ShellWord[][] = [];
+  let words: ShellWord[] = [];
+  const endCommand = () => {
+    if (words.length) commands.push(words);
+    words = [];
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\\' && (text[i + 1] === '\n' || (text[i + 1] === '\r' && text[i + 2] === '\n'))) {
+      i += text[i + 1] === '\n' ? 2 : 3;
+    } else if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+    } else if (c === '\n' || c === ';' || c === '|' || c === '&' || c === '(' || c === ')') {
+      endCommand();
+      i++;
+    } else if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else {
+      const start = i;
+      let value = '';
+      while (i < text.length && !/[\s;|&()]/.test(text[i])) {
+        const q = text[i];
+        if (q === "'" || q === '"') {
+          const close = findClose(text, i + 1, q);
+          value += unescape(text.slice(i + 1, close), q);
+          i = Math.min(close + 1, text.length);
+        } else if (q === '\\' && i + 1 < text.length) {
+          if (text[i + 1] === '\n') break;
+          value += text[i + 1];
+          i += 2;
+        } else {
+          value += q;
+          i++;
+        }
+      }
+      words.push({ raw: text.slice(start, i), value, start, end: i });
+    }
+  }
+  endCommand();
+  return commands;
+}
+
+function findClose(text: string, from: number, quote: string): number {
+  for (let j = from; j < text.length; j++) {
+    if (text[j] === quote) return j;
+    if (quote === '"' && text[j] === '\\') j++;
+  }
+  return text.length;
+}
+
+function unescape(s: string, quote: string): string {
+  return quote === '"' ? s.replace(/\\(["\\$`])/g, '$1').replace(/\\\n/g, '') : s;
+}
+
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+
+/** LocatedValues for one command's env assignments and options. */
+export function commandValues(
+  words: ShellWord[],
+  file: string,
+  index: LineIndex,
+  source: string,
+  vars: Map<string, LocatedValue> = new Map(),
+): LocatedValue[] {
+  const out: LocatedValue[] = [];
+  const at = (keyPath: string, raw: string, value: unknown, start: number, end: number, keyStart: number): LocatedValue => ({
+    file,
+    keyPath,
+    key: lastKey(keyPath),
+    value,
+    text: raw,
+    range: index.range(start, end),
+    keyRange: index.range(keyStart, end),
+    source,
+  });
+  // A value like `$LR` is reported where LR is written, as YAML aliases are.
+  const resolved = (keyPath: string, word: ShellWord, offset: number, keyStart: number): LocatedValue => {
+    const raw = word.raw.slice(offset);
+    const ref = /^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?$/.exec(raw);
+    const target = ref ? vars.get(ref[1]) : undefined;
+    if (target) return { ...target, keyPath, key: lastKey(keyPath) };
+    return at(keyPath, raw, parseScalar(shellUnquote(raw)), word.start + offset, word.end, keyStart);
+  };
+
+  let i = 0;
+  if (words[0]?.value === 'export') i++;
+  for (; i < words.length && ASSIGNMENT.test(words[i].raw); i++) {
+    const w = words[i];
+    const name = ASSIGNMENT.exec(w.raw)![1];
+    const v = resolved(name, w, name.length + 1, w.start);
+    vars.set(name, v);
+    out.push(v);
+  }
+  for (; i < words.length; i++) {
+    const w = words[i];
+    const opt = /^--?([A-Za-z][\w.-]*)(=)?/.exec(w.raw);
+    if (!opt || !w.raw.startsWith('--')) continue;
+    const name = opt[1];
+    if (opt[2]) {
+      out.push(resolved(name, w, opt[0].length, w.start));
+      continue;
+    }
+    const next = words[i + 1];
+    if (next && !/^--/.test(next.raw) && !(next.raw.startsWith('-') && !/^-[\d.]/.test(next.raw)) && !isScript(next.value)) {
+      out.push(resolved(name, next, 0, w.start));
+      i++;
+    } else {
+      // A bare flag such as `--fp16`: the flag itself is the value text a fix would replace.
+      out.push(at(name, w.raw, true, w.start, w.end, w.start));
+    }
+  }
+  return out;
+}
+
+function shellUnquote(raw: string): string {
+  return shellCommands(raw)[0]?.map((w) => w.value).join(' ') ?? '';
+}
+
+function isScript(word: string): boolean {
+  return /\.(py|sh)$/.test(word);
+}
+
+export interface Launch {
+  /** The program that was launched: python, accelerate, torchrun, deepspeed, … */
+  launcher: string;
+  /** The training script (`train.py`) or module (`-m pkg.train`), as written. */
+  script: string | null;
+  /** Config files the command names (`--config X`, `--deepspeed ds.json`, `--config_file accelerate.yaml`, positional `*.yaml`). */
+  configs: string[];
+}
+
+const CONFIG_OPTIONS = /^--?(config|config[-_]file|config[-_]path|cfg|deepspeed|deepspeed[-_]config|ds[-_]config|hparams|conf|c)$/;
+const LAUNCHER_MODULES = /^(torch\.distributed\.(launch|run)|accelerate\.commands\.launch|deepspeed(\.launcher\.runner)?)$/;
+const CONFIG_FILE = /\.(ya?ml|json|jsonc|toml|cfg|ini)$/;
+
+/** What a launch command runs: `accelerate launch … train.py --config X`, `deepspeed train.py --deepspeed ds.json`, … */
+export function launchOf(words: ShellWord[]): Launch | null {
+  let i = 0;
+  while (i < words.length && (ASSIGNMENT.test(words[i].raw) || ['export', 'exec', 'nohup', 'time', 'env'].includes(words[i].value))) i++;
+  if (i >= words.length) return null;
+  const launcher = words[i].value.split('/').pop() ?? '';
+  let script: string | null = null;
+  const configs: string[] = [];
+  for (let j = i; j < words.length; j++) {
+    const w = words[j].value;
+    const eq = /^(--?[\w.-]+)=(.*)$/.exec(w);
+    if (eq && CONFIG_OPTIONS.test(eq[1])) {
+      if (eq[2]) configs.push(eq[2]);
+    } else if (CONFIG_OPTIONS.test(w) && words[j + 1] && !words[j + 1].value.startsWith('-')) {
+      configs.push(words[++j].value);
+    } else if (w === '-m' && !script && words[j + 1]) {
+      const module = words[++j].value;
+      // `python -m torch.distributed.run … train.py`: the launcher is a module, the script comes later.
+      if (!LAUNCHER_MODULES.test(module)) script = module;
+    } else if (!script && isScript(w)) {
+      script = w;
+    } else if (script && CONFIG_FILE.test(w) && !w.startsWith('-')) {
+      configs.push(w);
+    }
+  }
+  if (!script && !/^(python[\d.]*|accelerate|torchrun|deepspeed|srun|mpirun|horovodrun|lightning|composer)$/.test(launcher)) return null;
+  return { launcher, script, configs };
+}
+
+export function locateShell(file: string, text: string): LocatedFile {
+  const index = new LineIndex(text);
+  const vars = new Map<string, LocatedValue>();
+  const values = shellCommands(text).flatMap((words) => commandValues(words, file, index, 'shell', vars));
+  return { file, language: 'shell', values, facts: [] };
+}
+
+/** The launches a shell script makes, in order. */
+export function shellLaunches(text: string): Launch[] {
+  return shellCommands(text)
+    .map(launchOf)
+    .filter((l): l is Launch => l !== null && l.script !== null);
+}

@@ -1,0 +1,325 @@
+// Which logs, configs and training scripts a run used: named ones first, then the run's own
+// command line, the script's `--config` default, paths the log mentions, and files that set training keys.
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { RunScan } from './types';
+import { languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
+import { launchOf, shellCommands, shellLaunches } from './config/shell';
+
+export interface DiscoverOptions {
+  logs?: string[];
+  configs?: string[];
+  runs?: RunScan[];
+}
+
+export interface Discovery {
+  logs: string[];
+  configs: string[];
+  scripts: string[];
+  notes: string[];
+}
+
+const SKIP_DIRS = new Set([
+  'node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', 'env', '.env', '.tox', '.nox', '.mypy_cache',
+  '.pytest_cache', '.ruff_cache', '.idea', '.vscode', 'site-packages', '.ipynb_checkpoints', '.cache', '.e2e',
+]);
+const MAX_FILES = 50_000;
+const MAX_DEPTH = 10;
+/** Logs past this size are still logs; configs past MAX_CONFIG_BYTES are not read. */
+const MAX_LOG_BYTES = 4 * 1024 * 1024 * 1024;
+const CONFIG_EXT = new Set(['.yaml', '.yml', '.json', '.jsonc', '.toml', '.cfg', '.ini', '.py', '.sh', '.bash', '.slurm', '.sbatch']);
+const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|__init__\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
+const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
+const TRAINING_KEYS =
+  /\b(learning_rate|base_lr|lr|adam_epsilon|adam_eps|epsilon|eps|max_grad_norm|grad_clip|gradient_clip_val|gradient_clipping|clip_grad|clipnorm|mixed_precision|precision|fp16|bf16|weight_dtype|warmup_steps|warmup_ratio|lr_warmup_steps|warmup_iters|validation_steps|val_interval|eval_steps|evaluation_strategy|eval_strategy|loss_scale|initial_scale_power|optimizer|optim_wrapper|weight_decay|train_batch_size|max_steps|max_train_steps|num_train_epochs|max_iters|max_epochs)\b/g;
+const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|\bTrainer\(|trainer\.(train|fit)\(|accelerator\.backward\(|train_step\(|runner\.train\(/;
+
+/** Is this path (relative, `/`-separated) a training log by name? */
+export function isLogPath(rel: string): boolean {
+  const name = basename(rel);
+  if (/\.(log|out)$/i.test(name) || /^slurm-.*\.(out|err)$/.test(name)) return true;
+  if (name === 'metrics.csv' || name === 'trainer_state.json' || name.startsWith('events.out.tfevents.')) return true;
+  if (/(^|\/)mlruns\/.*\/metrics\/[^/]+$/.test(rel)) return true;
+  // A .jsonl under data/ is a dataset, not training output.
+  return /\.jsonl$/i.test(name) && !/(^|\/)(data|datasets?|corpus)\//i.test(rel);
+}
+
+export async function discover(root: string, opts: DiscoverOptions = {}): Promise<Discovery> {
+  const base = resolve(root);
+  const notes: string[] = [];
+  const rel = (p: string) => toPosix(relative(base, resolve(base, p)));
+  const files = await listFiles(base, notes);
+  const fileSet = new Set(files.map((f) => f.rel));
+
+  // ---- logs ----
+  let logs: string[];
+  if (opts.logs?.length) {
+    logs = unique(opts.logs.map(rel));
+    for (const l of logs) notes.push(`log ${l}: named on the command line`);
+  } else {
+    logs = files.filter((f) => isLogPath(f.rel) && f.size <= MAX_LOG_BYTES).map((f) => f.rel);
+    for (const l of logs) notes.push(`log ${l}: its name looks like training output`);
+  }
+  const logSet = new Set(logs);
+
+  const configs: string[] = [];
+  const scripts: string[] = [];
+  const addConfig = (p: string, why: string) => {
+    if (configs.includes(p) || scripts.includes(p) || logSet.has(p)) return;
+    configs.push(p);
+    notes.push(`config ${p}: ${why}`);
+  };
+  const addScript = (p: string, why: string) => {
+    if (scripts.includes(p) || logSet.has(p)) return;
+    const i = configs.indexOf(p);
+    if (i >= 0) configs.splice(i, 1);
+    scripts.push(p);
+    notes.push(`script ${p}: ${why}`);
+  };
+  // A path from a command line or a default, as seen from the run's directory, the log's, or by its tail.
+  const find = (path: string, near: string[]): string | null => {
+    const candidates = isAbsolute(path) ? [path] : [join(base, path), ...near.map((d) => join(base, d, path))];
+    for (const c of candidates) {
+      const r = toPosix(relative(base, c));
+      if (fileSet.has(r)) return r;
+    }
+    return bySuffix(path, files.map((f) => f.rel));
+  };
+
+  if (opts.configs?.length) {
+    for (const c of opts.configs) {
+      const r = rel(c);
+      if (configLanguageOf(r) === 'python' && !(await looksLikePythonConfig(join(base, r)))) addScript(r, 'named with --config');
+      else addConfig(r, 'named with --config');
+    }
+  }
+  const explicitConfigs = configs.length > 0;
+
+  // ---- the command lines the runs show ----
+  const commands: { command: string; log: string }[] = (opts.runs ?? []).filter((r) => r.command).map((r) => ({ command: r.command!, log: r.log }));
+  for (const log of logs) for (const command of await commandsInLog(join(base, log))) commands.push({ command, log });
+  const launchFiles = new Set<string>();
+  for (const { command, log } of commands) {
+    for (const words of shellCommands(command)) {
+      const launch = launchOf(words);
+      if (!launch) continue;
+      const near = [dirname(rel(log))];
+      if (launch.script) {
+        const s = find(scriptPath(launch.script), near);
+        if (s && configLanguageOf(s) === 'python') addScript(s, `the command line in ${rel(log)} runs it`);
+        else if (s) launchFiles.add(s);
+      }
+      for (const c of launch.configs) {
+        const found = find(c, near);
+        if (found && !explicitConfigs) addConfig(found, `the command line in ${rel(log)} names it`);
+      }
+    }
+  }
+
+  // ---- shell launch scripts: they carry settings and name the script and configs ----
+  const shellFiles = files.filter((f) => configLanguageOf(f.rel) === 'shell' && f.size <= MAX_CONFIG_BYTES && !CI_DIR.test(f.rel));
+  for (const f of shellFiles) {
+    const text = await readText(join(base, f.rel));
+    const launches = shellLaunches(text).filter((l) => l.script && /\.py$|^[\w.]+$/.test(l.script));
+    if (!launches.length) continue;
+    const named = launchFiles.has(f.rel);
+    const runsKnownScript = launches.some((l) => scripts.some((s) => s.endsWith(basename(l.script!))));
+    if (!named && scripts.length && !runsKnownScript) continue;
+    addConfig(f.rel, named ? 'the run was launched with it' : 'a launch script that runs the training script');
+    for (const l of launches) {
+      const s = find(scriptPath(l.script!), [dirname(f.rel)]);
+      if (s && configLanguageOf(s) === 'python') addScript(s, `${f.rel} launches it`);
+      if (!explicitConfigs) for (const c of l.configs) {
+        const found = find(c, [dirname(f.rel)]);
+        if (found) addConfig(found, `${f.rel} passes it to the script`);
+      }
+    }
+  }
+
+  // ---- paths the logs mention ----
+  if (!explicitConfigs) {
+    for (const log of logs) {
+      for (const mention of await configMentions(join(base, log))) {
+        const found = find(mention, [dirname(log)]);
+        if (found && !logSet.has(found) && CONFIG_EXT.has(extname(found)) && configLanguageOf(found) !== 'python') addConfig(found, `${log} mentions it`);
+      }
+    }
+  }
+
+  // ---- files that set training keys, nearest to the logs first ----
+  const candidates = files.filter((f) => CONFIG_EXT.has(extname(f.rel).toLowerCase()) && f.size <= MAX_CONFIG_BYTES && !logSet.has(f.rel) && !NOT_CONFIG.test(f.rel) && !CI_DIR.test(f.rel));
+  const scored: { rel: string; score: number; kind: 'config' | 'script' }[] = [];
+  for (const f of candidates) {
+    if (configs.includes(f.rel) || scripts.includes(f.rel)) continue;
+    const lang = configLanguageOf(f.rel);
+    if (lang === 'shell') continue;
+    const text = await readText(join(base, f.rel));
+    if (lang === 'python') {
+      if (TRAINING_SCRIPT.test(text)) scored.push({ rel: f.rel, score: keyCount(text), kind: 'script' });
+      else if (/^\s*(optim_wrapper|optimizer|train_cfg|lr_config|optimizer_config)\s*=\s*dict\(/m.test(text)) scored.push({ rel: f.rel, score: keyCount(text), kind: 'config' });
+    } else {
+      const score = keyCount(text);
+      if (score >= 2) scored.push({ rel: f.rel, score, kind: 'config' });
+    }
+  }
+  const nearness = (p: string) => Math.max(0, ...logs.map((l) => sharedDirs(p, l)));
+  scored.sort((a, b) => nearness(b.rel) - nearness(a.rel) || b.score - a.score || a.rel.localeCompare(b.rel));
+  if (!scripts.length) {
+    for (const s of scored.filter((s) => s.kind === 'script').slice(0, 3)) addScript(s.rel, `a training script (optimizer step / backward), sets ${s.score} training keys`);
+  }
+
+  // ---- the scripts' own `--config` defaults ----
+  if (!explicitConfigs) {
+    for (const s of [...scripts]) {
+      const located = await locate(s, await readText(join(base, s)));
+      for (const fact of located.facts) {
+        if (fact.kind !== 'config-default' || typeof fact.detail?.path !== 'string') continue;
+        const found = find(fact.detail.path, [dirname(s), '.']);
+        if (found) addConfig(found, `the --config default in ${s}`);
+        else notes.push(`${s}: its --config default ${fact.detail.path} is not under ${root}`);
+      }
+    }
+  }
+
+  if (!explicitConfigs && !configs.some((c) => configLanguageOf(c) !== 'shell')) {
+    for (const c of scored.filter((s) => s.kind === 'config').slice(0, 5)) addConfig(c.rel, `sets ${c.score} training keys`);
+  }
+  if (!logs.length) notes.push(`no training output found under ${root} (looked for *.log, *.out, metrics.csv, trainer_state.json, TensorBoard events, MLflow metrics, *.jsonl)`);
+  return { logs, configs, scripts, notes };
+}
+
+interface ListedFile {
+  rel: string;
+  size: number;
+}
+
+async function listFiles(base: string, notes: string[]): Promise<ListedFile[]> {
+  const out: ListedFile[] = [];
+  const queue: { dir: string; depth: number }[] = [{ dir: base, depth: 0 }];
+  while (queue.length) {
+    const { dir, depth } = queue.shift()!;
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      const abs = join(dir, e.name);
+      if (e.isDirectory()) {
+        // Virtual environments are skipped by their marker file too, whatever they are called.
+        if (SKIP_DIRS.has(e.name) || depth >= MAX_DEPTH) continue;
+        if (await exists(join(abs, 'pyvenv.cfg'))) continue;
+        queue.push({ dir: abs, depth: depth + 1 });
+      } else if (e.isFile()) {
+        if (out.length >= MAX_FILES) {
+          notes.push(`stopped listing after ${MAX_FILES} files; name the logs and configs to look further`);
+          return out;
+        }
+        let size = 0;
+        try {
+          size = (await stat(abs)).size;
+        } catch {
+          continue;
+        }
+        out.push({ rel: toPosix(relative(base, abs)), size });
+      }
+    }
+  }
+  return out;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readText(p: string): Promise<string> {
+  try {
+    return await readFile(p, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The head of a log (a run prints its command and config paths first), as text. */
+async function logHead(p: string, bytes = 64 * 1024): Promise<string> {
+  if (/events\.out\.tfevents|\.csv$/.test(p)) return '';
+  try {
+    const handle = await open(p, 'r');
+    try {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+      const text = buffer.subarray(0, bytesRead);
+      return text.includes(0) ? '' : text.toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+/** Launch command lines printed in a log (`+ accelerate launch … train.py …`, `$ python train.py …`). */
+export async function commandsInLog(p: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const line of (await logHead(p)).split(/\r?\n/)) {
+    const m = /(?:^|[$#+>]\s+|command:?\s+|cmd:?\s+)((?:[A-Z_]+=\S+\s+)*(?:python[\d.]*|accelerate|torchrun|deepspeed|srun|mpirun)\s.*\.py\b.*)$/i.exec(line.trim());
+    if (m) out.push(m[1]);
+  }
+  return out;
+}
+
+/** Config-looking paths a log mentions (`Loading config from configs/train/stage1.yaml`). */
+async function configMentions(p: string): Promise<string[]> {
+  const out = new Set<string>();
+  for (const m of (await logHead(p)).matchAll(/[\w./~-]+\.(?:ya?ml|json|toml)\b/g)) out.add(m[0].replace(/^\.\//, ''));
+  return [...out];
+}
+
+async function looksLikePythonConfig(p: string): Promise<boolean> {
+  const text = await readText(p);
+  return !TRAINING_SCRIPT.test(text) && /^\s*\w+\s*=\s*dict\(/m.test(text);
+}
+
+/** `train.py` stays; a module `pkg.train` (from `python -m`) is `pkg/train.py`. */
+function scriptPath(script: string): string {
+  return /\.(py|sh)$/.test(script) ? script : script.replace(/\./g, '/') + '.py';
+}
+
+function keyCount(text: string): number {
+  return new Set([...text.matchAll(TRAINING_KEYS)].map((m) => m[1])).size;
+}
+
+/** The file under root whose path ends with the longest tail of `path` (a cluster path like /mnt/x/configs/a.yaml). */
+function bySuffix(path: string, files: string[]): string | null {
+  const parts = toPosix(path).split('/').filter((p) => p && p !== '.');
+  for (let n = parts.length; n >= 1; n--) {
+    const tail = parts.slice(-n).join('/');
+    const hits = files.filter((f) => f === tail || f.endsWith('/' + tail));
+    if (hits.length === 1) return hits[0];
+    if (hits.length > 1) return n > 1 || parts.length === 1 ? hits.sort((a, b) => a.length - b.length)[0] : null;
+  }
+  return null;
+}
+
+function sharedDirs(a: string, b: string): number {
+  const x = dirname(a).split('/');
+  const y = dirname(b).split('/');
+  let n = 0;
+  while (n < x.length && n < y.length && x[n] === y[n] && x[n] !== '.') n++;
+  return n;
+}
+
+function toPosix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
