@@ -1,5 +1,165 @@
+// nan-doctor probe: re-run the first iterations with per-layer probes and the counterfactual sweep (contract.md).
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ProbeReport } from '../engine/types';
 import { UsageError, type CliIO } from './io';
+import type { ProbeSpec } from '../probe/spec';
+import { launchProbe, ProbeError } from '../probe/client';
+import { runSweep } from '../probe/sweep';
+import { hyperparametersOf, readConfigFiles } from '../probe/config-hyperparameters';
+import { resolveModel } from '../probe/verify';
+import { renderReportHtml } from '../probe/report-html';
 
-export async function probeCommand(_args: string[], _io: CliIO): Promise<number> {
-  throw new UsageError('probe is not implemented yet');
+export const probeHelp = `usage: nan-doctor probe --model M [options]
+
+Re-runs the first N training iterations of model M in TensorFlow.js with a probe on every
+layer and phase, names the first non-finite value and its origin, and re-runs with the usual
+fixes (the counterfactual sweep).
+
+  --model M           builtin:NAME (e.g. builtin:imageproj), a TensorFlow.js model.json, a Keras
+                      model JSON, or a JS module exporting createModel(). The CLI runs in a trusted
+                      shell, so a JS module model is allowed to run here.
+  --config FILE       a config or training script to read hyperparameters from (repeatable)
+  --data FILE         inputs: .npy, JSON, or synthetic:SHAPE[@SCALE]
+  --iterations N      iterations to re-run (default 5)
+  --set KEY=VALUE     override a canonical hyperparameter (repeatable), e.g. --set adam_epsilon=1e-6
+  --backend B         tensorflow | wasm | cpu (default: the first that loads)
+  --format F          json (default) | html
+  --out FILE          write the report to FILE instead of stdout
+  --no-sweep          only the base run, no counterfactual re-runs
+
+exit status: 0 the run stayed finite, 1 a non-finite value was found, 2 usage error or unreadable input`;
+
+interface ProbeArgs {
+  model?: string;
+  configs: string[];
+  data?: string;
+  iterations?: number;
+  sets: Record<string, unknown>;
+  backend?: 'tensorflow' | 'wasm' | 'cpu';
+  format: 'json' | 'html';
+  out?: string;
+  sweep: boolean;
+  help: boolean;
+}
+
+/** `--set` values: numbers, booleans and null become those; anything else stays a string. */
+export function parseSetValue(text: string): unknown {
+  const t = text.trim();
+  if (t === 'true' || t === 'True') return true;
+  if (t === 'false' || t === 'False') return false;
+  if (t === 'null' || t === 'None') return null;
+  if (t !== '' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^[-+]?(inf|Infinity)$/i.test(t)) {
+    return /inf/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : Number(t);
+  }
+  return t.replace(/^(["'])(.*)\1$/, '$2');
+}
+
+export function parseProbeArgs(args: string[]): ProbeArgs {
+  const out: ProbeArgs = { configs: [], sets: {}, format: 'json', sweep: true, help: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--model': out.model = value(); break;
+      case '--config': out.configs.push(value()); break;
+      case '--data': out.data = value(); break;
+      case '--iterations': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`--iterations must be a whole number from 1 to 1000 (got '${v}')`);
+        out.iterations = n;
+        break;
+      }
+      case '--set': {
+        const v = value();
+        const at = v.indexOf('=');
+        if (at <= 0) throw new UsageError(`--set needs KEY=VALUE (got '${v}')`);
+        out.sets[v.slice(0, at).trim()] = parseSetValue(v.slice(at + 1));
+        break;
+      }
+      case '--backend': {
+        const v = value();
+        if (v !== 'tensorflow' && v !== 'wasm' && v !== 'cpu') throw new UsageError(`--backend must be tensorflow, wasm or cpu (got '${v}')`);
+        out.backend = v;
+        break;
+      }
+      case '--format': {
+        const v = value();
+        if (v !== 'json' && v !== 'html') throw new UsageError(`--format must be json or html (got '${v}')`);
+        out.format = v;
+        break;
+      }
+      case '--out': out.out = value(); break;
+      case '--no-sweep': out.sweep = false; break;
+      case '--help': case '-h': out.help = true; break;
+      default: throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}' (the model is given with --model)`);
+    }
+  }
+  return out;
+}
+
+export async function probeCommand(args: string[], io: CliIO): Promise<number> {
+  const a = parseProbeArgs(args);
+  if (a.help) {
+    io.stdout(probeHelp + '\n');
+    return 0;
+  }
+  if (!a.model) throw new UsageError('--model is required (e.g. --model builtin:imageproj)');
+
+  const { files, errors } = await readConfigFiles(a.configs, io.cwd);
+  if (errors.length) throw new UsageError(errors[0].message.startsWith(errors[0].file) ? errors[0].message : `${errors[0].file}: ${errors[0].message}`);
+  const { values, where } = hyperparametersOf(files);
+  const spec: ProbeSpec = {
+    model: resolveModel(a.model, io.cwd),
+    hyperparameters: { ...values, ...a.sets },
+    ...(a.iterations !== undefined && { iterations: a.iterations }),
+    ...(a.data !== undefined && { data: a.data.startsWith('synthetic:') ? a.data : resolve(io.cwd, a.data) }),
+    ...(a.backend !== undefined && { backend: a.backend }),
+    allowCode: true,
+  };
+
+  let report: ProbeReport;
+  try {
+    if (a.sweep) {
+      const sweep = await runSweep(spec, []);
+      report = { ...sweep.base, counterfactuals: sweep.counterfactuals };
+    } else {
+      report = await launchProbe(spec);
+    }
+  } catch (err) {
+    if (err instanceof ProbeError) throw new UsageError(`${a.model}: ${err.message}`);
+    throw err;
+  }
+  // Say where each changed setting is written in the user's config, when it is.
+  report.counterfactuals = report.counterfactuals.map((c) => {
+    if (c.key !== undefined) return c;
+    const at = Object.keys(c.change).map((k) => where[k]).find((v) => v !== undefined);
+    return at ? { ...c, key: at.keyPath, file: at.file, line: at.range.start.line + 1 } : c;
+  });
+
+  const text = a.format === 'html' ? renderReportHtml(report) : JSON.stringify(report, jsonSafe, 2) + '\n';
+  if (a.out) {
+    try {
+      await writeFile(resolve(io.cwd, a.out), text);
+    } catch (err) {
+      throw new UsageError(`cannot write ${a.out}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } else {
+    io.stdout(text);
+  }
+  return report.firstNonFinite === null && report.origin === null ? 0 : 1;
+}
+
+/** JSON has no NaN or Infinity: statistics that went non-finite are written as strings, the way the contract names values. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf';
+  return value;
 }

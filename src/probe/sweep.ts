@@ -51,7 +51,7 @@ export function isFinite(report: ProbeReport): boolean {
 export function defaultCandidates(base: Record<string, unknown>): CandidateChange[] {
   const candidates: Record<string, unknown>[] = [];
   const lr = base.learning_rate;
-  if (typeof lr === 'number' && lr > 0) candidates.push({ learning_rate: lr / 10 });
+  if (typeof lr === 'number' && lr > 0) candidates.push({ learning_rate: Number((lr / 10).toPrecision(12)) });
   candidates.push({ max_grad_norm: 1.0 });
   candidates.push({ adam_epsilon: 1e-6 });
   candidates.push({ mixed_precision: 'fp16', weight_dtype: 'fp32' });

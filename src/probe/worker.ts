@@ -1,1 +1,75 @@
-// The probe worker process; see issue 5.
+// The probe worker process (dist/worker.js): receives a `start` message over Node IPC, runs the
+// replay with per-layer probes, sends progress and then the result or an error, and exits.
+import { runProbe } from './run';
+import type { ProbeSpec } from './spec';
+import { isClientMessage, TEST_CRASH_MODEL, TEST_HANG_MODEL, TEST_OOM_MODEL, type WorkerMessage } from './protocol';
+
+const abort = new AbortController();
+let started = false;
+
+function send(message: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+async function finish(message: WorkerMessage): Promise<void> {
+  await send(message);
+  process.exit(0);
+}
+
+async function start(spec: ProbeSpec): Promise<void> {
+  if (runTestModel(spec.model)) return;
+  try {
+    const report = await runProbe(spec, {
+      signal: abort.signal,
+      onProgress: (p) => void send({ type: 'progress', iteration: p.iteration, total: p.total, message: p.message }),
+    });
+    await finish({ type: 'result', report });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    await finish({ type: 'error', message: e.message, stack: e.stack });
+  }
+}
+
+/** Test-only models (never documented to users): they make this worker crash, hang or run out of memory. */
+function runTestModel(model: string): boolean {
+  if (model === TEST_CRASH_MODEL) {
+    void send({ type: 'progress', iteration: 1, total: 3, message: 'about to crash' }).then(() => process.exit(3));
+    return true;
+  }
+  if (model === TEST_HANG_MODEL) {
+    void send({ type: 'progress', iteration: 1, total: 3, message: 'about to hang' });
+    // A busy loop, so even the cancel message cannot be handled: only a kill ends it.
+    setTimeout(() => {
+      for (;;) Math.sqrt(Math.random());
+    }, 10);
+    return true;
+  }
+  if (model === TEST_OOM_MODEL) {
+    const hoard: number[][] = [];
+    const grow = (): void => {
+      for (let i = 0; i < 200; i++) hoard.push(new Array(10_000).fill(Math.random()));
+      setImmediate(grow);
+    };
+    grow();
+    return true;
+  }
+  return false;
+}
+
+process.on('message', (message: unknown) => {
+  if (!isClientMessage(message)) return;
+  if (message.type === 'cancel') {
+    abort.abort();
+    process.exit(0);
+  }
+  if (message.type === 'start' && !started) {
+    started = true;
+    void start(message.spec);
+  }
+});
+
+// Without a parent there is nobody to report to: do not linger.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,51 @@
+// The probe's hyperparameters from the user's config files, read by the same locators and names as the diagnostics.
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { LocatedFile, LocatedValue } from '../engine/types';
+import { locateFile } from '../engine/config/index';
+import { readHyperparameters } from '../engine/rules/hyperparameters';
+
+export interface ConfigHyperparameters {
+  /** Canonical name → value, as the replay takes them. */
+  values: Record<string, unknown>;
+  /** Canonical name → where the user set it. */
+  where: Record<string, LocatedValue>;
+  /** Files that could not be read or parsed, with the reason. */
+  errors: { file: string; message: string }[];
+}
+
+/** Reads the files (paths relative to `root` or absolute) with the config locators; unreadable files are reported, not thrown. */
+export async function readConfigFiles(paths: string[], root: string): Promise<{ files: LocatedFile[]; errors: { file: string; message: string }[] }> {
+  const files: LocatedFile[] = [];
+  const errors: { file: string; message: string }[] = [];
+  for (const p of paths) {
+    const abs = isAbsolute(p) ? p : resolve(root, p);
+    const display = isAbsolute(p) ? relative(root, p) || p : p;
+    try {
+      const located = await locateFile(abs, display);
+      if (located.error) errors.push({ file: display, message: located.error });
+      else files.push(located);
+    } catch (err) {
+      errors.push({ file: display, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { files, errors };
+}
+
+/** Canonical hyperparameters from located files; a script that validates right after step 1 makes `validation: 'after-step-1'`. */
+export function hyperparametersOf(files: LocatedFile[]): Omit<ConfigHyperparameters, 'errors'> {
+  const hp = readHyperparameters(files);
+  const values: Record<string, unknown> = {};
+  const where: Record<string, LocatedValue> = {};
+  for (const [name, setting] of Object.entries(hp)) {
+    if (name === 'all' || !setting || !('at' in setting)) continue;
+    values[name] = setting.value;
+    where[name] = setting.at;
+  }
+  // The replay runs only a few iterations: a hard-coded step-1 validation is the one that matters there.
+  const validatesAtStep1 = files.some((f) =>
+    f.facts.some((fact) => fact.kind === 'validation-trigger' && Array.isArray(fact.detail?.hardcodedSteps) && (fact.detail.hardcodedSteps as unknown[]).includes(1)),
+  );
+  if (validatesAtStep1) values.validation = 'after-step-1';
+  else if (values.validation !== undefined && !(Number.isInteger(values.validation) && (values.validation as number) > 0)) delete values.validation;
+  return { values, where };
+}

@@ -1,0 +1,133 @@
+// Verifies diagnostics by experiment: re-runs the first iterations with each diagnostic's fix and marks
+// `verified` the ones that keep the run finite. Loaded lazily, only when a probe is asked for.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { DiagnoseResult, LocatedValue, NanDiagnostic } from '../engine/types';
+import type { ProbeSpec } from './spec';
+import { hyperparametersOf, readConfigFiles } from './config-hyperparameters';
+import { changeId, isFinite, runSweep, type CandidateChange } from './sweep';
+
+export interface VerifyOptions {
+  /** The workspace root: diagnostic files are relative to it, and its nan-doctor.json names the probe model. */
+  root: string;
+  /** Overrides nan-doctor.json's probe.model. */
+  model?: string;
+  /** Trusted workspace: a JS module model may run. */
+  allowCode?: boolean;
+  signal?: AbortSignal;
+  onProgress?(message: string, percent?: number): void;
+  iterations?: number;
+  parallel?: number;
+  timeoutMs?: number;
+  workerPath?: string;
+}
+
+/** The `probe` section of a workspace's nan-doctor.json. */
+export interface WorkspaceProbeSettings {
+  model?: string;
+  iterations?: number;
+  data?: string;
+  backend?: 'tensorflow' | 'wasm' | 'cpu';
+  /** Hyperparameters to use over the config's (canonical names). */
+  hyperparameters?: Record<string, unknown>;
+}
+
+export const WORKSPACE_SETTINGS_FILE = 'nan-doctor.json';
+
+export async function readWorkspaceProbeSettings(root: string): Promise<WorkspaceProbeSettings> {
+  const path = join(root, WORKSPACE_SETTINGS_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${WORKSPACE_SETTINGS_FILE}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const probe = (parsed as { probe?: unknown } | null)?.probe;
+  if (probe === undefined) return {};
+  if (typeof probe !== 'object' || probe === null) throw new Error(`${WORKSPACE_SETTINGS_FILE}: "probe" must be an object`);
+  const p = probe as Record<string, unknown>;
+  const out: WorkspaceProbeSettings = {};
+  if (p.model !== undefined) out.model = expect(p.model, 'string', 'probe.model') as string;
+  if (p.iterations !== undefined) out.iterations = expect(p.iterations, 'number', 'probe.iterations') as number;
+  if (p.data !== undefined) out.data = expect(p.data, 'string', 'probe.data') as string;
+  if (p.backend !== undefined) {
+    if (p.backend !== 'tensorflow' && p.backend !== 'wasm' && p.backend !== 'cpu') throw new Error(`${WORKSPACE_SETTINGS_FILE}: probe.backend must be tensorflow, wasm or cpu`);
+    out.backend = p.backend;
+  }
+  if (p.hyperparameters !== undefined) out.hyperparameters = expect(p.hyperparameters, 'object', 'probe.hyperparameters') as Record<string, unknown>;
+  return out;
+}
+
+function expect(v: unknown, type: 'string' | 'number' | 'object', what: string): unknown {
+  if (typeof v !== type || v === null) throw new Error(`${WORKSPACE_SETTINGS_FILE}: ${what} must be a ${type}`);
+  return v;
+}
+
+/** A model path is relative to the workspace; builtin models are names. */
+export function resolveModel(model: string, root: string): string {
+  return model.startsWith('builtin:') || isAbsolute(model) ? model : resolve(root, model);
+}
+
+export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOptions): Promise<DiagnoseResult> {
+  const settings = await readWorkspaceProbeSettings(opts.root);
+  const model = opts.model ?? settings.model;
+  if (!model) {
+    throw new Error(`no probe model: pass one (--model) or add { "probe": { "model": "builtin:imageproj" } } to ${join(opts.root, WORKSPACE_SETTINGS_FILE)}`);
+  }
+
+  const configFiles = [...new Set(result.diagnostics.filter((d) => d.code !== 'first-nonfinite').map((d) => d.file))];
+  const { files } = await readConfigFiles(configFiles, opts.root);
+  const { values, where } = hyperparametersOf(files);
+  const spec: ProbeSpec = {
+    model: resolveModel(model, opts.root),
+    hyperparameters: { ...values, ...settings.hyperparameters },
+    iterations: opts.iterations ?? settings.iterations ?? 5,
+    ...(settings.data !== undefined && { data: resolve(opts.root, settings.data) }),
+    ...(settings.backend !== undefined && { backend: settings.backend }),
+    allowCode: opts.allowCode ?? false,
+  };
+
+  const candidates = candidatesOf(result.diagnostics, where);
+  opts.onProgress?.(`probing ${model}: base run and ${candidates.length || 'the default'} candidate fix${candidates.length === 1 ? '' : 'es'}`, 0);
+  const sweep = await runSweep(spec, candidates, {
+    parallel: opts.parallel,
+    signal: opts.signal,
+    timeoutMs: opts.timeoutMs,
+    workerPath: opts.workerPath,
+    onProgress: (p) => opts.onProgress?.(p.message, Math.round((100 * p.done) / p.total)),
+  });
+
+  const baseFinite = isFinite(sweep.base);
+  const finiteChanges = new Set(sweep.counterfactuals.filter((c) => c.finite).map((c) => changeId(c.change)));
+  const diagnostics = result.diagnostics.map((d): NanDiagnostic => {
+    // A fix is verified only when the base run goes non-finite and the fixed run does not.
+    const verified = !baseFinite && d.change !== undefined && finiteChanges.has(changeId(d.change));
+    return verified ? { ...d, verified: true } : d;
+  });
+  return { ...result, diagnostics, probe: { ...sweep.base, counterfactuals: sweep.counterfactuals } };
+}
+
+/** One candidate per distinct change, located where the user set the (first) key it changes. */
+function candidatesOf(diagnostics: NanDiagnostic[], where: Record<string, LocatedValue>): CandidateChange[] {
+  const seen = new Set<string>();
+  const out: CandidateChange[] = [];
+  for (const d of diagnostics) {
+    if (!d.change || Object.keys(d.change).length === 0) continue;
+    const id = changeId(d.change);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const at = Object.keys(d.change).map((k) => where[k]).find((v) => v !== undefined);
+    out.push(
+      at
+        ? { change: d.change, key: at.keyPath, file: at.file, line: at.range.start.line + 1 }
+        : { change: d.change, file: d.file, line: d.range.start.line + 1 },
+    );
+  }
+  return out;
+}

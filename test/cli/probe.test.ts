@@ -1,0 +1,84 @@
+// nan-doctor probe: arguments, exit codes and output (the probe runs need `npm run build` for dist/worker.js).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { main } from '../../src/cli/main';
+import { parseProbeArgs, parseSetValue } from '../../src/cli/probe';
+import type { CliIO } from '../../src/cli/io';
+
+function run(args: string[], cwd = process.cwd()): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), cwd };
+  return main(['probe', ...args], io).then((code) => ({ code, out, err }));
+}
+
+test('--set values become numbers, booleans and strings', () => {
+  assert.equal(parseSetValue('1e-6'), 1e-6);
+  assert.equal(parseSetValue('0.5'), 0.5);
+  assert.equal(parseSetValue('true'), true);
+  assert.equal(parseSetValue('False'), false);
+  assert.equal(parseSetValue('fp16'), 'fp16');
+  assert.equal(parseSetValue('"1e-6"'), '1e-6');
+  const a = parseProbeArgs(['--model', 'builtin:imageproj', '--set', 'adam_epsilon=1e-6', '--set=weight_dtype=fp16', '--iterations', '3', '--no-sweep']);
+  assert.deepEqual(a.sets, { adam_epsilon: 1e-6, weight_dtype: 'fp16' });
+  assert.equal(a.iterations, 3);
+  assert.equal(a.sweep, false);
+});
+
+test('usage errors exit 2 with one clear line', async () => {
+  for (const [args, message] of [
+    [[], /--model is required/],
+    [['--model', 'builtin:imageproj', '--iterations', 'many'], /--iterations must be a whole number/],
+    [['--model', 'builtin:imageproj', '--set', 'adam_epsilon'], /--set needs KEY=VALUE/],
+    [['--model', 'builtin:imageproj', '--format', 'sarif'], /--format must be json or html/],
+    [['--model', 'builtin:imageproj', '--frobnicate'], /unknown option '--frobnicate'/],
+  ] as const) {
+    const r = await run([...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err, message);
+    assert.equal(r.err.trim().split('\n').length, 1);
+  }
+});
+
+test('an unreadable config exits 2 naming the file', async () => {
+  const r = await run(['--model', 'builtin:imageproj', '--config', '/nonexistent/stage1.yaml', '--no-sweep']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /stage1\.yaml/);
+});
+
+test('the seed case from its config: exit 1 and the contract JSON', async () => {
+  const root = join(process.cwd(), 'examples', 'hallo-stage1');
+  const r = await run(['--model', 'builtin:imageproj', '--config', 'configs/train/stage1.yaml', '--iterations', '3', '--no-sweep'], root);
+  assert.equal(r.code, 1, r.err);
+  const report = JSON.parse(r.out);
+  assert.equal(report.version, 1);
+  assert.ok(['tensorflow', 'wasm', 'cpu'].includes(report.backend));
+  assert.equal(report.iterations, 3);
+  assert.ok(Array.isArray(report.layers) && report.layers.length > 0);
+  assert.equal(report.firstNonFinite.iteration, 2);
+  assert.equal(report.origin.iteration, 1);
+  assert.deepEqual(report.counterfactuals, []);
+  assert.equal(report.hyperparameters.adam_epsilon, 1e-8);
+});
+
+test('a finite run exits 0, and --format html --out writes the page', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nan-doctor-probe-'));
+  const out = join(dir, 'report.html');
+  const r = await run(['--model', 'builtin:imageproj', '--iterations', '2', '--set', 'weight_dtype=fp32', '--set', 'learning_rate=1e-5', '--no-sweep', '--format', 'html', '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, '');
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, /stayed finite/);
+});
+
+test('the built CLI runs probe with the worker beside it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nan-doctor-probe-'));
+  writeFileSync(join(dir, 'nan-doctor.json'), '{}');
+  const r = spawnSync(process.execPath, [join(process.cwd(), 'dist', 'cli.js'), 'probe', '--model', 'builtin:imageproj', '--iterations', '2', '--set', 'weight_dtype=fp16', '--set', 'adam_epsilon=1e-8', '--set', 'learning_rate=1e-5', '--no-sweep'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(JSON.parse(r.stdout).firstNonFinite.iteration, 2);
+});

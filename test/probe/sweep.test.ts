@@ -1,0 +1,50 @@
+// The counterfactual sweep on the seed case (needs `npm run build`: it runs dist/worker.js workers).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runSweep, defaultCandidates, changeId, describeChange, type SweepProgress } from '../../src/probe/sweep';
+
+const seed = { learning_rate: 1e-5, adam_epsilon: 1e-8, weight_dtype: 'fp16', mixed_precision: 'no', max_grad_norm: 1.0, optimizer: 'adamw' };
+
+test('the seed case: epsilon 1e-6 and fp32 master weights keep it finite, learning rate / 10 does not', async () => {
+  const progress: SweepProgress[] = [];
+  const { base, counterfactuals } = await runSweep(
+    { model: 'builtin:imageproj', hyperparameters: seed, iterations: 3 },
+    [
+      { change: { adam_epsilon: 1e-6 }, key: 'solver.adam_epsilon', file: 'configs/train/stage1.yaml', line: 28 },
+      { change: { mixed_precision: 'fp16', weight_dtype: 'fp32' } },
+      { change: { learning_rate: 1e-6 } },
+    ],
+    { parallel: 2, onProgress: (p) => progress.push(p) },
+  );
+  assert.equal(base.firstNonFinite?.iteration, 2);
+  assert.equal(base.origin?.iteration, 1);
+  assert.deepEqual(
+    counterfactuals.map((c) => [describeChange(c.change), c.finite]),
+    [['adam_epsilon = 1e-6', true], ['mixed_precision = fp16, weight_dtype = fp32', true], ['learning_rate = 1e-6', false]],
+  );
+  assert.deepEqual([counterfactuals[0].key, counterfactuals[0].file, counterfactuals[0].line], ['solver.adam_epsilon', 'configs/train/stage1.yaml', 28]);
+  assert.equal(counterfactuals[2].firstNonFinite?.iteration, 2);
+  assert.deepEqual(progress.map((p) => p.done), [1, 2, 3, 4]);
+  assert.ok(progress.every((p) => p.total === 4));
+});
+
+test('the default candidates are the usual fixes, only those that change something', () => {
+  const ids = defaultCandidates(seed).map((c) => describeChange(c.change));
+  assert.deepEqual(ids, [
+    'learning_rate = 1e-6',
+    'adam_epsilon = 1e-6',
+    'mixed_precision = fp16, weight_dtype = fp32',
+    'weight_dtype = bf16',
+    'validation = no-step-1',
+  ]);
+  // Already clipping at 1.0, so no clipping candidate; already fp32 master weights, so none of those either.
+  const amp = defaultCandidates({ ...seed, mixed_precision: 'fp16', weight_dtype: 'fp32', max_grad_norm: 5 }).map((c) => describeChange(c.change));
+  assert.ok(amp.includes('max_grad_norm = 1'));
+  assert.ok(!amp.includes('mixed_precision = fp16, weight_dtype = fp32'));
+  assert.ok(amp.includes('weight_dtype = bf16, mixed_precision = bf16'));
+});
+
+test('a change is the same change whatever its key order', () => {
+  assert.equal(changeId({ a: 1, b: 'x' }), changeId({ b: 'x', a: 1 }));
+  assert.notEqual(changeId({ a: 1 }), changeId({ a: 2 }));
+});
