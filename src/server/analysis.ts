@@ -15,7 +15,10 @@ export interface OpenText {
 export interface FolderResult {
   diagnostics: NanDiagnostic[];
   files: LocatedFile[];
+  /** How discovery chose the files (for the debug log). */
   notes: string[];
+  /** Files that could not be read or parsed, as `file: reason`. */
+  errors: string[];
 }
 
 const toPosix = (p: string): string => p.split(sep).join('/');
@@ -51,11 +54,11 @@ export class FolderAnalysis {
 
   async run(runs: RunScan[], logPaths: string[]): Promise<FolderResult> {
     const withIncident = runs.filter((r) => r.incident);
-    if (withIncident.length === 0) return { diagnostics: [], files: [], notes: [] };
+    if (withIncident.length === 0) return { diagnostics: [], files: [], notes: [], errors: [] };
     const { paths, notes } = await this.discover(runs, logPaths);
     const files = await Promise.all(paths.map((p) => this.locate(p)));
-    for (const f of files) if (f.error) notes.push(`${f.file}: ${f.error}`);
-    return { diagnostics: analyze(withIncident, files), files, notes };
+    const errors = files.filter((f) => f.error).map((f) => `${f.file}: ${f.error}`);
+    return { diagnostics: analyze(withIncident, files), files, notes, errors };
   }
 
   private async discover(runs: RunScan[], logPaths: string[]): Promise<{ paths: string[]; notes: string[] }> {

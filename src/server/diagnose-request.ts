@@ -40,7 +40,7 @@ export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParam
     const analysis = ctx.folder(root);
     progress?.report(10, 'Locating the configs and scripts…');
     const folder = await analysis.run([scan], run.log ? [run.log] : []);
-    notes.push(...folder.notes);
+    notes.push(...folder.errors);
     const errors = folder.files.filter((f) => f.error).map((f) => ({ file: f.file, message: f.error! }));
     let result: DiagnoseResult = { version: 1, runs: [scan], diagnostics: folder.diagnostics, probe: null, errors };
     const isFile = (file: string) => file !== run.name || run.log !== null;

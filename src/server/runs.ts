@@ -47,18 +47,18 @@ export class Runs {
   watchLog(abs: string, root: string, name: string): void {
     if (this.logs.has(abs)) return;
     // watchRun may call back before it returns (a log already on disk), hence the optional handle.
-    let handle: { close(): void; current(): RunScan } | undefined;
+    const ref: { handle?: { close(): void; current(): RunScan } } = {};
     let last: RunScan = { log: name, formats: [], incident: null, steps: null };
     const run: Followed = {
       id: abs,
       root,
       log: abs,
       name,
-      scan: () => handle?.current() ?? last,
-      close: () => handle?.close(),
+      scan: () => ref.handle?.current() ?? last,
+      close: () => ref.handle?.close(),
     };
     this.logs.set(abs, run);
-    handle = watchRun(abs, {
+    ref.handle = watchRun(abs, {
       displayName: name,
       onIncident: (scan: RunScan) => {
         last = scan;
@@ -67,7 +67,7 @@ export class Runs {
       },
       onEvents: () => {
         // A truncated or re-created log starts a new run: its old incident no longer applies.
-        if (run.incidentAt !== undefined && handle && handle.current().incident === null) {
+        if (run.incidentAt !== undefined && ref.handle && ref.handle.current().incident === null) {
           run.incidentAt = undefined;
           this.events.reset(run);
         }

@@ -49,6 +49,7 @@ export class NanDoctorServer {
   private readonly announced = new Set<Run>();
   private lastReport: ProbeReport | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
+  private reportedErrors = new Set<string>();
 
   constructor(private readonly connection: Connection) {
     this.publisher = new Publisher(connection);
@@ -250,7 +251,11 @@ export class NanDoctorServer {
         runs.flatMap((r) => (r.log ? [r.log] : [])),
       );
       diagnostics = result.diagnostics;
-      for (const n of result.notes) this.connection.console.warn(n);
+      for (const n of result.notes) this.connection.console.log(n);
+      // Report each file error once, not on every re-analysis.
+      const errors = new Set(result.errors);
+      for (const e of errors) if (!this.reportedErrors.has(e)) this.connection.console.warn(e);
+      this.reportedErrors = errors;
     } catch (e) {
       this.connection.console.error(`analysis of ${root} failed: ${(e as Error).stack ?? e}`);
       return;
