@@ -1,0 +1,54 @@
+// verifyDiagnostics on the seed example (needs `npm run build`: the probe runs in dist/worker.js workers).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { diagnose } from '../../src/engine/diagnose';
+import { verifyDiagnostics, readWorkspaceProbeSettings } from '../../src/probe/verify';
+import type { DiagnoseResult } from '../../src/engine/types';
+
+const example = join(process.cwd(), 'examples', 'hallo-stage1');
+
+test('the example: the epsilon fix is verified by a re-run, the log line and cleared settings are not', async () => {
+  const result = await diagnose({ root: example });
+  const epsilon = result.diagnostics.find((d) => d.code === 'optimizer-epsilon');
+  assert.ok(epsilon, 'the rules found no optimizer-epsilon diagnostic in the example');
+  assert.equal(epsilon.verified, false);
+
+  const messages: string[] = [];
+  const verified = await verifyDiagnostics(result, { root: example, iterations: 3, onProgress: (m) => messages.push(m) });
+  assert.equal(verified.diagnostics.find((d) => d.code === 'optimizer-epsilon')?.verified, true);
+  assert.equal(verified.diagnostics.find((d) => d.code === 'first-nonfinite')?.verified, false);
+  for (const d of verified.diagnostics.filter((x) => x.severity === 'information')) assert.equal(d.verified, false, d.code);
+
+  const probe = verified.probe;
+  assert.ok(probe);
+  assert.equal(probe.model, 'builtin:imageproj');
+  assert.equal(probe.firstNonFinite?.iteration, 2);
+  assert.equal(probe.origin?.phase, 'update');
+  const cf = probe.counterfactuals.find((c) => c.change.adam_epsilon !== undefined);
+  assert.ok(cf);
+  assert.equal(cf.finite, true);
+  // Located where the user wrote it (1-based line, the way logs and compilers count).
+  assert.deepEqual([cf.key, cf.file, cf.line], ['solver.adam_epsilon', 'configs/train/stage1.yaml', epsilon.range.start.line + 1]);
+  assert.ok(messages.some((m) => /finite/.test(m)));
+  // The input is left as it was.
+  assert.equal(result.diagnostics.find((d) => d.code === 'optimizer-epsilon')?.verified, false);
+});
+
+test('no model anywhere is a clear error naming nan-doctor.json', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'nan-doctor-verify-'));
+  const empty: DiagnoseResult = { version: 1, runs: [], diagnostics: [], probe: null };
+  await assert.rejects(verifyDiagnostics(empty, { root }), /no probe model.*nan-doctor\.json/);
+});
+
+test('a broken nan-doctor.json is a clear error, and its probe section is read', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'nan-doctor-verify-'));
+  writeFileSync(join(root, 'nan-doctor.json'), '{ "probe": { "model": ');
+  await assert.rejects(readWorkspaceProbeSettings(root), /nan-doctor\.json: not valid JSON/);
+  writeFileSync(join(root, 'nan-doctor.json'), '{ "probe": { "model": "builtin:imageproj", "iterations": 4, "backend": "gpu" } }');
+  await assert.rejects(readWorkspaceProbeSettings(root), /probe\.backend must be/);
+  writeFileSync(join(root, 'nan-doctor.json'), '{ "probe": { "model": "builtin:imageproj", "iterations": 4, "data": "x.npy" } }');
+  assert.deepEqual(await readWorkspaceProbeSettings(root), { model: 'builtin:imageproj', iterations: 4, data: 'x.npy' });
+});
