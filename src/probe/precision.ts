@@ -4,39 +4,52 @@ import * as tf from '@tensorflow/tfjs-core';
 export type Precision = 'fp32' | 'fp16' | 'bf16';
 
 export const FP16_MAX = 65504;
-const FP16_MIN_NORMAL = 2 ** -14;
-const FP16_SUBNORMAL_QUANTUM = 2 ** -24;
-// Halfway between 65504 and the next fp16 step (65536): values from here round up to infinity.
-const FP16_OVERFLOW = 65520;
 
-const f64 = new Float64Array(1);
-const f64Hi = new Uint32Array(f64.buffer, 4, 1);
 const f32 = new Float32Array(1);
 const f32Bits = new Uint32Array(f32.buffer);
 
-function roundHalfEven(y: number): number {
-  const f = Math.floor(y);
-  const d = y - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
+/** fp16 bit pattern → its value, for every one of the 65536 patterns. */
+const HALF_VALUES = (() => {
+  const t = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    t[h] = exp === 0 ? sign * frac * 2 ** -24 : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return t;
+})();
+
+/** The fp16 bit pattern nearest to x (ties to even); x goes through fp32 first, which is innocuous (24 ≥ 2·11+2). */
+export function fp16Bits(x: number): number {
+  f32[0] = x;
+  const b = f32Bits[0];
+  const sign = (b >>> 16) & 0x8000;
+  const e = (b >>> 23) & 0xff;
+  const m = b & 0x7fffff;
+  if (e === 0xff) return sign | 0x7c00 | (m ? 0x200 : 0);
+  if (e > 112) {
+    // normal in fp16 (or overflowing): keep 10 of the 23 fraction bits; a carry may step the exponent up to inf
+    if (e > 142) return sign | 0x7c00;
+    const rest = m & 0x1fff;
+    let h = ((e - 112) << 10) | (m >>> 13);
+    if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
+    return h >= 0x7c00 ? sign | 0x7c00 : sign | h;
+  }
+  // fp16 subnormal: a multiple of 2^-24
+  const s = 126 - e;
+  if (s > 24) return sign;
+  const full = m | 0x800000;
+  let k = full >>> s;
+  const rest = full & ((1 << s) - 1);
+  const half = 1 << (s - 1);
+  if (rest > half || (rest === half && k & 1)) k++;
+  return sign | k;
 }
 
-/** Rounds any number (an exact real result of one operation) to the nearest fp16 value, ties to even. */
+/** Rounds any number to the nearest fp16 value, ties to even, overflow to ±inf, with subnormals. */
 export function toFp16(x: number): number {
-  if (x !== x || x === 0) return x; // NaN and ±0 stay as they are
-  const a = Math.abs(x);
-  if (a >= FP16_OVERFLOW) return x > 0 ? Infinity : -Infinity;
-  let q: number;
-  if (a < FP16_MIN_NORMAL) {
-    q = FP16_SUBNORMAL_QUANTUM;
-  } else {
-    f64[0] = a;
-    const e = ((f64Hi[0] >>> 20) & 0x7ff) - 1023;
-    q = 2 ** (e - 10);
-  }
-  const r = roundHalfEven(a / q) * q;
-  return x < 0 ? -r : r === 0 ? 0 : r;
+  return HALF_VALUES[fp16Bits(x)];
 }
 
 /** Rounds to the nearest bfloat16 value (8-bit exponent, 8 significant bits), ties to even. */
