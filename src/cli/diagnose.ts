@@ -1,5 +1,168 @@
+// `nan-doctor diagnose [DIR] [--log FILE]... [--config FILE]... [--probe] [--model M] [--format F]` (contract.md).
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { DiagnoseResult, NanDiagnostic, RunScan } from '../engine/types';
+import { diagnose } from '../engine/diagnose';
 import { UsageError, type CliIO } from './io';
+import { exitStatus, incidentMessage, outputFormats, render, type OutputFormat } from './output';
 
-export async function diagnoseCommand(_args: string[], _io: CliIO): Promise<number> {
-  throw new UsageError('diagnose is not implemented yet');
+export const diagnoseHelp = `usage: nan-doctor diagnose [DIR] [--log FILE]... [--config FILE]... [--probe] [--model M] [--format text|json|sarif]
+
+Finds the logs, configs and training scripts under DIR (default .), or uses the ones named,
+and puts diagnostics on the config and script lines behind the first non-finite value.
+  --log FILE      a training log to read instead of discovering them (repeatable)
+  --config FILE   a config or training script the run used (repeatable)
+  --probe         re-run the first iterations in TensorFlow.js to verify the fixes
+  --model M       the model the probe re-runs (default: nan-doctor.json's probe.model)
+  --format F      text (default), json or sarif`;
+
+interface DiagnoseArgs {
+  dir: string;
+  logs: string[];
+  configs: string[];
+  probe: boolean;
+  model?: string;
+  format: OutputFormat;
+  help: boolean;
+}
+
+function optionValue(args: string[], i: number, name: string): [string, number] {
+  const arg = args[i];
+  if (arg.startsWith(`${name}=`)) return [arg.slice(name.length + 1), i];
+  const value = args[i + 1];
+  if (value === undefined || (value.startsWith('-') && value !== '-')) throw new UsageError(`${name} needs a value`);
+  return [value, i + 1];
+}
+
+export function parseDiagnoseArgs(args: string[]): DiagnoseArgs {
+  const parsed: DiagnoseArgs = { dir: '.', logs: [], configs: [], probe: false, format: 'text', help: false };
+  let dirSeen = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const is = (name: string) => arg === name || arg.startsWith(`${name}=`);
+    if (arg === '--help' || arg === '-h') parsed.help = true;
+    else if (arg === '--probe') parsed.probe = true;
+    else if (is('--log')) [parsed.logs[parsed.logs.length], i] = optionValue(args, i, '--log');
+    else if (is('--config')) [parsed.configs[parsed.configs.length], i] = optionValue(args, i, '--config');
+    else if (is('--model')) [parsed.model, i] = optionValue(args, i, '--model');
+    else if (is('--format')) {
+      let value: string;
+      [value, i] = optionValue(args, i, '--format');
+      if (!outputFormats.includes(value as OutputFormat)) throw new UsageError(`unknown format '${value}' (use text, json or sarif)`);
+      parsed.format = value as OutputFormat;
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
+    else if (dirSeen) throw new UsageError(`one directory at most (got '${parsed.dir}' and '${arg}'); name logs with --log`);
+    else {
+      parsed.dir = arg;
+      dirSeen = true;
+    }
+  }
+  if (parsed.model && !parsed.probe) throw new UsageError('--model is for --probe');
+  return parsed;
+}
+
+/** Named files must exist: a typo is a usage error, not an empty diagnosis. */
+async function checkNamed(root: string, files: string[], what: string): Promise<void> {
+  for (const f of files) {
+    const path = isAbsolute(f) ? f : resolve(root, f);
+    const info = await stat(path).catch(() => null);
+    if (!info) throw new UsageError(`${f}: no such ${what} (paths are relative to the directory, ${root})`);
+    if (info.isDirectory()) throw new UsageError(`${f}: is a directory, not a ${what}`);
+  }
+}
+
+export async function diagnoseCommand(args: string[], io: CliIO): Promise<number> {
+  const opts = parseDiagnoseArgs(args);
+  if (opts.help) {
+    io.stdout(diagnoseHelp + '\n');
+    return 0;
+  }
+  const root = resolve(io.cwd, opts.dir);
+  const info = await stat(root).catch(() => null);
+  if (!info || !info.isDirectory()) throw new UsageError(`${opts.dir}: ${info ? 'not a directory' : 'no such directory'}`);
+  await checkNamed(root, opts.logs, 'log file');
+  await checkNamed(root, opts.configs, 'config file');
+
+  let result = await diagnose({ root, logs: opts.logs, configs: opts.configs });
+  if (opts.probe) result = await runProbe(result, root, opts.model, io);
+
+  io.stdout(opts.format === 'text' ? renderForPeople(result, opts.dir) : render(result, opts.format));
+  for (const e of result.errors ?? []) io.stderr(`nan-doctor diagnose: ${e.file}: ${e.message}\n`);
+  return result.errors?.length ? 2 : exitStatus(result);
+}
+
+async function runProbe(result: DiagnoseResult, root: string, model: string | undefined, io: CliIO): Promise<DiagnoseResult> {
+  if (!result.runs.some((r) => r.incident)) return result;
+  // loaded lazily: the rest of the CLI never pays for TensorFlow.js
+  const { verifyDiagnostics } = await import('../probe/verify.ts');
+  let last = '';
+  return verifyDiagnostics(result, {
+    root,
+    model,
+    onProgress: (message: string, percent?: number) => {
+      const line = `probe: ${message}${percent === undefined ? '' : ` (${Math.round(percent)}%)`}`;
+      if (line !== last) io.stderr(line + '\n');
+      last = line;
+    },
+  });
+}
+
+// ---- text for a person: what happened, what to change (in order), what was ruled out ----
+
+const where = (d: NanDiagnostic) => `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}`;
+
+function diagnosticLines(d: NanDiagnostic): string[] {
+  const out = [`${where(d)}: ${d.severity}: ${d.message} [${d.code}]${d.verified ? ' (verified by the probe)' : ''}`];
+  for (const r of d.related) out.push(`    ${r.file}:${r.line}: note: ${r.message}`);
+  for (const f of d.fixes) out.push(`    fix: ${f.title}`);
+  return out;
+}
+
+function runLine(run: RunScan): string {
+  if (!run.incident) return `${run.log}: no non-finite value${run.steps ? ` (steps ${run.steps.first}-${run.steps.last})` : ''}`;
+  return `${run.log}:${run.incident.line}: ${incidentMessage(run.incident)}`;
+}
+
+export function renderForPeople(result: DiagnoseResult, dir: string): string {
+  const out: string[] = [];
+  const runs = result.runs;
+  const nonFinite = runs.filter((r) => r.incident);
+  out.push(
+    runs.length === 0
+      ? `NaN Doctor: no training output found in ${dir} (name one with --log FILE)`
+      : `NaN Doctor: ${runs.length} run${runs.length === 1 ? '' : 's'} read, ${nonFinite.length ? `${nonFinite.length} went non-finite` : 'all finite'}`,
+  );
+  const shown = new Set(result.diagnostics.filter((d) => d.code === 'first-nonfinite').map((d) => d.file));
+  for (const run of runs) if (!shown.has(run.log)) out.push(`  ${runLine(run)}`);
+
+  const causes = result.diagnostics.filter((d) => d.code !== 'first-nonfinite' && (d.severity === 'error' || d.severity === 'warning'));
+  const cleared = result.diagnostics.filter((d) => d.code !== 'first-nonfinite' && (d.severity === 'information' || d.severity === 'hint'));
+  const logLines = result.diagnostics.filter((d) => d.code === 'first-nonfinite');
+  if (logLines.length) {
+    out.push('', 'Where it went non-finite:');
+    for (const d of logLines) out.push(...diagnosticLines(d).map((l) => `  ${l}`));
+  }
+  if (causes.length) {
+    out.push('', nonFinite.length ? 'Likely causes, most certain first:' : 'Risky settings:');
+    for (const d of causes) out.push(...diagnosticLines(d).map((l) => `  ${l}`));
+  } else if (nonFinite.length) {
+    out.push('', 'No config or script setting explains it; name the config with --config FILE if discovery missed it.');
+  }
+  if (cleared.length) {
+    out.push('', 'Checked and ruled out:');
+    for (const d of cleared) out.push(...diagnosticLines(d).map((l) => `  ${l}`));
+  }
+  if (result.errors?.length) {
+    out.push('', 'Could not read:');
+    for (const e of result.errors) out.push(`  ${e.file}: error: ${e.message}`);
+  }
+  if (result.probe) {
+    const p = result.probe;
+    const first = p.firstNonFinite ? `first non-finite at iteration ${p.firstNonFinite.iteration}, ${p.firstNonFinite.layer} (${p.firstNonFinite.phase})` : 'the re-run stayed finite';
+    out.push('', `Probe (${p.backend}, ${p.iterations} iterations): ${first}`);
+    for (const c of p.counterfactuals) out.push(`  ${JSON.stringify(c.change)}: ${c.finite ? 'finite — fixes it' : 'still non-finite'}`);
+  } else if (nonFinite.length && causes.some((d) => d.change)) {
+    out.push('', `To verify the fixes, re-run the first iterations: nan-doctor diagnose ${dir} --probe`);
+  }
+  return out.join('\n') + '\n';
 }

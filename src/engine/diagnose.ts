@@ -1,12 +1,116 @@
 // The whole analysis: runs + located files → diagnostics on the lines behind the first non-finite value.
-import type { LocatedFile, NanDiagnostic, RunScan } from './types';
+import { createReadStream } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { DiagnoseResult, FileError, LocatedFile, NanDiagnostic, RunScan } from './types';
 import { rules } from './rules/index';
 import { readHyperparameters } from './rules/hyperparameters';
 import type { RuleContext } from './rules/types';
+import { discover } from './discovery';
+import { ScanError, scanFile } from './output/scan';
+import { locateFile } from './config/index';
+
+const SEVERITY_ORDER = { error: 0, warning: 1, information: 2, hint: 3 } as const;
 
 /** Pure: the language server calls it with in-memory documents. Files with an error are skipped. */
 export function analyze(runs: RunScan[], files: LocatedFile[]): NanDiagnostic[] {
   const usable = files.filter((f) => !f.error);
   const ctx: RuleContext = { runs, files: usable, hp: readHyperparameters(usable), facts: usable.flatMap((f) => f.facts) };
-  return rules.flatMap((rule) => rule.check(ctx));
+  const found = rules.flatMap((rule) => rule.check(ctx));
+  // most severe first; within a severity, the rules' order (most specific evidence first)
+  return found.map((d, i) => ({ d, i })).sort((a, b) => SEVERITY_ORDER[a.d.severity] - SEVERITY_ORDER[b.d.severity] || a.i - b.i).map((x) => x.d);
+}
+
+export interface DiagnoseOptions {
+  /** The workspace: discovery looks here, and every reported path is relative to it. */
+  root: string;
+  /** Logs to use instead of discovering them (relative to root, or absolute). */
+  logs?: string[];
+  /** Configs and scripts to use in addition to the ones discovery finds. */
+  configs?: string[];
+  signal?: AbortSignal;
+}
+
+const toPosix = (p: string): string => p.split(sep).join('/');
+
+/** Discover → scan logs → locate configs and scripts → analyze. A bad file is an `errors` entry; the rest are still diagnosed. */
+export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseResult> {
+  const root = resolve(opts.root);
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
+  const display = (p: string) => {
+    const r = relative(root, abs(p));
+    return r.startsWith('..') || isAbsolute(r) ? abs(p) : toPosix(r);
+  };
+  const errors: FileError[] = [];
+  const named = { logs: opts.logs ?? [], configs: opts.configs ?? [] };
+
+  const logs = named.logs.length ? named.logs : (await discover(root, { logs: [], configs: named.configs, runs: [] })).logs;
+  const runs: RunScan[] = [];
+  for (const log of unique(logs.map(display))) {
+    opts.signal?.throwIfAborted();
+    try {
+      runs.push(await scanFile(abs(log), { displayName: log, signal: opts.signal }));
+    } catch (e) {
+      if (!(e instanceof ScanError)) throw e;
+      errors.push({ file: log, message: e.reason });
+    }
+  }
+
+  const found = await discover(root, { logs: runs.map((r) => r.log), configs: named.configs, runs });
+  const paths = unique([...named.configs, ...found.configs, ...found.scripts].map(display));
+  const files: LocatedFile[] = [];
+  for (const p of paths) {
+    opts.signal?.throwIfAborted();
+    const located = await locateFile(abs(p), p);
+    if (located.error) errors.push({ file: p, message: located.error.startsWith(`${p}: `) ? located.error.slice(p.length + 2) : located.error });
+    files.push(located);
+  }
+
+  const diagnostics = await fitLogLines(analyze(runs, files), root);
+  const result: DiagnoseResult = { version: 1, runs, diagnostics, probe: null };
+  if (errors.length) result.errors = errors;
+  return result;
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+/** Log-line diagnostics cover the whole line: end them at the line's last character, not the next line. */
+async function fitLogLines(diagnostics: NanDiagnostic[], root: string): Promise<NanDiagnostic[]> {
+  const wanted = new Map<string, Set<number>>();
+  for (const d of diagnostics) if (spansWholeLine(d)) (wanted.get(d.file) ?? wanted.set(d.file, new Set()).get(d.file)!).add(d.range.start.line);
+  const lengths = new Map<string, Map<number, number>>();
+  for (const [file, lines] of wanted) lengths.set(file, await lineLengths(isAbsolute(file) ? file : resolve(root, file), lines));
+  return diagnostics.map((d) => {
+    const len = spansWholeLine(d) ? lengths.get(d.file)?.get(d.range.start.line) : undefined;
+    return len === undefined ? d : { ...d, range: { start: d.range.start, end: { line: d.range.start.line, character: len } } };
+  });
+}
+
+function spansWholeLine(d: NanDiagnostic): boolean {
+  const { start, end } = d.range;
+  return start.character === 0 && end.character === 0 && end.line === start.line + 1;
+}
+
+/** The length of some 0-based lines (newline-terminated, as `grep -n` counts; `\r` redraws stay on their line). */
+async function lineLengths(path: string, lines: Set<number>): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  const last = Math.max(...lines);
+  let n = 0;
+  let length = 0;
+  try {
+    for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
+      for (const part of (chunk as string).split('\n').map((t, i, all) => ({ len: t.length, ends: i < all.length - 1 }))) {
+        length += part.len;
+        if (!part.ends) continue;
+        if (lines.has(n)) out.set(n, length);
+        length = 0;
+        if (++n > last) return out;
+      }
+    }
+    if (lines.has(n)) out.set(n, length);
+  } catch {
+    // the log went away since it was scanned: keep the whole-line range
+  }
+  return out;
 }

@@ -25,7 +25,7 @@ export const gradientClipping: Rule = {
     if (!e) return [];
     const call = clipCall(ctx);
     const setting = ctx.hp.max_grad_norm ?? literalMaxNorm(call);
-    const callRef = call ? ` (${baseName(call.file)}:${call.range.start.line + 1} ${call.text.trim()})` : '';
+    const callRef = call ? `, used at ${baseName(call.file)}:${call.range.start.line + 1}` : '';
     const norm = setting?.value ?? null;
     const on = norm !== null && norm > 0 && norm <= HUGE;
     const spike = eventBefore(e, ['grad-norm-spike']);
@@ -39,7 +39,7 @@ export const gradientClipping: Rule = {
           severity: 'information',
           code: 'gradient-clipping',
           message:
-            `gradient clipping is on (${setting.at.key} ${setting.at.text}${callRef}), so it is not the cause (cleared); ` +
+            `gradient clipping is on (${setting.at.key} ${setting.at.text}${callRef}): it is not the cause (cleared); ` +
             'clipping bounds finite gradients but cannot stop a NaN that comes from the weights or the optimizer state',
           related,
           fixes: [],

@@ -1,6 +1,7 @@
 // A learning rate that is high for its optimizer and task (scale_lr multiplies it by the batch).
 import type { NanDiagnostic } from '../types';
-import { afterAnUpdate, firstEvidence, relatedIncident, shows } from './evidence';
+import { afterAnUpdate, firstEvidence, relatedIncident, shows, whatWentNonFinite } from './evidence';
+import { settingRef } from './weights';
 import { fix, formatLike, replaceValue } from './edits';
 import type { Rule, RuleContext } from './types';
 
@@ -49,7 +50,7 @@ export const learningRate: Rule = {
           range: setting.at.range,
           severity: 'information',
           code: 'learning-rate',
-          message: `${setting.at.key} ${setting.at.text}${effText} is not high for ${optimizer} (above ${limit} would be), so it is not the cause of ${shows(e).replace(/ shows /, ': ')} (cleared)`,
+          message: `${setting.at.key} ${setting.at.text}${effText} is not high for ${optimizer} (high is above ${formatLike('1e-3', limit)}${ctx.hp.scale_lr ? `, and ${settingRef(ctx.hp.scale_lr)}` : ''}): it is not what made ${whatWentNonFinite(e)} (cleared)`,
           related,
           fixes: [],
           verified: false,

@@ -63,7 +63,7 @@ export const optimizerEpsilon: Rule = {
       `${name} ${roundsTo(value)} (smallest fp16 subnormal is 6.0e-8); ` +
       `the trainable weights are fp16 (${half.why})${mixedPrecisionOn(ctx) ? '' : ' with no fp32 master copy'}${evidence}`;
     const fixes = eps
-      ? [fix(`Set ${eps.at.key} to ${SAFE_EPSILON}`, replaceValue(eps.at, formatLike(eps.at.text, SAFE_EPSILON)))]
+      ? [fix(`Set ${eps.at.key} to ${formatLike(eps.at.text, SAFE_EPSILON)}`, replaceValue(eps.at, formatLike(eps.at.text, SAFE_EPSILON)))]
       : [];
     return [
       {

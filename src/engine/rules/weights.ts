@@ -69,8 +69,10 @@ export function halfWeights(ctx: RuleContext): HalfWeights | undefined {
   if (resolved.length) {
     const precision = resolved.some((c) => c.p === 'fp16') ? 'fp16' : 'bf16';
     const used = resolved.filter((c) => c.p === precision).map((c) => c.f);
-    const parts = [...(setting && setting.value === precision ? [settingRef(setting)] : []), ...used.slice(0, 2).map(castRef)];
-    if (used.length > 2) parts.push(`and ${used.length - 2} more`);
+    // the shortest casts read best in a message (`imageproj.to(weight_dtype)`)
+    const shown = [...used].sort((a, b) => a.text.length - b.text.length).slice(0, 1);
+    const parts = [...(setting && setting.value === precision ? [settingRef(setting)] : []), ...shown.map(castRef)];
+    if (used.length > shown.length) parts[parts.length - 1] += ` and ${used.length - shown.length} more cast${used.length - shown.length === 1 ? '' : 's'}`;
     return { precision, casts: used, setting: setting?.value === precision ? setting : undefined, strength: 'strong', why: parts.join(', ') };
   }
   if (setting && (setting.value === 'fp16' || setting.value === 'bf16')) {
