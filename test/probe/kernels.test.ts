@@ -12,6 +12,7 @@ import {
   type NamedAttrMap,
 } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/probe/backend';
+import { columnBudget } from '../../src/probe/kernels/conv2d_backprop_filter';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
@@ -100,6 +101,22 @@ test('Conv2DBackpropFilter on wasm matches the CPU backend', async () => {
     const inputs = { x: randomInput(c.x, 10 + i), dy: randomInput(dy, 100 + i) };
     const attrs = { strides: c.strides, pad: c.pad, dataFormat: c.nchw ? 'NCHW' : 'NHWC', dimRoundingMode: c.dimRoundingMode, filterShape: c.filter };
     await compareWithCpu(Conv2DBackpropFilter, inputs, attrs, `conv2d case ${i} ${JSON.stringify(c)}`);
+  }
+});
+
+test('Conv2DBackpropFilter on wasm splits a large batch into passes and still matches', async () => {
+  const saved = columnBudget.floats;
+  columnBudget.floats = 600; // forces one or two images per pass on these shapes
+  try {
+    for (const i of [2, 3, 6, 9, 11]) {
+      const c = conv2dCases[i];
+      const dy = outShape(c.x, c.filter, c.strides, c.pad, false, 1, c.dimRoundingMode, c.nchw);
+      const inputs = { x: randomInput(c.x, 10 + i), dy: randomInput(dy, 100 + i) };
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: c.nchw ? 'NCHW' : 'NHWC', dimRoundingMode: c.dimRoundingMode, filterShape: c.filter };
+      await compareWithCpu(Conv2DBackpropFilter, inputs, attrs, `split conv2d case ${i}`);
+    }
+  } finally {
+    columnBudget.floats = saved;
   }
 });
 
