@@ -12,6 +12,8 @@ export interface FollowHandlers {
   onError?(e: Error): void;
   /** The first look at the file is done: bytes written from now on will be delivered. */
   onReady?(): void;
+  /** The file was looked at again after a change notice (also when only bytes in place changed). */
+  onChange?(): void;
 }
 
 export interface FollowOptions {
@@ -67,6 +69,7 @@ export function follow(path: string, handlers: FollowHandlers, opts: FollowOptio
         do {
           again = false;
           await step();
+          if (!closed) handlers.onChange?.();
         } while (again && !closed);
       } catch (e) {
         fail(e);

@@ -141,7 +141,11 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
     if (opts.onEvents) opts.onEvents([]);
   }
 
-  const follower = follow(path, { onData, onReset, onError: report }, { fromStart: true, pollMs: opts.pollMs });
+  // Structured files can change in place (same size, same tail): any change notice re-reads them.
+  const onChange = () => {
+    if (typeof mode === 'object') scheduleReread();
+  };
+  const follower = follow(path, { onData, onReset, onChange, onError: report }, { fromStart: true, pollMs: opts.pollMs });
 
   return {
     close() {
