@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { locate, locateCommandLine } from '../../src/engine/config/index';
+import { launchOf, shellCommands, shellLaunches } from '../../src/engine/config/shell';
+import { assertAt, fixture, lineOf, slice, value } from './helpers';
+
+test('shell: a SLURM/accelerate launch script across backslash-continued lines', async () => {
+  const text = fixture('shell/launch_stage1.sh');
+  const f = await locate('scripts/launch_stage1.sh', text);
+  assert.equal(f.language, 'shell');
+  assert.equal(f.error, undefined);
+  assertAt(text, value(f, 'mixed_precision'), 'fp16', lineOf(text, 'accelerate launch'));
+  assert.equal(value(f, 'num_processes').value, 2);
+  assertAt(text, value(f, 'config'), 'configs/train/stage1.yaml', lineOf(text, '--config'));
+  assertAt(text, value(f, 'adam_epsilon'), '"1e-8"', lineOf(text, '--adam_epsilon'));
+  assert.equal(value(f, 'adam_epsilon').value, 1e-8);
+  assert.equal(value(f, 'gradient_checkpointing').value, true);
+  assert.equal(value(f, 'max_grad_norm').value, 0.5);
+  // `--learning_rate=$LR` is reported where LR is written, like a YAML alias.
+  const lr = value(f, 'learning_rate');
+  assertAt(text, lr, '1e-4', lineOf(text, 'LR=1e-4'));
+  assert.equal(lr.value, 1e-4);
+  assertAt(text, value(f, 'LR'), '1e-4', lineOf(text, 'LR=1e-4'));
+  assertAt(text, value(f, 'MASTER_PORT'), '29501', lineOf(text, 'MASTER_PORT'));
+  // `#SBATCH --gres=…` is a comment to the shell.
+  assert.equal(f.values.some((v) => v.keyPath === 'gres'), false);
+});
+
+test('shell: launches name the script and the configs, whatever the launcher', () => {
+  const text = fixture('shell/launch_stage1.sh');
+  assert.deepEqual(shellLaunches(text), [
+    { launcher: 'accelerate', script: 'scripts/train_stage1.py', configs: ['configs/train/stage1.yaml'] },
+    { launcher: 'deepspeed', script: 'train_lm.py', configs: ['ds_config.json'] },
+  ]);
+  const one = (cmd: string) => launchOf(shellCommands(cmd)[0]);
+  assert.deepEqual(one('torchrun --nproc_per_node=8 train.py --config=configs/a.yaml'), { launcher: 'torchrun', script: 'train.py', configs: ['configs/a.yaml'] });
+  assert.deepEqual(one('CUDA_VISIBLE_DEVICES=0 python tools/train.py configs/faster_rcnn.py --amp'), { launcher: 'python', script: 'tools/train.py', configs: [] });
+  assert.deepEqual(one('python -m torch.distributed.run --nproc_per_node 2 train.py -c cfg.yaml'), { launcher: 'python', script: 'train.py', configs: ['cfg.yaml'] });
+  assert.deepEqual(one('python -m mypkg.train fit --config lightning.yaml'), { launcher: 'python', script: 'mypkg.train', configs: ['lightning.yaml'] });
+  assert.deepEqual(one('accelerate launch --config_file accelerate.yaml train.py'), { launcher: 'accelerate', script: 'train.py', configs: ['accelerate.yaml'] });
+  assert.equal(one('ls -la'), null);
+});
+
+test('command line: values from a command seen in a log, on that log line', () => {
+  const command = 'accelerate launch --mixed_precision fp16 train.py --config configs/stage1.yaml --learning_rate=1e-3';
+  const values = locateCommandLine(command, 'train.log', 3);
+  const get = (k: string) => values.find((v) => v.keyPath === k)!;
+  const mp = get('mixed_precision');
+  assert.equal(mp.source, 'command');
+  assert.equal(mp.file, 'train.log');
+  assert.equal(mp.value, 'fp16');
+  assert.deepEqual(mp.range, { start: { line: 3, character: 36 }, end: { line: 3, character: 40 } });
+  assert.equal(command.slice(mp.range.start.character, mp.range.end.character), 'fp16');
+  const lr = get('learning_rate');
+  assert.equal(lr.value, 1e-3);
+  assert.equal(command.slice(lr.range.start.character, lr.range.end.character), '1e-3');
+  assert.equal(command.slice(lr.keyRange!.start.character, lr.keyRange!.end.character), '--learning_rate=1e-3');
+  assert.equal(get('config').value, 'configs/stage1.yaml');
+  assert.equal(slice(command, { start: { line: 0, character: get('config').range.start.character }, end: { line: 0, character: get('config').range.end.character } }), 'configs/stage1.yaml');
+});
+
+test('command line: a negative number is a value, `--mixed_precision no` stays the string "no"', () => {
+  const values = locateCommandLine('python train.py --warmup -1 --mixed_precision no --fp16', 'run.log');
+  assert.deepEqual(
+    values.map((v) => [v.keyPath, v.value, v.text]),
+    [
+      ['warmup', -1, '-1'],
+      ['mixed_precision', 'no', 'no'],
+      ['fp16', true, '--fp16'],
+    ],
+  );
+});
