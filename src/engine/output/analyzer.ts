@@ -51,6 +51,19 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   const currentEpoch = new Map<number | null, number>();
   let sameLineStep: { line: number; rank: number | null; step: number } = { line: -1, rank: null, step: 0 };
 
+  // tqdm redraws a bar when the step advances, still showing the previous step's postfix: that is no new value.
+  const lastBarMetrics = new Map<number | null, { step: string; text: string }>();
+  function isStaleRedraw(reading: SegmentReading, rank: number | null, metrics: Record<string, number>): boolean {
+    const text = JSON.stringify(metrics);
+    const at = `${reading.epoch ?? currentEpoch.get(rank) ?? ''}:${reading.step}`;
+    const last = lastBarMetrics.get(rank);
+    lastBarMetrics.set(rank, { step: at, text });
+    if (last === undefined || reading.step === null) return false;
+    // A redraw of the same step (after a validation printed over the bar) is no new step either.
+    if (last.step === at) return true;
+    return (reading.format === 'tqdm' || reading.format === 'lightning') && last.text === text;
+  }
+
   function emit(e: TrainingEvent): void {
     for (const cb of eventListeners) cb(e);
     const established = tracker.add(e);
@@ -76,14 +89,18 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
       step = reading.step;
       // HF Trainer writes its metrics dict over the progress bar's line: that bar shows the step.
       if (step === null && sameLineStep.line === segment.line && sameLineStep.rank === rank) step = sameLineStep.step;
-      step ??= epoch;
+      // Lines without their own counter (HF dicts, JSON without a step) happen at the step the run is at.
+      step ??= currentStep.get(rank) ?? epoch;
       if (reading.step !== null) {
         currentStep.set(rank, reading.step);
         sameLineStep = { line: segment.line, rank, step: reading.step };
       }
     } else {
       // Validation bars and loss-scale lines count their own things; they happen at the training step.
-      step = reading.event === 'error' && reading.step !== null ? reading.step : currentStep.get(rank) ?? reading.step ?? epoch;
+      // ...except errors and overflow reports that name the training step themselves (`Batch 3:`, Megatron's iteration).
+      const ownStep = (reading.event === 'error' || reading.event === 'step' || reading.event === 'overflow') && reading.step !== null && !phaseKind && !VALIDATION_DESC.test(text);
+      step = ownStep ? reading.step : currentStep.get(rank) ?? reading.step ?? epoch;
+      if (ownStep && reading.event !== 'error' && reading.step !== null) currentStep.set(rank, reading.step);
     }
     const e: TrainingEvent = { line: segment.line, kind, step, rank, format: reading.format };
     const metrics: Record<string, number> = {};
@@ -94,8 +111,8 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
         any = true;
       }
     }
-    if (any) e.metrics = metrics;
-    if (reading.nonFinite) e.nonFinite = { metric: reading.nonFinite.metric ?? reading.format, value: reading.nonFinite.value };
+    if (any && !(kind === 'step' && isStaleRedraw(reading, rank, metrics))) e.metrics = metrics;
+    if (reading.nonFinite) e.nonFinite = { metric: reading.nonFinite.metric ?? '', value: reading.nonFinite.value };
     if (reading.scale !== undefined) e.lossScale = reading.scale;
     if (reading.message) e.text = reading.message;
     return e;

@@ -7,7 +7,8 @@ const NOTABLE: ReadonlySet<EventKind> = new Set(['validation', 'evaluation', 'ch
 const MAX_PENDING = 64;
 const NORM_WINDOW = 64;
 const SPIKE_FACTOR = 10;
-const LR_FACTOR = 2;
+// Warmup and decay change the rate smoothly; a jump of 5x between logged values is a notable change.
+const LR_FACTOR = 5;
 
 interface PendingEvent extends BeforeEvent {
   rank: number | null;
@@ -50,7 +51,7 @@ export class IncidentTracker {
       this.incident = {
         line: e.line,
         step: e.step,
-        metric: e.nonFinite.metric,
+        metric: e.nonFinite.metric || null,
         value: e.nonFinite.value,
         kind: incidentKind(e),
         rank: e.rank,
@@ -63,7 +64,7 @@ export class IncidentTracker {
       return this.incident;
     }
     // A finite training step closes the window: `before` only holds what came after the last finite step.
-    if (e.kind === 'step') this.pending = this.pending.filter((p) => p.rank !== null && e.rank !== null && p.rank !== e.rank);
+    if (e.kind === 'step' && e.metrics) this.pending = this.pending.filter((p) => p.rank !== null && e.rank !== null && p.rank !== e.rank);
     if (NOTABLE.has(e.kind)) this.remember(e, e.kind);
     if (e.metrics) this.watchMetrics(e);
     return null;

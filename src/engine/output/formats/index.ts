@@ -122,6 +122,11 @@ export const textFormats: TextFormat[] = [
     patterns: [re(String.raw`^\s*(?<values>(?<epoch>\d+)/\d+\s+[\d.]+[KMG]\s+.*?)(?::\s+\d+%.*)?$`)],
   },
   {
+    name: 'yolo',
+    event: 'validation',
+    patterns: [/^\s*(?:Class\s+Images\s+(?:Instances|Labels)\b|all\s+\d+\s+\d+\s+[\d.]+\s)/],
+  },
+  {
     name: 'lightning',
     pairs: 'kv',
     patterns: [
@@ -160,7 +165,7 @@ export const textFormats: TextFormat[] = [
     name: 'python-logging',
     pairs: 'kv',
     identifiesBare: true,
-    patterns: [re(String.raw`^(?:.*?[\s\[:|-])?(?:INFO|WARNING|WARN|DEBUG|ERROR|CRITICAL)(?:[\]:|]|\s+-|\s)\s*(?<metrics>.*)$`)],
+    patterns: [re(String.raw`^(?:.*?[\s\[:|-])?(?:INFO|WARNING|WARN|DEBUG|ERROR|CRITICAL)(?::[\w.<>-]*:|[\]:|]|\s+-|\s)\s*(?<metrics>.*)$`)],
   },
   {
     name: 'key-value',

@@ -2,7 +2,7 @@
 import type { EventKind, NonFiniteValue } from '../../types';
 import { textFormats } from './index';
 import type { TextFormat } from './types';
-import { VALUE_SOURCE, isGradNorm, isLoss, isSentinel, parseValue, type ParsedValue } from './values';
+import { VALUE_SOURCE, isGradNorm, isLearningRate, isLoss, isSentinel, parseValue, type ParsedValue } from './values';
 
 export interface MetricReading {
   name: string;
@@ -27,18 +27,19 @@ export interface SegmentReading {
 export type TableHeaders = Map<string, string[]>;
 
 const PAIRS: Record<'kv' | 'pipe' | 'space', RegExp> = {
-  kv: new RegExp(String.raw`(?<![\w./@-])['"]?(?<key>[A-Za-z_][\w./@-]*)['"]?(?<sep>\s*[:=]\s*|\s+(?:is|was)\s+|\s+(?=tensor\())(?<value>${VALUE_SOURCE})`, 'g'),
+  kv: new RegExp(String.raw`(?<![\w./@-])['"]?(?<key>[A-Za-z_][\w./@-]*)['"]?(?<sep>\s*[:=]\s*|\s+(?:is|was)\s+|\s+)(?<value>${VALUE_SOURCE})`, 'g'),
   pipe: new RegExp(String.raw`\|\s*(?<key>[^|:]+?)\s*:\s*(?<value>${VALUE_SOURCE})\s*(?=\||$)`, 'g'),
   space: new RegExp(String.raw`\|\s*(?<key>[A-Za-z_]\w*)\s+(?<value>${VALUE_SOURCE})\s*(?=\||$)`, 'g'),
 };
 
-const STEP_KEY = /^(?:global[_ ]?step|step|steps|iteration|iter|num_updates|_step|(?:train|trainer)\/global_step)$/i;
+const STEP_KEY = /^(?:global[_ ]?step|step|iteration|iter|num_updates|_step|(?:train|trainer)\/global_step)$/i;
 const EPOCH_KEY = /^(?:epoch|train\/epoch)$/i;
 const IGNORED_KEY = /^(?:v_num|eta|time|data_time|memory|rank|pid|line|lineno)$/i;
 const STEP_WORDS = /\b(?:global[_ ]step|[Ss]tep|STEP|[Ii]ter(?:ation)?|ITER)\b\s*[:=#]?\s*\[?\s*(\d+)\b/;
 const EPOCH_WORDS = /\b(?:[Ee]poch|EPOCH)\b\s*[:=#]?\s*\[?\s*(\d+)\b/;
 const NAN_ITERATIONS = /\bnan[ _]iter(?:ation)?s\b/i;
 const SKIPPED_ITERATIONS = /\bskipped[ _]iter(?:ation)?s\b/i;
+const MESSAGE_METRIC = /\b(\w*loss\w*)\b/i;
 const MESSAGE_VALUE = /(?<![\w.])(-?)(nan|inf(?:inity)?)(?![\w])/i;
 
 function readPairs(region: string, style: 'kv' | 'pipe' | 'space'): { metrics: MetricReading[]; step: number | null; epoch: number | null } {
@@ -49,8 +50,8 @@ function readPairs(region: string, style: 'kv' | 'pipe' | 'space'): { metrics: M
     const g = m.groups!;
     const name = g.key.trim();
     // A bare space separates a key from its value only for losses (`loss tensor(nan)`), never `from inf`.
-    if (g.sep !== undefined && !/[:=]/.test(g.sep) && !/is|was/.test(g.sep) && !isLoss(name)) continue;
-    if (g.sep !== undefined && /is|was/.test(g.sep) && !isLoss(name)) continue;
+    // A bare space or `is` separates a key from its value only for losses and learning rates (`loss 3.2`, `lr 1e-4`), never `from inf`.
+    if (g.sep !== undefined && !/[:=]/.test(g.sep) && !isLoss(name) && !(isLearningRate(name) && !/is|was/.test(g.sep))) continue;
     const value = parseValue(g.value);
     if (!value) continue;
     if (STEP_KEY.test(name) && value.finite) step ??= value.value;
@@ -119,7 +120,8 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
 
   if (format.nonFinite) {
     if (format.nonFinite === 'from-message') {
-      reading.nonFinite = { metric: groups.metric ?? format.metric ?? null, value: messageValue(groups.message, groups.value) };
+      const named = groups.metric ?? format.metric ?? MESSAGE_METRIC.exec(groups.message ?? '')?.[1]?.toLowerCase() ?? null;
+      reading.nonFinite = { metric: named, value: messageValue(groups.message, groups.value) };
     } else {
       reading.nonFinite = { metric: groups.metric ?? format.metric ?? null, value: format.nonFinite };
     }
@@ -164,7 +166,8 @@ export function readSegment(text: string, headers: TableHeaders): SegmentReading
       if (!m) continue;
       const reading = readMatch(format, m.groups ?? {}, text, headers);
       // A progress or metric format that found nothing to say does not claim the line.
-      if (format.pairs && reading.metrics.length === 0 && reading.step === null && reading.epoch === null && !format.event) {
+      // A line that only names an epoch (`Epoch 2: early stopping`) is not a training step.
+      if (format.pairs && reading.metrics.length === 0 && reading.step === null && !format.event && !reading.nonFinite) {
         if (format.identifiesBare) return { format: format.name, event: 'context', step: null, epoch: null, metrics: [] };
         continue;
       }

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isSentinel, parseValue } from '../../src/engine/output/formats/values';
+import { readSegment } from '../../src/engine/output/formats/read';
+
+test('non-finite tokens are read exactly, wrapped or not', () => {
+  for (const [token, value] of [
+    ['nan', 'nan'], ['NaN', 'nan'], ['-nan', 'nan'], ['NAN', 'nan'], ['inf', 'inf'], ['+inf', 'inf'], ['Infinity', 'inf'],
+    ['-inf', '-inf'], ['-Infinity', '-inf'], ['tensor(nan)', 'nan'], ["tensor(nan, device='cuda:0', grad_fn=<MulBackward0>)", 'nan'],
+    ['tensor([inf])', 'inf'], ['np.float32(nan)', 'nan'], ['1e999', 'inf'],
+  ] as const) {
+    assert.deepEqual(parseValue(token), { finite: false, value }, token);
+  }
+  assert.deepEqual(parseValue('1.500E-04'), { finite: true, value: 1.5e-4 });
+  assert.deepEqual(parseValue('tensor(0.5000)'), { finite: true, value: 0.5 });
+  for (const word of ['INFO', 'inference', 'finance', 'nanoGPT', 'nan_to_num', 'info']) assert.equal(parseValue(word), null, word);
+});
+
+test('infinite starting values and settings are sentinels, NaN never is', () => {
+  assert.equal(isSentinel('best_val_loss', 'inf'), true);
+  assert.equal(isSentinel('max_grad_norm', 'inf'), true);
+  assert.equal(isSentinel('best_val_loss', 'nan'), false);
+  assert.equal(isSentinel('loss', 'inf'), false);
+});
+
+test('letters inside words never make a non-finite reading', () => {
+  const headers = new Map();
+  for (const line of [
+    'INFO:__main__:NaN check enabled: nan_to_num=True',
+    'Epoch 1: val_loss improved from inf to 0.50000, saving model to /inference/best.h5',
+    'INFO - loading /data/finance/nanoGPT/train.bin',
+    'max_grad_norm: inf',
+    'early_stopping: {\'patience\': 5, \'best\': inf}',
+  ]) {
+    assert.equal(readSegment(line, headers)?.nonFinite, undefined, line);
+  }
+});
+
+test('a metric value that is NaN is read with its name', () => {
+  const headers = new Map();
+  assert.deepEqual(readSegment('Steps:  20%|██        | 2/10 [00:03<00:12, lr=1e-05, step_loss=nan]', headers)?.nonFinite, { metric: 'step_loss', value: 'nan' });
+  assert.deepEqual(readSegment('loss tensor(nan, grad_fn=<AddBackward0>)', headers)?.nonFinite, { metric: 'loss', value: 'nan' });
+  assert.equal(readSegment('Steps:  20%|██        | 2/10 [00:03<00:12, lr=1e-05, step_loss=nan]', headers)?.step, 2);
+});
