@@ -1,10 +1,11 @@
 // `npm run package`: builds the bundles, packs the VSIX with vsce (dependencies are bundled, so
 // node_modules is not shipped), checks it carries only what it needs, and smoke-tests the packed
 // CLI and language server from an unpacked copy, so the wasm files load from the installed location.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const run = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
@@ -19,7 +20,10 @@ const { name, version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const vsix = `${name}-${version}.vsix`;
 
 run(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--out', vsix], { stdio: 'inherit' });
+// Our own ignore list: only what is named ships (the repository's .vscodeignore lets source maps through).
+const ignoreFile = join(mkdtempSync(join(tmpdir(), 'nan-doctor-ignore-')), 'vscodeignore');
+writeFileSync(ignoreFile, ['**', '!dist/*.js', '!dist/*.wasm', '!media/*.png', '!media/*.svg', '!package.json', '!README.md', '!LICENSE', '!CHANGELOG.md', ''].join('\n'));
+run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--ignoreFile', ignoreFile, '--out', vsix], { stdio: 'inherit' });
 
 // What a VSIX may carry: the bundles and their wasm, the icon, the manifest and the docs.
 const allowed = [
@@ -59,12 +63,51 @@ try {
   }
   const result = JSON.parse(r.stdout);
   console.log(`packed CLI: diagnose ${example} → ${result.diagnostics.length} diagnostics (exit ${r.status})`);
-  const server = spawnSync(process.execPath, [join(dir, 'extension/dist/server.js'), '--stdio'], { input: '', encoding: 'utf8', timeout: 10000 });
-  if (server.error) {
-    console.error(`packed server did not start: ${server.error.message}`);
+  const probe = spawnSync(process.execPath, [cli, 'probe', '--model', 'builtin:imageproj', '--iterations', '1', '--format', 'json'], { encoding: 'utf8' });
+  const backend = probe.status === 0 ? JSON.parse(probe.stdout).backend : null;
+  console.log(`packed CLI: probe builtin:imageproj ran on the ${backend} backend`);
+  if (backend !== 'wasm' && backend !== 'tensorflow') {
+    console.error(`the packed probe did not load the wasm backend (${backend}): ${probe.stderr}`);
     process.exit(1);
   }
-  console.log(`packed server: started and exited on end of input (status ${server.status})`);
+  const diagnostics = await serverSmoke(join(dir, 'extension/dist/server.js'), resolve(example));
+  console.log(`packed server: published ${diagnostics} diagnostics for the example over LSP`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Starts the packed language server on the example over stdio and waits for its config diagnostics. */
+function serverSmoke(serverJs, root) {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const send = (m) => {
+      const body = JSON.stringify({ jsonrpc: '2.0', ...m });
+      child.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    };
+    const timer = setTimeout(() => {
+      child.kill();
+      fail(new Error('the packed server published no diagnostics for the example within 30 s'));
+    }, 30000);
+    let buf = Buffer.alloc(0);
+    child.stdout.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const head = buf.indexOf('\r\n\r\n');
+        if (head < 0) return;
+        const len = Number(/Content-Length: (\d+)/i.exec(buf.subarray(0, head).toString())?.[1]);
+        if (buf.length < head + 4 + len) return;
+        const msg = JSON.parse(buf.subarray(head + 4, head + 4 + len).toString());
+        buf = buf.subarray(head + 4 + len);
+        if (msg.id === 1 && msg.result) send({ method: 'initialized', params: {} });
+        if (msg.method === 'textDocument/publishDiagnostics' && msg.params.uri.endsWith('stage1.yaml') && msg.params.diagnostics.length > 0) {
+          clearTimeout(timer);
+          send({ id: 2, method: 'shutdown' });
+          send({ method: 'exit' });
+          done(msg.params.diagnostics.length);
+        }
+      }
+    });
+    const uri = pathToFileURL(root).href;
+    send({ id: 1, method: 'initialize', params: { processId: process.pid, rootUri: uri, workspaceFolders: [{ uri, name: 'example' }], capabilities: {} } });
+  });
 }
