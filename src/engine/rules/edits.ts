@@ -11,7 +11,8 @@ export function formatLike(original: string, n: number): string {
     return `${m}${t.includes('E') ? 'E' : 'e'}${power.startsWith('+') ? power.slice(1) : power}`;
   }
   if (n !== 0 && Math.abs(n) < 1e-4) return n.toExponential().replace('e+', 'e');
-  return String(n);
+  // `0.0` → `1.0`: a float stays a float (Python and YAML readers care)
+  return Number.isInteger(n) && /\./.test(t) ? n.toFixed(1) : String(n);
 }
 
 /** A string written with the original's quotes (or none). */

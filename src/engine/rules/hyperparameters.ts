@@ -102,6 +102,8 @@ const matchers: Matcher[] = [
         : [],
   (v, key) => {
     const stepKeys = ['validation_steps', 'eval_steps', 'val_check_interval', 'val_interval', 'eval_interval', 'validation_interval', 'evaluation_steps', 'val_every_n_steps'];
+    // Lightning: a float val_check_interval is a fraction of an epoch, not a step count
+    if (key === 'val_check_interval' && /\./.test(v.text)) return one('validation', `${v.text} epoch`);
     if (stepKeys.includes(key)) return one('validation', toNumber(v.value) ?? (typeof v.value === 'string' ? v.value : undefined));
     if ((key === 'eval_strategy' || key === 'evaluation_strategy') && v.value === 'no') return one('validation', 'no');
     return [];

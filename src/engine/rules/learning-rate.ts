@@ -31,6 +31,12 @@ export function effectiveLearningRate(ctx: RuleContext): { lr: number; factor: n
   return { lr: lr * factor, factor, how: ` × ${bs} (batch) × ${acc} (accumulation) × ${procs} (processes) from scale_lr` };
 }
 
+/** `--scale_lr` (a flag) is removed; `True` / `true` become `False` / `false`. */
+function falseLike(text: string): string {
+  if (text.startsWith('-')) return '';
+  return /^[A-Z]/.test(text) ? 'False' : 'false';
+}
+
 export const learningRate: Rule = {
   code: 'learning-rate',
   check(ctx) {
@@ -60,8 +66,7 @@ export const learningRate: Rule = {
     const target = setting.value / 10;
     const implicated = !!e && afterAnUpdate(e);
     const evidence = e ? `; ${shows(e)}` : '';
-    const scaleFix =
-      eff.factor !== 1 && ctx.hp.scale_lr ? [fix('Turn scale_lr off', replaceValue(ctx.hp.scale_lr.at, /^[A-Z]/.test(ctx.hp.scale_lr.at.text) ? 'False' : 'false'))] : [];
+    const scaleFix = eff.factor !== 1 && ctx.hp.scale_lr ? [fix('Turn scale_lr off', replaceValue(ctx.hp.scale_lr.at, falseLike(ctx.hp.scale_lr.at.text)))] : [];
     return [
       {
         file: setting.at.file,

@@ -1,5 +1,5 @@
 // fp16 trainable weights without AMP's fp32 master copy; fp16 AMP where bf16's range is the fix.
-import type { NanDiagnostic } from '../types';
+import type { Fix, LocatedValue, NanDiagnostic, TextEdit } from '../types';
 import { afterAnUpdate, eventBefore, firstEvidence, relatedEvent, relatedIncident, shows, type Evidence } from './evidence';
 import { fix, quoteLike, replaceValue } from './edits';
 import { castRef, halfWeights, mixedPrecisionOn, settingRef, type HalfWeights } from './weights';
@@ -34,7 +34,7 @@ function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | un
     });
   }
   if (mp && mp.value === 'no') {
-    const fixes = toFp32 ? [fix('Keep fp32 weights and train with fp16 mixed precision', toFp32, replaceValue(mp.at, quoteLike(mp.at.text, 'fp16')))] : [];
+    const fixes = ampFixes(mp.at, toFp32);
     out.push({
       file: mp.at.file,
       range: mp.at.range,
@@ -64,6 +64,14 @@ function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | un
       });
   }
   return out;
+}
+
+/** Turn on AMP the way this setting spells it: Lightning '16-mixed', Keras 'mixed_float16', else fp32 weights + fp16 AMP. */
+function ampFixes(at: LocatedValue, toFp32: (TextEdit & { file: string }) | undefined): Fix[] {
+  const text = at.text.trim().replace(/^["']|["']$/g, '');
+  if (at.key === 'precision') return [fix('Use 16-bit mixed precision (fp32 master weights)', replaceValue(at, quoteLike(at.text, '16-mixed')))];
+  if (/^b?float16$/.test(text)) return [fix('Use the mixed_float16 policy (fp32 variables)', replaceValue(at, quoteLike(at.text, 'mixed_float16')))];
+  return toFp32 ? [fix('Keep fp32 weights and train with fp16 mixed precision', toFp32, replaceValue(at, quoteLike(at.text, 'fp16')))] : [];
 }
 
 // AMP fp16 that keeps overflowing: bf16 has fp32's exponent range.
