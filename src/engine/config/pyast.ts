@@ -72,6 +72,19 @@ export function literal(node: PyNode): unknown {
       if (typeof v !== 'number') return NOT_LITERAL;
       return node.text.trimStart().startsWith('-') ? -v : v;
     }
+    case 'binary_operator': {
+      // Constant arithmetic such as `2.0**16` or `1e-4 * 8` is still a literal setting.
+      const a = literal(node.childForFieldName('left')!);
+      const b = literal(node.childForFieldName('right')!);
+      if (typeof a !== 'number' || typeof b !== 'number') return NOT_LITERAL;
+      const op = node.childForFieldName('operator')?.type;
+      if (op === '**') return a ** b;
+      if (op === '*') return a * b;
+      if (op === '/') return a / b;
+      if (op === '+') return a + b;
+      if (op === '-') return a - b;
+      return NOT_LITERAL;
+    }
     case 'parenthesized_expression': {
       const inner = kids(node);
       return inner.length === 1 ? literal(inner[0]) : NOT_LITERAL;

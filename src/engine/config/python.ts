@@ -26,7 +26,7 @@ export async function locatePython(file: string, text: string): Promise<LocatedF
   try {
     const index = new LineIndex(text);
     const root = tree.rootNode;
-    if (root.hasError) result.error = `invalid Python in ${file}: ${firstSyntaxError(root, index)}`;
+    if (root.hasError) result.error = `invalid Python in ${file}: ${firstSyntaxError(root, index) ?? 'syntax error'}`;
     new PythonLocator(file, index, root, result).run();
   } finally {
     tree.delete();
@@ -34,18 +34,23 @@ export async function locatePython(file: string, text: string): Promise<LocatedF
   return result;
 }
 
-function firstSyntaxError(root: PyNode, index: LineIndex): string {
-  for (const node of walk(root)) {
-    if (node.isMissing) return `line ${index.lineNumber(node.startIndex)}: missing ${node.type}`;
-    if (node.isError) return `line ${index.lineNumber(node.startIndex)}: syntax error near \`${oneLine(node.text).slice(0, 40)}\``;
+function firstSyntaxError(node: PyNode, index: LineIndex): string | null {
+  if (node.isMissing) return `line ${index.lineNumber(node.startIndex)}: missing \`${node.type}\``;
+  if (node.isError) return `line ${index.lineNumber(node.startIndex)}: syntax error near \`${oneLine(node.text).slice(0, 40)}\``;
+  if (!node.hasError) return null;
+  // Error and missing nodes can be anonymous, so look at every child, not only the named ones.
+  for (const child of node.children) {
+    const found = child && firstSyntaxError(child, index);
+    if (found) return found;
   }
-  return 'syntax error';
+  return null;
 }
 
 class PythonLocator {
   private readonly scope: PythonScope;
   private readonly values: LocatedValue[];
   private readonly facts: ScriptFact[];
+  private readonly moduleLiterals = new Map<string, LocatedValue>();
 
   constructor(
     private readonly file: string,
@@ -62,6 +67,7 @@ class PythonLocator {
   run(): void {
     this.moduleValues();
     for (const node of walk(this.root)) if (node.type === 'call') this.call(node);
+    for (const node of walk(this.root)) if (node.type === 'if_statement' || node.type === 'elif_clause') this.finiteCheck(node);
     for (const trigger of findValidationTriggers(this.root, this.scope)) {
       this.fact('validation-trigger', trigger.node, trigger.text, {
         everyKey: trigger.everyKey,
@@ -73,6 +79,14 @@ class PythonLocator {
         condition: trigger.condition.text,
       });
     }
+  }
+
+  // `if not torch.isfinite(loss): …` / `if torch.isnan(loss).any(): …`: the script guards against NaN itself.
+  private finiteCheck(statement: PyNode): void {
+    const condition = statement.childForFieldName('condition');
+    const check = condition && /\b(isfinite|isnan|isinf|is_nan|math\.isnan)\s*\(/.exec(condition.text);
+    if (!condition || !check) return;
+    this.fact('nan-guard', condition, statement.text.slice(0, condition.endIndex - statement.startIndex) + ':', { function: check[1] });
   }
 
   // ---- module-level settings (mmengine / plain-Python configs) ----
@@ -111,8 +125,18 @@ class PythonLocator {
         .forEach((item, i) => this.settingTree(`${path}[${i}]`, item, undefined, false));
       return;
     }
+    // `val_interval=val_interval`: reported where the module-level value is written, like a YAML alias.
+    const named = node.type === 'identifier' ? this.moduleLiterals.get(node.text) : undefined;
+    if (named) {
+      const { keyRange: _written, ...at } = named;
+      this.values.push({ ...at, keyPath: path, key: lastKey(path) });
+      return;
+    }
     // Inside a config dict a non-literal (`type=AdamW`, `lr=base_lr * 2`) is still the setting's text.
-    if (!topLevel || isLiteral(node)) this.value(path, node, keyStart);
+    if (!topLevel || isLiteral(node)) {
+      const located = this.value(path, node, keyStart);
+      if (topLevel) this.moduleLiterals.set(path, located);
+    }
   }
 
   // ---- calls ----
