@@ -14,7 +14,7 @@ test('DeepSpeed: initial_scale_power 32 and an overflow cascade that did not rec
   assert.equal(applyEdits(fixtureText(SCALE32), power.fixes[0].edits).split('\n')[26], '    "initial_scale_power": 16,');
   const floor = byCode(d, 'loss-scale').find((x) => x.range.start.line + 1 === 30);
   assert.ok(floor, 'the min_loss_scale floor is named');
-  const p = expectOne(d, 'precision', 'error', SCALE32, 24);
+  const p = expectOne(d, 'precision', 'error', SCALE32, 25);
   assert.match(p.message, /bf16 has fp32's exponent range/);
   assert.deepEqual(p.change, { mixed_precision: 'bf16' });
   // DeepSpeed's fp16 optimizer keeps fp32 master weights: eps 1e-8 is not the cause

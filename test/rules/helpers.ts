@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { locate } from '../../src/engine/config/index.ts';
 import type { BeforeEvent, DiagnosticCode, Incident, LocatedFile, NanDiagnostic, RunScan, Severity } from '../../src/engine/types.ts';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures');
+const FIXTURES = join(__dirname, 'fixtures');
 
 /** A fixture file through the real locator, named by its path under fixtures/. */
 export async function fixture(path: string): Promise<LocatedFile> {
