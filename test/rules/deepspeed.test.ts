@@ -19,7 +19,7 @@ test('DeepSpeed: initial_scale_power 32 and an overflow cascade that did not rec
   assert.deepEqual(p.change, { mixed_precision: 'bf16' });
   // DeepSpeed's fp16 optimizer keeps fp32 master weights: eps 1e-8 is not the cause
   expectOne(d, 'optimizer-epsilon', 'information', SCALE32, 11);
-  expectOne(d, 'gradient-clipping', 'information', SCALE32, 22);
+  expectOne(d, 'gradient-clipping', 'information', SCALE32, 23);
 });
 
 test('DeepSpeed: bf16 with the default scale power is cleared', async () => {
