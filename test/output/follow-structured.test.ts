@@ -87,3 +87,20 @@ test('a TensorBoard event file that grows record by record; a corrupt rewrite is
     r.w.close();
   }
 });
+
+test('a CSV log whose header arrives in pieces is still read as CSV', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'nd-wcsv-')), 'metrics.csv');
+  writeFileSync(path, 'epo');
+  const r = watch(path);
+  try {
+    await r.waiter.until(() => r.w.current().formats.length === 0, 'the first look');
+    appendFileSync(path, 'ch,step,train_loss\n0,1,0.9\n');
+    await r.sawStep(1);
+    assert.deepEqual(r.w.current().formats, ['csv']);
+    appendFileSync(path, '0,2,nan\n0,3,nan\n');
+    await r.waiter.until(() => r.incidents.length === 1, 'the incident');
+    assert.deepEqual([r.incidents[0].incident?.line, r.incidents[0].incident?.step, r.incidents[0].incident?.metric], [3, 2, 'train_loss']);
+  } finally {
+    r.w.close();
+  }
+});

@@ -114,10 +114,19 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
   }
 
   // ---- the follower drives both ----
-  function onData(chunk: Buffer): void {
+  // CSV and MLflow files are known by their first line: wait for it (text logs are decided at once).
+  const needsFirstLine = /\.csv$/i.test(path) || /[\\/]metrics[\\/]/.test(path);
+  let head: Buffer = Buffer.alloc(0);
+
+  function onData(incoming: Buffer): void {
     if (closed) return;
+    let chunk = incoming;
     if (mode === 'undecided') {
-      // With fromStart the first chunk of every run is the file's head.
+      // With fromStart the first bytes of every run are the file's head.
+      head = Buffer.concat([head, chunk]);
+      if (needsFirstLine && !head.includes(10) && head.length < 4096) return;
+      chunk = head;
+      head = Buffer.alloc(0);
       mode = findStructuredFormat(path, chunk) ?? 'text';
       if (mode === 'text') analyzer = newAnalyzer();
     }
@@ -136,6 +145,7 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
     }
     analyzer = null;
     batch = [];
+    head = Buffer.alloc(0);
     if (typeof mode === 'object') scheduleReread(); // a structured file is judged by its content, not by the reset
     else mode = 'undecided';
     if (opts.onEvents) opts.onEvents([]);
