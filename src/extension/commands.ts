@@ -15,7 +15,21 @@ export function registerCommands(client: LanguageClient, log: vscode.LogOutputCh
 }
 
 async function diagnose(client: LanguageClient, log: vscode.LogOutputChannel, run?: string): Promise<void> {
-  const result = await vscode.window.withProgress(
+  let result: protocol.DiagnoseResponse | undefined;
+  try {
+    result = await runDiagnose(client, run);
+  } catch (e) {
+    if (e instanceof vscode.CancellationError) return;
+    log.error(`Diagnose NaN failed: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`NaN Doctor: Diagnose NaN failed: ${(e as Error).message}`);
+    return;
+  }
+  if (!result || result.notes.includes('Cancelled.')) return;
+  await summarize(client, log, result);
+}
+
+function runDiagnose(client: LanguageClient, run?: string): Thenable<protocol.DiagnoseResponse> {
+  return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Diagnose NaN', cancellable: true },
     async (progress, token) => {
       const workDoneToken = randomUUID();
@@ -35,7 +49,9 @@ async function diagnose(client: LanguageClient, log: vscode.LogOutputChannel, ru
       }
     },
   );
-  if (!result) return;
+}
+
+async function summarize(client: LanguageClient, log: vscode.LogOutputChannel, result: protocol.DiagnoseResponse): Promise<void> {
   for (const n of result.notes) log.info(n);
   const findings = result.diagnostics.filter((d) => d.code !== 'first-nonfinite');
   const verified = findings.filter((d) => d.verified).length;

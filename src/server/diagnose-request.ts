@@ -15,7 +15,8 @@ export interface DiagnoseContext {
   trusted: boolean;
   folder(root: string): FolderAnalysis;
   firstRoot: string | null;
-  publish(root: string, diagnostics: NanDiagnostic[], isFile: (file: string) => boolean): void;
+  /** The diagnose result is in: remember what the probe verified and re-publish the folder. */
+  published(root: string, diagnostics: NanDiagnostic[]): void;
   setReport(report: ProbeReport): void;
 }
 
@@ -43,11 +44,10 @@ export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParam
     notes.push(...folder.errors);
     const errors = folder.files.filter((f) => f.error).map((f) => ({ file: f.file, message: f.error! }));
     let result: DiagnoseResult = { version: 1, runs: [scan], diagnostics: folder.diagnostics, probe: null, errors };
-    const isFile = (file: string) => file !== run.name || run.log !== null;
 
     if (params.probe && scan.incident && !abort.signal.aborted) result = await probe(ctx, result, root, notes, abort.signal, progress);
     if (abort.signal.aborted) notes.push('Cancelled.');
-    ctx.publish(root, result.diagnostics, isFile);
+    ctx.published(root, result.diagnostics);
     if (result.probe) ctx.setReport(result.probe);
     return { ...result, notes, root };
   } finally {
@@ -81,6 +81,8 @@ async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string,
       model,
       allowCode: ctx.trusted,
       signal: both,
+      iterations: p.iterations,
+      timeoutMs: p.timeoutSeconds * 1000,
       onProgress: (message: string, percent?: number) => progress?.report(percent === undefined ? 30 : 30 + Math.round(percent * 0.7), message),
     });
   } catch (e) {

@@ -302,9 +302,9 @@ export class NanDoctorServer {
       trusted: this.trusted,
       folder: (root) => this.folder(root),
       firstRoot: [...this.folders.keys()][0] ?? null,
-      publish: (root, ds, isFile) => {
+      published: (root, ds) => {
         this.publisher.markVerified(ds);
-        this.publisher.publish(root, ds, isFile);
+        this.schedule(root, 0);
       },
       setReport: (r) => (this.lastReport = r),
     };

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { copyExample, LspClient, uri, type Diagnostic, type Notification } from './lsp-client.ts';
 
 const example = () => {
@@ -149,6 +150,54 @@ test('terminal output forwarded by the client goes through the analyzer, and Dia
     assert.ok(result.runs[0].incident);
     assert.ok(result.diagnostics.some((d) => d.code === 'optimizer-epsilon' && d.file === 'configs/train/stage1.yaml'));
     assert.equal(result.root, ws.root);
+  } finally {
+    await client.stop();
+    rmSync(ws.root, { recursive: true, force: true });
+  }
+});
+
+test('Diagnose NaN runs the probe: a cancelled probe stops, a full one verifies the epsilon fix and serves the report', async () => {
+  const ws = example();
+  appendFileSync(ws.logPath, ws.nanLine);
+  const client = await LspClient.start(ws.root, { probe: { iterations: 2 } }); // the seed case goes NaN at iteration 2
+  try {
+    await client.diagnosticsFor(uri(ws.configPath), has('optimizer-epsilon'), 'the epsilon diagnostic');
+    const probing = client.waitFor((n) => n.method === '$/progress' && (n.params as { token: string }).token === 'cancelled' && /probe|iteration/i.test((n.params as { value: { message?: string } }).value.message ?? ''), { what: 'probe progress' });
+    const source = new CancellationTokenSource();
+    const cancelled = client.connection.sendRequest('nanDoctor/diagnose', { workDoneToken: 'cancelled', probe: true }, source.token) as Promise<{ notes: string[]; probe: unknown }>;
+    await probing;
+    source.cancel();
+    const stopped = await cancelled;
+    assert.ok(stopped.notes.includes('Cancelled.'), `notes: ${stopped.notes.join(' | ')}`);
+    assert.equal(stopped.probe, null);
+    assert.deepEqual(await client.connection.sendRequest('nanDoctor/lastReport'), { report: null, html: null });
+
+    const result = (await client.connection.sendRequest('nanDoctor/diagnose', { probe: true })) as { diagnostics: { code: string; verified: boolean }[]; probe: { firstNonFinite: unknown } | null; notes: string[] };
+    assert.ok(result.probe, `a probe report: ${result.notes.join(' | ')}`);
+    assert.ok(result.probe.firstNonFinite, 'the probe reproduces the NaN');
+    assert.equal(result.diagnostics.find((d) => d.code === 'optimizer-epsilon')?.verified, true);
+    const verified = await client.diagnosticsFor(uri(ws.configPath), (ds) => ds.some((d) => d.code === 'optimizer-epsilon' && d.message.includes('verified')), 'the verified epsilon diagnostic');
+    assert.ok(verified.length > 0);
+    const report = (await client.connection.sendRequest('nanDoctor/lastReport')) as { report: unknown; html: string | null };
+    assert.ok(report.report);
+    assert.match(report.html ?? '', /<html/i);
+  } finally {
+    await client.stop();
+    rmSync(ws.root, { recursive: true, force: true });
+  }
+});
+
+test('in an untrusted workspace a JS-module probe model is refused with a reason, and diagnostics still work', async () => {
+  const ws = example();
+  appendFileSync(ws.logPath, ws.nanLine);
+  writeFileSync(join(ws.root, 'model.js'), 'throw new Error("workspace code must not run");\n');
+  const client = await LspClient.start(ws.root, { probe: { model: 'model.js' } }, false);
+  try {
+    await client.diagnosticsFor(uri(ws.configPath), has('optimizer-epsilon'), 'the epsilon diagnostic');
+    const result = (await client.connection.sendRequest('nanDoctor/diagnose', { probe: true })) as { probe: unknown; notes: string[]; diagnostics: unknown[] };
+    assert.equal(result.probe, null);
+    assert.ok(result.notes.some((n) => /trusted/.test(n)), `notes: ${result.notes.join(' | ')}`);
+    assert.ok(result.diagnostics.length > 0);
   } finally {
     await client.stop();
     rmSync(ws.root, { recursive: true, force: true });
