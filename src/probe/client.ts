@@ -36,6 +36,8 @@ export interface LaunchOptions {
   memoryMb?: number;
   /** The worker script (default: worker.js beside this bundle, or dist/worker.js from the sources). */
   workerPath?: string;
+  /** Stop at the first non-finite value the training shows (a sweep needs only the verdict). */
+  stopAtVerdict?: boolean;
   /** Called once with the worker's process id (for tests and for logging). */
   onSpawn?(pid: number): void;
 }
@@ -149,7 +151,7 @@ export function launchProbe(spec: ProbeSpec, opts: LaunchOptions = {}): Promise<
       setImmediate(settle);
     });
 
-    child.send({ type: 'start', spec } satisfies ClientMessage, (err) => {
+    child.send({ type: 'start', spec, stopAtVerdict: opts.stopAtVerdict } satisfies ClientMessage, (err) => {
       if (err) fail('failed', `could not send the probe to the worker: ${err.message}`);
     });
     if (child.pid) opts.onSpawn?.(child.pid);

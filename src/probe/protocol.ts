@@ -6,6 +6,8 @@ import type { ProbeSpec } from './spec';
 export interface StartMessage {
   type: 'start';
   spec: ProbeSpec;
+  /** Stop at the first non-finite value the training shows: a sweep only needs the verdict (the report covers the iterations run). */
+  stopAtVerdict?: boolean;
 }
 
 /** Client → worker: stop now (the client also kills the process if it does not exit). */

@@ -45,8 +45,9 @@ export function isFinite(report: ProbeReport): boolean {
 }
 
 /**
- * The usual fixes, relative to the base hyperparameters; only those that change something.
- * learning rate / 10, clipping at 1.0, epsilon 1e-6, fp32 master weights, bf16, no validation after step 1.
+ * The usual fixes, relative to the base hyperparameters, keeping only those that change something:
+ * learning rate / 10, clipping at 1.0, epsilon 1e-6, and — only where they can matter — fp32 master
+ * weights and bf16 (when weights or autocast are fp16), no validation after step 1 (when the run validates).
  */
 export function defaultCandidates(base: Record<string, unknown>): CandidateChange[] {
   const candidates: Record<string, unknown>[] = [];
@@ -54,11 +55,26 @@ export function defaultCandidates(base: Record<string, unknown>): CandidateChang
   if (typeof lr === 'number' && lr > 0) candidates.push({ learning_rate: Number((lr / 10).toPrecision(12)) });
   candidates.push({ max_grad_norm: 1.0 });
   candidates.push({ adam_epsilon: 1e-6 });
-  candidates.push({ mixed_precision: 'fp16', weight_dtype: 'fp32' });
+  const weights = precisionOf(base.weight_dtype);
+  const autocast = precisionOf(base.mixed_precision);
+  if (weights === 'fp16' || weights === 'bf16') candidates.push({ mixed_precision: 'fp16', weight_dtype: 'fp32' });
   // bf16 keeps fp32's exponent range; autocast follows the weights when it was fp16.
-  candidates.push(base.mixed_precision === 'fp16' ? { weight_dtype: 'bf16', mixed_precision: 'bf16' } : { weight_dtype: 'bf16' });
-  candidates.push({ validation: 'no-step-1' });
+  if (weights === 'fp16' || autocast === 'fp16') candidates.push(autocast === 'fp16' ? { weight_dtype: 'bf16', mixed_precision: 'bf16' } : { weight_dtype: 'bf16' });
+  if (validates(base.validation)) candidates.push({ validation: 'no-step-1' });
   return candidates.filter((c) => changesSomething(base, c)).map((change) => ({ change }));
+}
+
+/** fp16 / bf16 / fp32 from the ways configs write a dtype ('float16', 'torch.bfloat16', 'no', …). */
+export function precisionOf(v: unknown): 'fp16' | 'bf16' | 'fp32' | undefined {
+  if (v === undefined || v === null) return undefined;
+  const s = String(v).toLowerCase();
+  if (/bf16|bfloat16/.test(s)) return 'bf16';
+  if (/fp16|float16|half|^16$/.test(s)) return 'fp16';
+  return 'fp32';
+}
+
+function validates(v: unknown): boolean {
+  return v !== undefined && v !== null && v !== false && v !== '' && v !== 'none' && v !== 'no' && v !== 'no-step-1';
 }
 
 export function changesSomething(base: Record<string, unknown>, change: Record<string, unknown>): boolean {
@@ -120,7 +136,7 @@ export async function runSweep(spec: ProbeSpec, changes: CandidateChange[], opts
 async function runCandidate(spec: ProbeSpec, candidate: CandidateChange, launch: LaunchOptions): Promise<SweepCounterfactual> {
   const where = { ...(candidate.key !== undefined && { key: candidate.key }), ...(candidate.file !== undefined && { file: candidate.file }), ...(candidate.line !== undefined && { line: candidate.line }) };
   try {
-    const report = await launchProbe({ ...spec, hyperparameters: { ...spec.hyperparameters, ...candidate.change } }, launch);
+    const report = await launchProbe({ ...spec, hyperparameters: { ...spec.hyperparameters, ...candidate.change } }, { ...launch, stopAtVerdict: true });
     return { change: candidate.change, finite: isFinite(report), ...where, firstNonFinite: report.firstNonFinite };
   } catch (err) {
     if (err instanceof ProbeError && err.reason === 'cancelled') throw err;

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { DiagnoseResult, LocatedValue, NanDiagnostic } from '../engine/types';
 import type { ProbeSpec } from './spec';
+import { discover } from '../engine/discovery';
 import { hyperparametersOf, readConfigFiles } from './config-hyperparameters';
 import { changeId, isFinite, runSweep, type CandidateChange } from './sweep';
 
@@ -81,7 +82,10 @@ export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOpti
     throw new Error(`no probe model: pass one (--model) or add { "probe": { "model": "builtin:imageproj" } } to ${join(opts.root, WORKSPACE_SETTINGS_FILE)}`);
   }
 
-  const configFiles = [...new Set(result.diagnostics.filter((d) => d.code !== 'first-nonfinite').map((d) => d.file))];
+  // The files the diagnostics point at, and the configs and scripts the run used (a script's step-1 validation, say).
+  const found = await discover(opts.root, { logs: result.runs.map((r) => r.log), configs: [], runs: result.runs });
+  const onDiagnostics = result.diagnostics.filter((d) => d.code !== 'first-nonfinite').map((d) => d.file);
+  const configFiles = [...new Set([...onDiagnostics, ...found.configs, ...found.scripts])];
   const { files } = await readConfigFiles(configFiles, opts.root);
   const { values, where } = hyperparametersOf(files);
   const spec: ProbeSpec = {

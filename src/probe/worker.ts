@@ -1,6 +1,8 @@
 // The probe worker process (dist/worker.js): receives a `start` message over Node IPC, runs the
 // replay with per-layer probes, sends progress and then the result or an error, and exits.
-import { runProbe } from './run';
+import type { ProbeReport } from '../engine/types';
+import { runProbe, type RunProbeOptions } from './run';
+import { createReplay } from './replay';
 import type { ProbeSpec } from './spec';
 import { isClientMessage, TEST_CRASH_MODEL, TEST_HANG_MODEL, TEST_OOM_MODEL, type WorkerMessage } from './protocol';
 
@@ -19,17 +21,36 @@ async function finish(message: WorkerMessage): Promise<void> {
   process.exit(0);
 }
 
-async function start(spec: ProbeSpec): Promise<void> {
+async function start(spec: ProbeSpec, stopAtVerdict: boolean): Promise<void> {
   if (runTestModel(spec.model)) return;
   try {
-    const report = await runProbe(spec, {
+    const opts: RunProbeOptions = {
       signal: abort.signal,
       onProgress: (p) => void send({ type: 'progress', iteration: p.iteration, total: p.total, message: p.message }),
-    });
+    };
+    const report = stopAtVerdict ? await runUntilVerdict(spec, opts) : await runProbe(spec, opts);
     await finish({ type: 'result', report });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     await finish({ type: 'error', message: e.message, stack: e.stack });
+  }
+}
+
+/** Like runProbe, but stops once the training shows a non-finite value: by then its origin is known too. */
+async function runUntilVerdict(spec: ProbeSpec, opts: RunProbeOptions): Promise<ProbeReport> {
+  const total = spec.iterations ?? 5;
+  const replay = await createReplay(spec);
+  try {
+    for (let i = 1; i <= total; i++) {
+      opts.signal?.throwIfAborted();
+      await replay.step();
+      const seen = replay.report().firstNonFinite;
+      opts.onProgress?.({ iteration: i, total, message: `iteration ${i}/${total}: ${seen ? `non-finite at iteration ${seen.iteration}` : 'finite so far'}` });
+      if (seen) break;
+    }
+    return replay.report();
+  } finally {
+    replay.dispose();
   }
 }
 
@@ -67,7 +88,7 @@ process.on('message', (message: unknown) => {
   }
   if (message.type === 'start' && !started) {
     started = true;
-    void start(message.spec);
+    void start(message.spec, message.stopAtVerdict === true);
   }
 });
 

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSweep, defaultCandidates, changeId, describeChange, type SweepProgress } from '../../src/probe/sweep';
 
-const seed = { learning_rate: 1e-5, adam_epsilon: 1e-8, weight_dtype: 'fp16', mixed_precision: 'no', max_grad_norm: 1.0, optimizer: 'adamw' };
+// What the example's config and script amount to (validation right after step 1 is in the script).
+const seed = { learning_rate: 1e-5, adam_epsilon: 1e-8, weight_dtype: 'fp16', mixed_precision: 'no', max_grad_norm: 1.0, optimizer: 'adamw', validation: 'after-step-1' };
 
 test('the seed case: epsilon 1e-6 and fp32 master weights keep it finite, learning rate / 10 does not', async () => {
   const progress: SweepProgress[] = [];
@@ -37,11 +38,13 @@ test('the default candidates are the usual fixes, only those that change somethi
     'weight_dtype = bf16',
     'validation = no-step-1',
   ]);
-  // Already clipping at 1.0, so no clipping candidate; already fp32 master weights, so none of those either.
+  // Already clipping at 1.0, so no clipping candidate above; already fp32 master weights under fp16 autocast here.
   const amp = defaultCandidates({ ...seed, mixed_precision: 'fp16', weight_dtype: 'fp32', max_grad_norm: 5 }).map((c) => describeChange(c.change));
   assert.ok(amp.includes('max_grad_norm = 1'));
   assert.ok(!amp.includes('mixed_precision = fp16, weight_dtype = fp32'));
   assert.ok(amp.includes('weight_dtype = bf16, mixed_precision = bf16'));
+  // Plain fp32 training that never validates: no precision or validation experiments.
+  assert.deepEqual(defaultCandidates({ learning_rate: 0.1, weight_dtype: 'float32' }).map((c) => describeChange(c.change)), ['learning_rate = 0.01', 'max_grad_norm = 1', 'adam_epsilon = 1e-6']);
 });
 
 test('a change is the same change whatever its key order', () => {

@@ -1,0 +1,83 @@
+// The probe's cost: (a) a probed training step against the same step unprobed, on the same model and
+// backend (target ≤ 1.25); (b) start to verdict on the seed replica with its sweep in parallel workers (target < 10 s).
+// (b) runs dist/worker.js: `npm run build` first.
+import { createReplay, type Replay } from '../src/probe/replay';
+import { defaultWorkerPath } from '../src/probe/client';
+import { defaultCandidates, runSweep, isFinite, describeChange } from '../src/probe/sweep';
+import type { ProbeSpec } from '../src/probe/spec';
+import { existsSync } from 'node:fs';
+
+const WARMUP = 2;
+const STEPS = Number(process.env.BENCH_STEPS ?? 12);
+// The MLP's step is about a millisecond: it needs many more steps for a stable median.
+const MLP_STEPS = Number(process.env.BENCH_MLP_STEPS ?? 300);
+// What examples/hallo-stage1's config and script amount to.
+const seed = { learning_rate: 1e-5, adam_epsilon: 1e-8, weight_dtype: 'fp16', mixed_precision: 'no', max_grad_norm: 1.0, optimizer: 'adamw', weight_decay: 1e-2, warmup_steps: 1, validation: 'after-step-1' };
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function timeStep(replay: Replay): Promise<number> {
+  const t = performance.now();
+  await replay.step();
+  return performance.now() - t;
+}
+
+/** Median step milliseconds probed and unprobed, the two replays' steps interleaved so drift hits both alike. */
+async function probeOverhead(label: string, spec: ProbeSpec, steps: number): Promise<void> {
+  const iterations = WARMUP + steps;
+  const probed = await createReplay({ ...spec, iterations }, { probes: true });
+  const plain = await createReplay({ ...spec, iterations }, { probes: false });
+  try {
+    for (let i = 0; i < WARMUP; i++) {
+      await probed.step();
+      await plain.step();
+    }
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      // Alternate which goes first, so neither always runs on a warmer cache.
+      if (i % 2) {
+        off.push(await timeStep(plain));
+        on.push(await timeStep(probed));
+      } else {
+        on.push(await timeStep(probed));
+        off.push(await timeStep(plain));
+      }
+    }
+    const ratio = median(on) / median(off);
+    console.log(
+      `probe overhead, ${label} on ${probed.backend}: probed ${median(on).toFixed(2)} ms / unprobed ${median(off).toFixed(2)} ms per step = ${ratio.toFixed(2)} (target ≤ 1.25: ${ratio <= 1.25 ? 'met' : 'MISSED'}; median of ${steps} steps)`,
+    );
+  } finally {
+    probed.dispose();
+    plain.dispose();
+  }
+}
+
+async function timeToVerdict(): Promise<void> {
+  if (!existsSync(defaultWorkerPath())) throw new Error(`${defaultWorkerPath()} is missing: run npm run build`);
+  const spec: ProbeSpec = { model: 'builtin:imageproj', hyperparameters: seed, iterations: 5 };
+  const candidates = defaultCandidates(seed);
+  const t = performance.now();
+  // The seed-case changes: the usual fixes that apply to it.
+  const { base, counterfactuals } = await runSweep(spec, candidates, { parallel: 2 });
+  const seconds = (performance.now() - t) / 1000;
+  const verdicts = counterfactuals.map((c) => `${describeChange(c.change)} ${c.finite ? '✓' : '✗'}`).join('; ');
+  console.log(
+    `start to verdict, imageproj seed case, base + ${counterfactuals.length} counterfactuals, 5 iterations, 2 workers on ${base.backend}: ${seconds.toFixed(2)} s / 10 s target = ${(seconds / 10).toFixed(2)} (${seconds < 10 ? 'met' : 'MISSED'}); base ${isFinite(base) ? 'finite' : 'non-finite'}; ${verdicts}`,
+  );
+}
+
+async function main(): Promise<void> {
+  await probeOverhead('imageproj seed replica (fp16 weights, AdamW)', { model: 'builtin:imageproj', hyperparameters: seed }, STEPS);
+  await probeOverhead('3-layer MLP (fp32)', { model: 'builtin:mlp', hyperparameters: { learning_rate: 1e-3, optimizer: 'adamw' } }, MLP_STEPS);
+  await timeToVerdict();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
