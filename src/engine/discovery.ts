@@ -99,19 +99,20 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   const commands: { command: string; log: string }[] = (opts.runs ?? []).filter((r) => r.command).map((r) => ({ command: r.command!, log: r.log }));
   for (const log of logs) for (const command of await commandsInLog(join(base, log))) commands.push({ command, log });
   const launchFiles = new Set<string>();
+  // A script given a config on its command line does not fall back to its --config default.
+  const configuredScripts = new Set<string>();
   for (const { command, log } of commands) {
     for (const words of shellCommands(command)) {
       const launch = launchOf(words);
       if (!launch) continue;
       const near = [dirname(rel(log))];
-      if (launch.script) {
-        const s = find(scriptPath(launch.script), near);
-        if (s && configLanguageOf(s) === 'python') addScript(s, `the command line in ${rel(log)} runs it`);
-        else if (s) launchFiles.add(s);
-      }
+      const s = launch.script ? find(scriptPath(launch.script), near) : null;
+      if (s && configLanguageOf(s) === 'python') addScript(s, `the command line in ${rel(log)} runs it`);
+      else if (s) launchFiles.add(s);
       for (const c of launch.configs) {
         const found = find(c, near);
         if (found && !explicitConfigs) addConfig(found, `the command line in ${rel(log)} names it`);
+        if (found && s) configuredScripts.add(s);
       }
     }
   }
@@ -129,9 +130,10 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     for (const l of launches) {
       const s = find(scriptPath(l.script!), [dirname(f.rel)]);
       if (s && configLanguageOf(s) === 'python') addScript(s, `${f.rel} launches it`);
-      if (!explicitConfigs) for (const c of l.configs) {
+      for (const c of l.configs) {
         const found = find(c, [dirname(f.rel)]);
-        if (found) addConfig(found, `${f.rel} passes it to the script`);
+        if (found && !explicitConfigs) addConfig(found, `${f.rel} passes it to the script`);
+        if (found && s) configuredScripts.add(s);
       }
     }
   }
@@ -170,7 +172,7 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
 
   // ---- the scripts' own `--config` defaults ----
   if (!explicitConfigs) {
-    for (const s of [...scripts]) {
+    for (const s of scripts.filter((x) => !configuredScripts.has(x))) {
       const located = await locate(s, await readText(join(base, s)));
       for (const fact of located.facts) {
         if (fact.kind !== 'config-default' || typeof fact.detail?.path !== 'string') continue;

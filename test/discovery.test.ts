@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { commandsInLog, discover, isLogPath } from '../src/engine/discovery';
+
+const fixtures = join(__dirname, 'config', 'fixtures');
+
+function workspace(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'nan-doctor-discover-'));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return root;
+}
+
+const script = readFileSync(join(fixtures, 'diffusers/train_stage1.py'), 'utf8');
+const stage1 = readFileSync(join(fixtures, 'yaml/stage1.yaml'), 'utf8');
+const trainLog = '2024-05-01 10:00:00 - INFO - ***** Running training *****\nSteps:   0%|          | 1/30000 [00:05<41:40:00, step_loss=0.132]\n';
+
+test('discover: logs by name, the training script by what it does, the config through its --config default', async () => {
+  const root = workspace({
+    'scripts/train_stage1.py': script,
+    'configs/train/stage1.yaml': stage1,
+    'configs/train/stage2.yaml': stage1.replace('stage1', 'stage2'),
+    'configs/inference/default.yaml': 'source_image: a.jpg\ndriving_audio: b.wav\n',
+    'exp_output/stage1/train.log': trainLog,
+    'slurm-1234.out': 'srun: job 1234 queued\n',
+    'mlruns/0/abc/metrics/step_loss': '1714557600000 0.13 1\n',
+    'data/train.jsonl': '{"text": "a"}\n',
+    'node_modules/pkg/debug.log': 'x\n',
+    '.venv/lib/site.log': 'x\n',
+    'myenv/pyvenv.cfg': 'home = /usr/bin\n',
+    'myenv/lib/pip.log': 'x\n',
+    'package.json': '{"name": "x", "scripts": {"lr": "1", "optimizer": "2"}}',
+  });
+  try {
+    const d = await discover(root, {});
+    assert.deepEqual(d.logs.sort(), ['exp_output/stage1/train.log', 'mlruns/0/abc/metrics/step_loss', 'slurm-1234.out']);
+    assert.deepEqual(d.scripts, ['scripts/train_stage1.py']);
+    assert.deepEqual(d.configs, ['configs/train/stage1.yaml']);
+    assert.ok(d.notes.includes('config configs/train/stage1.yaml: the --config default in scripts/train_stage1.py'), d.notes.join('\n'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('discover: the command line of a run names the script and its config (a cluster path found by its tail)', async () => {
+  const root = workspace({
+    'scripts/train_stage1.py': script,
+    'configs/train/stage1.yaml': stage1,
+    'configs/train/stage2.yaml': stage1,
+    'logs/run2.log': trainLog,
+  });
+  try {
+    const command = 'accelerate launch --mixed_precision fp16 scripts/train_stage1.py --config /mnt/cluster/hallo/configs/train/stage2.yaml';
+    const d = await discover(root, { runs: [{ log: 'logs/run2.log', formats: [], incident: null, steps: null, command }] });
+    assert.deepEqual(d.logs, ['logs/run2.log']);
+    assert.deepEqual(d.scripts, ['scripts/train_stage1.py']);
+    assert.deepEqual(d.configs, ['configs/train/stage2.yaml'], 'the command line wins over the --config default');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('discover: a command line printed in the log itself, and a launch script with a DeepSpeed config', async () => {
+  const root = workspace({
+    'train_lm.py': 'import deepspeed\nengine.backward(loss)\nengine.step()\nloss.backward()\n',
+    'ds_config.json': readFileSync(join(fixtures, 'deepspeed/ds_config_zero2.json'), 'utf8'),
+    'ds_other.json': readFileSync(join(fixtures, 'deepspeed/ds_config_zero2.json'), 'utf8'),
+    'run.log': '+ deepspeed --num_gpus 2 train_lm.py --deepspeed ds_config.json\n[2024-05-01 10:00:01,000] [INFO] step=1 loss=2.1\n',
+  });
+  try {
+    assert.deepEqual(await commandsInLog(join(root, 'run.log')), ['deepspeed --num_gpus 2 train_lm.py --deepspeed ds_config.json']);
+    const d = await discover(root, {});
+    assert.deepEqual(d.scripts, ['train_lm.py']);
+    assert.deepEqual(d.configs, ['ds_config.json']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('discover: a shell launch script is a config (it sets values) and leads to the script and config it runs', async () => {
+  const root = workspace({
+    'scripts/launch_stage1.sh': readFileSync(join(fixtures, 'shell/launch_stage1.sh'), 'utf8'),
+    'scripts/train_stage1.py': script.replace('./configs/train/stage1.yaml', './configs/none.yaml'),
+    'configs/train/stage1.yaml': stage1,
+    'out/train.log': trainLog,
+  });
+  try {
+    const d = await discover(root, {});
+    assert.deepEqual(d.scripts, ['scripts/train_stage1.py']);
+    assert.deepEqual(d.configs.sort(), ['configs/train/stage1.yaml', 'scripts/launch_stage1.sh']);
+    assert.ok(!d.notes.some((n) => n.includes('--config default')), 'the launch script gave the config, so the default is not consulted');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('discover: a --config default that is not in the workspace is noted, not invented', async () => {
+  const root = workspace({ 'train.py': script.replace('./configs/train/stage1.yaml', './configs/none.yaml'), 'train.log': trainLog });
+  try {
+    const d = await discover(root, {});
+    assert.deepEqual(d.scripts, ['train.py']);
+    assert.deepEqual(d.configs, []);
+    assert.ok(d.notes.some((n) => n.startsWith('train.py: its --config default ./configs/none.yaml is not under')), d.notes.join('\n'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('discover: named logs and --config win; files that set training keys are the last resort, nearest the log first', async () => {
+  const root = workspace({
+    'a/run/train.log': trainLog,
+    'a/run/hparams.yaml': 'learning_rate: 1.0e-3\nmax_grad_norm: 1.0\n',
+    'b/other.yaml': 'learning_rate: 1.0e-3\nwarmup_steps: 10\nweight_decay: 0.1\n',
+    'b/other.log': trainLog,
+    'c/notes.yaml': 'title: hello\n',
+    'docs/example.yaml': 'learning_rate: 1\nwarmup_steps: 1\n',
+  });
+  try {
+    const named = await discover(root, { logs: ['b/other.log'], configs: ['c/notes.yaml'] });
+    assert.deepEqual(named.logs, ['b/other.log']);
+    assert.deepEqual(named.configs, ['c/notes.yaml']);
+    assert.ok(named.notes.includes('config c/notes.yaml: named with --config'));
+
+    const found = await discover(root, { logs: [join(root, 'a/run/train.log')] });
+    assert.deepEqual(found.logs, ['a/run/train.log'], 'absolute paths come back relative to root');
+    assert.deepEqual(found.configs, ['a/run/hparams.yaml', 'b/other.yaml']);
+    assert.deepEqual(found.scripts, []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('isLogPath: log names, structured outputs, and what is not a log', () => {
+  for (const p of ['train.log', 'slurm-991.out', 'slurm-991.err', 'lightning_logs/version_0/metrics.csv', 'runs/x/events.out.tfevents.1714.host', 'out/checkpoint-20/trainer_state.json', 'mlruns/0/r/metrics/loss', 'wandb/run-1/files/output.log', 'metrics.jsonl']) {
+    assert.equal(isLogPath(p), true, p);
+  }
+  for (const p of ['data/train.jsonl', 'datasets/x.jsonl', 'train.py', 'config.yaml', 'metrics.py', 'mlruns/0/r/params/lr']) assert.equal(isLogPath(p), false, p);
+});
