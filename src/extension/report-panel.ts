@@ -20,8 +20,14 @@ export function secure(html: string, cspSource: string, nonce: string): string {
 }
 
 export function showReport(html: string): void {
+  // The report page is static today; scripts are enabled only if it ever carries some (nonce-bound).
+  const enableScripts = /<script/i.test(html);
+  if (panel && panel.webview.options.enableScripts !== enableScripts) {
+    panel.dispose();
+    panel = undefined;
+  }
   if (!panel) {
-    panel = vscode.window.createWebviewPanel('nanDoctor.report', 'NaN Doctor Report', vscode.ViewColumn.Beside, { enableScripts: true, localResourceRoots: [] });
+    panel = vscode.window.createWebviewPanel('nanDoctor.report', 'NaN Doctor Report', vscode.ViewColumn.Beside, { enableScripts, localResourceRoots: [] });
     panel.onDidDispose(() => (panel = undefined));
   } else panel.reveal();
   panel.webview.html = secure(html, panel.webview.cspSource, randomBytes(16).toString('base64'));
