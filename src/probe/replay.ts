@@ -66,6 +66,7 @@ export async function createReplay(spec: ProbeSpec, o: ReplayOptions = {}): Prom
   const settings = resolveSettings(spec.hyperparameters ?? {}, iterations);
   const { name: backend } = await selectBackend(spec.backend);
   const model = await loadModel(spec.model, { seed: settings.seed, allowCode: spec.allowCode });
+  if (settings.loss) model.loss = settings.loss;
   let data: BatchSource;
   try {
     const h = spec.hyperparameters ?? {};

@@ -1,10 +1,23 @@
 // Loads the model a probe spec names: builtin:NAME, a TF.js model.json, a Keras model JSON, or a JS module.
 import { createBuiltin } from './builtin';
+import { loadModelFile } from './files';
+import { reinitializeSeeded, wrapLayersModel } from './layers-model';
+import { loadModelModule } from './module';
 import type { ProbeModel } from './types';
 
 export type { ProbeModel, ProbeLayer, ProbeParam, ComputeContext } from './types';
 
 export async function loadModel(model: string, o: { seed: number; allowCode?: boolean }): Promise<ProbeModel> {
   if (model.startsWith('builtin:')) return createBuiltin(model.slice('builtin:'.length), o.seed);
-  throw new Error(`model ${model}: only builtin:NAME models are supported so far`);
+  if (/\.(c|m)?js$/.test(model)) {
+    const m = await loadModelModule(model, o.allowCode);
+    return wrapLayersModel(m.model, { source: model, loss: m.loss, sampleBatch: m.sampleBatch, batchSize: m.batchSize });
+  }
+  if (model.endsWith('.json')) {
+    const { model: layers, hasWeights } = await loadModelFile(model);
+    // Without stored weights every re-run must start from the same seeded weights to be comparable.
+    if (!hasWeights) reinitializeSeeded(layers, o.seed);
+    return wrapLayersModel(layers, { source: model });
+  }
+  throw new Error(`model ${model}: expected builtin:NAME, a model.json / Keras JSON file, or a .js module exporting createModel()`);
 }

@@ -1,5 +1,5 @@
 // Adam and AdamW with torch.optim's single-tensor semantics, every intermediate rounded to the parameter's precision.
-import { rounder } from '../precision';
+import { rounder, toFp16 } from '../precision';
 import type { Optimizer, OptimizerParam } from './types';
 
 export interface AdamOptions {
@@ -35,6 +35,10 @@ export function createAdam(o: AdamOptions): Optimizer {
         const c2 = R(bc2Sqrt);
         const eps = R(o.eps);
         const negStep = R(-stepSize);
+        if (p.precision === 'fp16') {
+          adamFp16(w, g, m, v, { decoupled: o.decoupled, decay, wd, b1, b2, a1, a2, c2, eps, negStep });
+          continue;
+        }
         for (let i = 0; i < n; i++) {
           let gi = g[i];
           let wi = w[i];
@@ -50,6 +54,37 @@ export function createAdam(o: AdamOptions): Optimizer {
       }
     },
   };
+}
+
+interface Scalars {
+  decoupled: boolean;
+  decay: number;
+  wd: number;
+  b1: number;
+  b2: number;
+  a1: number;
+  a2: number;
+  c2: number;
+  eps: number;
+  negStep: number;
+}
+
+/** The same loop with toFp16 called directly, so V8 can inline it (the generic loop's call is polymorphic). */
+function adamFp16(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: Scalars): void {
+  const R = toFp16;
+  const l2 = !k.decoupled && k.wd !== 0;
+  for (let i = 0; i < w.length; i++) {
+    let gi = g[i];
+    let wi = w[i];
+    if (k.decoupled) wi = R(wi * k.decay);
+    else if (l2) gi = R(gi + R(k.wd * wi));
+    const mi = R(R(m[i] * k.b1) + R(k.a1 * gi));
+    const vi = R(R(v[i] * k.b2) + R(R(k.a2 * gi) * gi));
+    const denom = R(R(R(Math.sqrt(vi)) / k.c2) + k.eps);
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = R(wi + R(k.negStep * R(mi / denom)));
+  }
 }
 
 function state(p: OptimizerParam, name: string, n: number): Float32Array {
