@@ -109,11 +109,14 @@ async function runProbe(result: DiagnoseResult, root: string, model: string | un
 
 // ---- text for a person: what happened, what to change (in order), what was ruled out ----
 
+const MAX_NOTES = 3;
 const where = (d: NanDiagnostic) => `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}`;
 
 function diagnosticLines(d: NanDiagnostic): string[] {
   const out = [`${where(d)}: ${d.severity}: ${d.message} [${d.code}]${d.verified ? ' (verified by the probe)' : ''}`];
-  for (const r of d.related) out.push(`    ${r.file}:${r.line}: note: ${r.message}`);
+  // the full list is in JSON/SARIF and the editor; a person reads the first few
+  for (const r of d.related.slice(0, MAX_NOTES)) out.push(`    ${r.file}:${r.line}: note: ${r.message}`);
+  if (d.related.length > MAX_NOTES) out.push(`    (${d.related.length - MAX_NOTES} more notes in --format json)`);
   for (const f of d.fixes) out.push(`    fix: ${f.title}`);
   return out;
 }

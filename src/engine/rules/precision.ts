@@ -44,7 +44,8 @@ function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | un
       related: wd ? [...related, { file: wd.at.file, line: wd.at.range.start.line + 1, message: settingRef(wd) }] : related,
       fixes,
       verified: false,
-      change: { mixed_precision: 'fp16' },
+      // the change is what the first fix does: with fp32 weights when it also edits weight_dtype
+      change: fixes[0]?.edits.length === 2 ? { weight_dtype: 'fp32', mixed_precision: 'fp16' } : { mixed_precision: 'fp16' },
     });
   }
   if (!wd && !(mp && mp.value === 'no')) {

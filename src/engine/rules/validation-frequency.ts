@@ -72,7 +72,7 @@ export const validationFrequency: Rule = {
     const ranText =
       ran.line !== undefined
         ? `${logRef(e, ran.line)} shows ${ran.event}${after} and ${shows(e)}, the next training step`
-        : `${shows(e)}, the first training step after that ${ran.event} (the log prints nothing for it)`;
+        : `${shows(e)}, the first training step after that ${ran.event} (not seen in the log)`;
     // a hard-coded step that matches the validation before the incident (or any, when the log shows no step)
     const hard = all.filter((t) => t.hardcoded.length && (ran.step === null || t.hardcoded.includes(ran.step)));
     const related: NanDiagnostic['related'] = [...(ran.line !== undefined ? [relatedEvent(e, { line: ran.line, step: ran.step, event: ran.event })] : []), relatedIncident(e)];
