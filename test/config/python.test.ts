@@ -203,3 +203,39 @@ test('python: ranges count UTF-16 characters as LSP does, after non-ASCII text',
   assertAt(text, value(f, 'lr'), '1e-4', 1);
   assertAt(text, value(f, 'eps'), '1e-8', 2);
 });
+
+test('python: diffusers text-to-image dtype choice from accelerator.mixed_precision; a trigger with the hard-coded step first', async () => {
+  const text = [
+    'unet = UNet2DConditionModel.from_pretrained(args.pretrained_model_name_or_path, subfolder="unet")',
+    'text_encoder = CLIPTextModel.from_pretrained(args.pretrained_model_name_or_path, subfolder="text_encoder")',
+    'text_encoder.requires_grad_(False)',
+    'weight_dtype = torch.float32',
+    'if accelerator.mixed_precision == "fp16":',
+    '    weight_dtype = torch.float16',
+    'elif accelerator.mixed_precision == "bf16":',
+    '    weight_dtype = torch.bfloat16',
+    'text_encoder.to(accelerator.device, dtype=weight_dtype)',
+    'optimizer = optimizer_cls(unet.parameters(), lr=args.learning_rate, eps=args.adam_epsilon)',
+    'unet, optimizer, train_dataloader = accelerator.prepare(unet, optimizer, train_dataloader)',
+    'for step, batch in enumerate(train_dataloader):',
+    '    latents = vae.encode(batch["pixel_values"].to(weight_dtype)).latent_dist.sample()',
+    '    if global_step == 1 or global_step % args.validation_steps == 0:',
+    '        log_validation(unet, args, accelerator, weight_dtype, global_step)',
+    '',
+  ].join('\n');
+  const f = await locate('train_text_to_image.py', text);
+  const casts = facts(f, 'half-cast');
+  assert.equal(casts.length, 1, 'the batch tensor cast is not a module cast');
+  assert.equal(casts[0].detail?.module, 'text_encoder');
+  assert.equal(casts[0].detail?.trainable, false);
+  assert.deepEqual(casts[0].detail?.dtypes, [
+    { dtype: 'torch.float32', when: null, configKey: null, configValue: null },
+    { dtype: 'torch.float16', when: 'accelerator.mixed_precision == "fp16"', configKey: 'mixed_precision', configValue: 'fp16' },
+    { dtype: 'torch.bfloat16', when: 'accelerator.mixed_precision == "bf16"', configKey: 'mixed_precision', configValue: 'bf16' },
+  ]);
+  const [trigger] = facts(f, 'validation-trigger');
+  assert.equal(trigger.detail?.everyKey, 'validation_steps');
+  assert.deepEqual(trigger.detail?.hardcodedSteps, [1]);
+  assert.equal(slice(text, trigger.detail?.hardcodedRange as Range), 'global_step == 1 or');
+  assert.equal(slice(text, trigger.detail?.removeRange as Range), 'global_step == 1 or ');
+});

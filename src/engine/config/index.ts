@@ -36,8 +36,7 @@ export function languageOf(file: string, text = ''): ConfigLanguage | null {
 }
 
 /** Locates every setting in one file's text. Parse errors become `error`, with whatever values could still be read. */
-export async function locate(file: string, text: string): Promise<LocatedFile> {
-  const language = languageOf(file, text);
+export async function locate(file: string, text: string, language: ConfigLanguage | null = languageOf(file, text)): Promise<LocatedFile> {
   try {
     switch (language) {
       case 'yaml':
@@ -82,7 +81,8 @@ export async function locateFile(absPath: string, displayPath: string): Promise<
   }
   if (bytes.subarray(0, 8192).includes(0)) return failed('is a binary file, not a config or script');
   const text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
-  return locate(displayPath, text);
+  // The display path may have lost the extension (an editor's untitled name); the real path still has it.
+  return locate(displayPath, text, languageOf(displayPath) ?? languageOf(absPath, text));
 }
 
 /**

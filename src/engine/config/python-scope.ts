@@ -46,16 +46,23 @@ export class PythonScope {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     if (!left || !right) return;
-    const targets = left.type === 'identifier' ? [left] : left.type === 'pattern_list' || left.type === 'tuple_pattern' ? kids(left) : [];
-    for (const target of targets) {
+    // `a, b = x, y` pairs up; `net, optimizer = accelerator.prepare(net, optimizer)` says nothing about either.
+    let pairs: [PyNode, PyNode][] = [];
+    if (left.type === 'identifier') pairs = [[left, right]];
+    else if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && right.type === 'expression_list') {
+      const targets = kids(left);
+      const values = kids(right);
+      if (targets.length === values.length) pairs = targets.map((t, i) => [t, values[i]]);
+    }
+    for (const [target, value] of pairs) {
       if (target.type !== 'identifier') continue;
       const list = this.assignments.get(target.text) ?? [];
-      list.push(right);
+      list.push(value);
       this.assignments.set(target.text, list);
-      if (right.type === 'call') {
-        const name = callParts(right).name ?? '';
-        if (CONFIG_LOADERS.test(name) && /OmegaConf|yaml|parse|Config|config|json|toml/i.test(right.text)) this.configRoots.add(target.text);
-        if (/^[A-Z]/.test(name) || name === 'from_pretrained' || name === 'from_config') this.modules.add(target.text);
+      if (value.type === 'call') {
+        const name = callParts(value).name ?? '';
+        if (CONFIG_LOADERS.test(name) && /OmegaConf|yaml|parse|Config|config|json|toml/i.test(value.text)) this.configRoots.add(target.text);
+        if (isModuleConstructor(name)) this.modules.add(target.text);
       }
     }
   }
@@ -133,6 +140,8 @@ export class PythonScope {
   directConfigKey(node: PyNode): string | null {
     const segments = chain(node);
     if (!segments) return null;
+    // `accelerator.mixed_precision` is the accelerate config's / launch flag's `mixed_precision`.
+    if (segments.at(-1) === 'mixed_precision' && /^accelerator$/.test(segments[0])) return 'mixed_precision';
     const skip = this.isConfigRoot(segments);
     return skip ? segments.slice(skip).join('.') : null;
   }
@@ -165,7 +174,7 @@ export class PythonScope {
           out.add(receiver.text.split('.')[0]);
         }
         // `Net(reference_unet, …)`: the wrapped modules train with it; what built them does not matter.
-        if (/^[A-Z]/.test(parts.name ?? '') || parts.name === 'from_pretrained') {
+        if (isModuleConstructor(parts.name ?? '')) {
           for (const arg of parts.positional) if (arg.type === 'identifier' && this.modules.has(arg.text)) out.add(arg.text);
           return;
         }
@@ -192,7 +201,7 @@ export class PythonScope {
       parts = [name];
     } else if (receiver.type === 'call') {
       const call = callParts(receiver);
-      if (!/^[A-Z]/.test(call.name ?? '') && call.name !== 'from_pretrained') return null;
+      if (!isModuleConstructor(call.name ?? '')) return null;
       const target = assignmentTarget(cast);
       name = target ?? receiver.childForFieldName('function')!.text;
       // `Net(reference_unet, denoising_unet, …).to(dtype=…)`: the wrapped modules are cast too.
@@ -239,6 +248,15 @@ export class PythonScope {
     }
     return { when: condition.text, configKey: this.configKeyOf(condition), configValue: null };
   }
+}
+
+// Capitalized calls build objects; these common ones are not modules with parameters.
+const NOT_MODULE_CLASS =
+  /(Accelerator|Dataset|DataLoader|Sampler|Parser|Generator|Scheduler|Optimizer|Scaler|Logger|Writer|Path|Pool|Lock|Event|Config|Kwargs|Plugin|Tokenizer|Processor|Namespace|Trainer|TrainingArguments|Error|Exception|Timer|Meter|Callback)$/;
+
+function isModuleConstructor(name: string): boolean {
+  if (name === 'from_pretrained' || name === 'from_pretrained_2d' || name === 'from_config' || name === 'from_single_file') return true;
+  return /^[A-Z]/.test(name) && !NOT_MODULE_CLASS.test(name);
 }
 
 /** `cfg.a.b` → ['cfg','a','b']; `cfg["a"].b` → ['cfg','a','b']; anything else → null. */
