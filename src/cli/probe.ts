@@ -6,7 +6,7 @@ import { UsageError, type CliIO } from './io';
 import type { ProbeSpec } from '../probe/spec';
 import { launchProbe, ProbeError } from '../probe/client';
 import { runSweep } from '../probe/sweep';
-import { hyperparametersOf, readConfigFiles } from '../probe/config-hyperparameters';
+import { hyperparametersOf, locationOf, readConfigFiles } from '../probe/config-hyperparameters';
 import { resolveModel } from '../probe/verify';
 import { renderReportHtml } from '../probe/report-html';
 
@@ -141,8 +141,8 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
   // Say where each changed setting is written in the user's config, when it is.
   report.counterfactuals = report.counterfactuals.map((c) => {
     if (c.key !== undefined) return c;
-    const at = Object.keys(c.change).map((k) => where[k]).find((v) => v !== undefined);
-    return at ? { ...c, key: at.keyPath, file: at.file, line: at.range.start.line + 1 } : c;
+    const at = locationOf(c.change, where);
+    return at ? { ...c, ...at } : c;
   });
 
   const text = a.format === 'html' ? renderReportHtml(report) : JSON.stringify(report, jsonSafe, 2) + '\n';

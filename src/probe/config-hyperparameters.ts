@@ -42,10 +42,21 @@ export function hyperparametersOf(files: LocatedFile[]): Omit<ConfigHyperparamet
     where[name] = setting.at;
   }
   // The replay runs only a few iterations: a hard-coded step-1 validation is the one that matters there.
-  const validatesAtStep1 = files.some((f) =>
-    f.facts.some((fact) => fact.kind === 'validation-trigger' && Array.isArray(fact.detail?.hardcodedSteps) && (fact.detail.hardcodedSteps as unknown[]).includes(1)),
-  );
-  if (validatesAtStep1) values.validation = 'after-step-1';
+  const trigger = files
+    .flatMap((f) => f.facts)
+    .find((fact) => fact.kind === 'validation-trigger' && Array.isArray(fact.detail?.hardcodedSteps) && (fact.detail.hardcodedSteps as unknown[]).includes(1));
+  if (trigger) {
+    values.validation = 'after-step-1';
+    // Where it is set is the script's condition, which has no key of its own.
+    where.validation = { file: trigger.file, keyPath: '', key: '', value: 'after-step-1', text: trigger.text, range: trigger.range, source: 'python' };
+  }
   else if (values.validation !== undefined && !(Number.isInteger(values.validation) && (values.validation as number) > 0)) delete values.validation;
   return { values, where };
+}
+
+/** Where a change's (first located) setting is written: the user's key path and a 1-based line. */
+export function locationOf(change: Record<string, unknown>, where: Record<string, LocatedValue>): { key?: string; file: string; line: number } | undefined {
+  const at = Object.keys(change).map((k) => where[k]).find((v) => v !== undefined);
+  if (!at) return undefined;
+  return { ...(at.keyPath && { key: at.keyPath }), file: at.file, line: at.range.start.line + 1 };
 }

@@ -152,7 +152,7 @@ function heatmap(r: ProbeReport, group: (typeof GROUPS)[number], stats: LayerSta
 <tbody>
 ${body.join('\n')}
 </tbody></table></div>
-${legend(lo, hi)}
+${legend(lo, hi, logs.length > 0)}
 </figure>`;
 }
 
@@ -217,22 +217,26 @@ function short(v: number): string {
   return `${m.replace(/\.0$/, '')}e${Number(e)}`;
 }
 
-function legend(lo: number, hi: number): string {
+function legend(lo: number, hi: number, hasScale: boolean): string {
   const ticks: string[] = [];
   const step = Math.max(1, Math.ceil((hi - lo) / 8));
-  for (let e = lo; e <= hi; e += step) ticks.push(`<span style="left:${(100 * (e - lo)) / (hi - lo)}%">1e${e}</span>`);
+  for (let e = lo; e <= hi; e += step) ticks.push(`<span style="left:${(100 * (e - lo)) / (hi - lo)}%">${powerOfTen(e)}</span>`);
   const fp16 = Math.log10(FP16_MAX);
   const fp16Mark = fp16 > lo && fp16 < hi ? `<span class="fp16" style="left:${(100 * (fp16 - lo)) / (hi - lo)}%">fp16 max</span>` : '';
   return `<div class="legend" aria-label="colour scale: abs-max from 1e${lo} to 1e${hi}">
-<div class="scale"><div class="bar" style="background:${legendGradient()}"></div><div class="ticks">${ticks.join('')}${fp16Mark}</div></div>
+${hasScale ? `<div class="scale"><div class="bar" style="background:${legendGradient()}"></div><div class="ticks">${ticks.join('')}${fp16Mark}</div></div>` : ''}
 <div class="keys"><span class="key zero">0</span> exactly zero <span class="key nonfinite">NaN</span> NaN or Inf <span class="key mark-first">&nbsp;</span> first non-finite <span class="key mark-origin">&nbsp;</span> origin</div>
 </div>`;
+}
+
+function powerOfTen(e: number): string {
+  return e >= -2 && e <= 3 ? String(Number((10 ** e).toPrecision(1))) : `1e${e}`;
 }
 
 function hyperparameterList(r: ProbeReport): string {
   const hp = r.hyperparameters;
   if (!hp || !Object.keys(hp).length) return '';
-  const items = Object.entries(hp).map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd><code>${escapeHtml(typeof v === 'number' ? formatNumber(v) : JSON.stringify(v))}</code></dd></div>`);
+  const items = Object.entries(hp).map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd><code>${escapeHtml(typeof v === 'number' ? formatNumber(v) : typeof v === 'string' ? v : JSON.stringify(v))}</code></dd></div>`);
   return `<section><h2>Hyperparameters of the base run</h2><dl class="hp">${items.join('')}</dl></section>`;
 }
 
@@ -267,7 +271,8 @@ table{border-collapse:collapse}
 .grid th,.grid td{border:2px solid var(--bg)}
 .grid thead th{font-weight:600;font-size:12px;color:var(--muted);padding:2px 6px;text-align:center}
 .grid th.corner{text-align:left}
-.grid tbody th{font-family:var(--mono);font-size:12.5px;font-weight:normal;text-align:left;padding:0 12px 0 0;white-space:nowrap;max-width:320px;overflow:hidden;text-overflow:ellipsis}
+.grid th.corner,.grid tbody th{width:290px;min-width:290px}
+.grid tbody th{font-family:var(--mono);font-size:12.5px;font-weight:normal;text-align:left;padding:0 12px 0 0;white-space:nowrap;max-width:290px;overflow:hidden;text-overflow:ellipsis}
 .grid td{min-width:86px;height:36px;padding:0 6px;text-align:center;font-family:var(--mono);font-size:12px;position:relative;border-radius:5px}
 .grid td.over-fp16 .v{text-decoration:underline dotted}
 td.nonfinite,.key.nonfinite{background:repeating-linear-gradient(45deg,#d1242f 0 6px,#8b1a22 6px 12px);color:#fff;font-weight:700}

@@ -5,7 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { DiagnoseResult, LocatedValue, NanDiagnostic } from '../engine/types';
 import type { ProbeSpec } from './spec';
 import { discover } from '../engine/discovery';
-import { hyperparametersOf, readConfigFiles } from './config-hyperparameters';
+import { hyperparametersOf, locationOf, readConfigFiles } from './config-hyperparameters';
 import { changeId, isFinite, runSweep, type CandidateChange } from './sweep';
 
 export interface VerifyOptions {
@@ -126,12 +126,7 @@ function candidatesOf(diagnostics: NanDiagnostic[], where: Record<string, Locate
     const id = changeId(d.change);
     if (seen.has(id)) continue;
     seen.add(id);
-    const at = Object.keys(d.change).map((k) => where[k]).find((v) => v !== undefined);
-    out.push(
-      at
-        ? { change: d.change, key: at.keyPath, file: at.file, line: at.range.start.line + 1 }
-        : { change: d.change, file: d.file, line: d.range.start.line + 1 },
-    );
+    out.push({ change: d.change, ...(locationOf(d.change, where) ?? { file: d.file, line: d.range.start.line + 1 }) });
   }
   return out;
 }
