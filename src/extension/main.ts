@@ -25,8 +25,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   log.info('NaN Doctor language server started');
 }
 
-/** The first NaN of a run: one notification with the two things the user will want next. */
+let lastShown = 0;
+
+/** The first NaN of a run: one notification with the two things the user will want next (a burst, say old logs found at start, gets one). */
 async function announce(i: protocol.IncidentParams, terminals: TerminalForwarder): Promise<void> {
+  const now = Date.now();
+  if (now - lastShown < 3000) return;
+  lastShown = now;
+  await ask(i, terminals);
+}
+
+async function ask(i: protocol.IncidentParams, terminals: TerminalForwarder): Promise<void> {
   const what = i.value === 'nan' ? 'NaN' : `non-finite value (${i.value})`;
   const findings = i.diagnostics > 0 ? ` ${i.diagnostics} diagnostic${i.diagnostics === 1 ? '' : 's'} in the Problems panel.` : '';
   const message = `NaN Doctor: ${i.run} hit a ${what}${i.metric ? ` in ${i.metric}` : ''} — ${incidentText(i)}.${findings}`;

@@ -116,19 +116,29 @@ export class NanDoctorServer {
     const fromPush = (pushed as { nanDoctor?: unknown } | null)?.nanDoctor;
     this.settings = this.pullConfiguration ? readSettings(await this.connection.workspace.getConfiguration('nanDoctor')) : readSettings(fromPush ?? {});
     if (this.paused) return;
-    this.stopFolders();
-    this.startFolders();
+    // Keep following the logs that still match, so their runs (and announced incidents) carry on.
+    const before = new Set(this.runs.watchedLogs());
+    for (const folder of this.folders.values()) folder.watcher?.close();
+    const now = new Set(this.startFolders());
+    for (const abs of before) if (!now.has(abs) && !this.manualLogs.has(abs)) this.runs.stopLog(abs);
     for (const root of this.folders.keys()) this.schedule(root, 0);
+    this.sendStatus();
   }
 
-  private startFolders(): void {
+  /** Walks and watches every workspace folder; returns the logs found there. */
+  private startFolders(): string[] {
     const isLog = matcher(this.settings.logGlobs);
     const isExcluded = matcher(this.settings.exclude);
+    const found: string[] = [];
     for (const [root, folder] of this.folders) {
       folder.analysis.invalidate();
       folder.watcher = new FolderWatcher(root, { isLog, isExcluded }, (abs) => this.addLog(root, abs, false), (m) => this.connection.console.warn(m));
-      for (const abs of folder.watcher.start()) this.addLog(root, abs, false);
+      for (const abs of folder.watcher.start()) {
+        found.push(abs);
+        this.addLog(root, abs, false);
+      }
     }
+    return found;
   }
 
   private stopFolders(): void {

@@ -80,10 +80,10 @@ export class LspClient {
     });
   }
 
-  /** The next notification (from now on, or already received when `past` is true) that passes the test. */
-  waitFor(test: (n: Notification) => boolean, opts: { past?: boolean; what?: string; timeoutMs?: number } = {}): Promise<Notification> {
-    if (opts.past) {
-      const seen = this.notifications.find(test);
+  /** The next notification that passes the test: from now on, or already received (all when `past`, from index `since`). */
+  waitFor(test: (n: Notification) => boolean, opts: { past?: boolean; since?: number; what?: string; timeoutMs?: number } = {}): Promise<Notification> {
+    if (opts.past || opts.since !== undefined) {
+      const seen = this.notifications.slice(opts.since ?? 0).find(test);
       if (seen) return Promise.resolve(seen);
     }
     return new Promise((resolvePromise, reject) => {

@@ -2,7 +2,7 @@
 // the seed-case workspace: live diagnostics as the log grows, quick fixes, config edits, bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { copyExample, LspClient, uri, type Diagnostic, type Notification } from './lsp-client.ts';
@@ -198,6 +198,29 @@ test('in an untrusted workspace a JS-module probe model is refused with a reason
     assert.equal(result.probe, null);
     assert.ok(result.notes.some((n) => /trusted/.test(n)), `notes: ${result.notes.join(' | ')}`);
     assert.ok(result.diagnostics.length > 0);
+  } finally {
+    await client.stop();
+    rmSync(ws.root, { recursive: true, force: true });
+  }
+});
+
+test('a log that appears in a new folder is followed, and settings from the client decide which logs are', async () => {
+  const ws = example();
+  rmSync(ws.logPath);
+  const client = await LspClient.start(ws.root);
+  try {
+    mkdirSync(join(ws.root, 'outputs/exp2'), { recursive: true });
+    const newLog = join(ws.root, 'outputs/exp2/train.log');
+    writeFileSync(newLog, readFileSync(join(__dirname, '../../examples/hallo-stage1/logs/train.log')));
+    await client.diagnosticsFor(uri(ws.configPath), has('optimizer-epsilon'), 'the epsilon diagnostic from the new log');
+    await client.diagnosticsFor(uri(newLog), has('first-nonfinite'), 'the first-nonfinite diagnostic on the new log');
+
+    const mark = client.notifications.length;
+    client.settings = { logGlobs: ['**/slurm-*.out'] };
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    await client.diagnosticsFor(uri(ws.configPath), (ds) => ds.length === 0, 'the diagnostics to clear once the log is no longer followed');
+    const status = await client.waitFor((n) => n.method === 'nanDoctor/status' && (n.params as { logs: string[] }).logs.length === 0, { since: mark, what: 'a status with no logs' });
+    assert.deepEqual((status.params as { logs: string[] }).logs, []);
   } finally {
     await client.stop();
     rmSync(ws.root, { recursive: true, force: true });
