@@ -54,7 +54,8 @@ export function defaultCandidates(base: Record<string, unknown>): CandidateChang
   const lr = base.learning_rate;
   if (typeof lr === 'number' && lr > 0) candidates.push({ learning_rate: Number((lr / 10).toPrecision(12)) });
   candidates.push({ max_grad_norm: 1.0 });
-  candidates.push({ adam_epsilon: 1e-6 });
+  // Plain SGD has no epsilon.
+  if (!/sgd/i.test(String(base.optimizer ?? ''))) candidates.push({ adam_epsilon: 1e-6 });
   const weights = precisionOf(base.weight_dtype);
   const autocast = precisionOf(base.mixed_precision);
   if (weights === 'fp16' || weights === 'bf16') candidates.push({ mixed_precision: 'fp16', weight_dtype: 'fp32' });

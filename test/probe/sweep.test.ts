@@ -29,6 +29,15 @@ test('the seed case: epsilon 1e-6 and fp32 master weights keep it finite, learni
   assert.ok(progress.every((p) => p.total === 4));
 });
 
+test('the learning-rate case: a conv net diverging at lr 10 (SGD) stays finite at lr / 10 or with clipping; no epsilon experiment for SGD', async () => {
+  const { base, counterfactuals } = await runSweep({ model: 'builtin:convnet', hyperparameters: { learning_rate: 10, optimizer: 'sgd' }, iterations: 5 }, [], { parallel: 2 });
+  assert.notEqual(base.firstNonFinite, null);
+  assert.deepEqual(
+    counterfactuals.map((c) => [describeChange(c.change), c.finite]),
+    [['learning_rate = 1', true], ['max_grad_norm = 1', true]],
+  );
+});
+
 test('the default candidates are the usual fixes, only those that change something', () => {
   const ids = defaultCandidates(seed).map((c) => describeChange(c.change));
   assert.deepEqual(ids, [
