@@ -51,3 +51,9 @@ test('json: malformed JSON names the file and line, and keeps the values it coul
   assertAt(text, value(f, 'learning_rate'), '1e-3', 1);
   assertAt(text, value(f, 'adam_epsilon'), '1e-8', 2);
 });
+
+test('json: a key written twice is located at its last value, the one JSON.parse uses', async () => {
+  const text = '{\n  "lr": 1e-3,\n  "lr": 1e-4\n}\n';
+  const f = await locate('dup.json', text);
+  assertAt(text, value(f, 'lr'), '1e-4', 2);
+});

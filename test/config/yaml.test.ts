@@ -63,3 +63,9 @@ test('yaml: a malformed file gives a clear error with its line and still the val
   assert.match(f.error ?? '', /^invalid YAML in bad\.yaml: line \d+: /);
   assertAt(text, value(f, 'solver.learning_rate'), '1.0e-5', 1);
 });
+
+test('yaml: a key written twice is located at its last value, the one loaders use', async () => {
+  const text = 'solver:\n  adam_epsilon: 1.0e-8\n  adam_epsilon: 1.0e-6\n';
+  const f = await locate('dup.yaml', text);
+  assertAt(text, value(f, 'solver.adam_epsilon'), '1.0e-6', 2);
+});

@@ -21,11 +21,13 @@ export function locateJson(file: string, text: string): LocatedFile {
 
 function visit(node: Node, path: string, keyStart: number | undefined, out: LocatedValue[], index: LineIndex, file: string): void {
   if (node.type === 'object') {
-    for (const prop of node.children ?? []) {
-      const [key, value] = prop.children ?? [];
-      if (!key || !value) continue;
-      visit(value, joinKey(path, String(key.value)), key.offset, out, index, file);
-    }
+    // A key written twice takes its last value, as JSON.parse and Python's json do.
+    const props = (node.children ?? []).filter((p) => p.children?.[0] && p.children[1]);
+    const last = new Map(props.map((p, i) => [String(p.children![0].value), i]));
+    props.forEach((prop, i) => {
+      const [key, value] = prop.children!;
+      if (last.get(String(key.value)) === i) visit(value, joinKey(path, String(key.value)), key.offset, out, index, file);
+    });
     return;
   }
   if (node.type === 'array') {

@@ -60,10 +60,12 @@ function visit(
   if (isMap(node)) {
     const pairs = node.items as Pair<Node, Node>[];
     const explicit = new Set(pairs.filter((p) => !isMerge(p)).map((p) => keyName(p)));
-    for (const pair of pairs) {
+    // A key written twice takes its last value, as YAML loaders do; the earlier one is not the setting.
+    const last = new Map(pairs.map((p, i) => [keyName(p), i]));
+    pairs.forEach((pair, i) => {
       if (isMerge(pair)) visitMerge(doc, pair.value, path, explicit, out, index, file, seen);
-      else visit(doc, pair.value, joinKey(path, keyName(pair)), pair.key?.range?.[0], out, index, file, seen);
-    }
+      else if (last.get(keyName(pair)) === i) visit(doc, pair.value, joinKey(path, keyName(pair)), pair.key?.range?.[0], out, index, file, seen);
+    });
   }
 }
 
