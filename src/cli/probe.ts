@@ -126,13 +126,19 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
     allowCode: true,
   };
 
+  // Progress goes to stderr, so stdout stays the report.
+  let last = '';
+  const progress = (line: string): void => {
+    if (line !== last) io.stderr(`probe: ${line}\n`);
+    last = line;
+  };
   let report: ProbeReport;
   try {
     if (a.sweep) {
-      const sweep = await runSweep(spec, []);
+      const sweep = await runSweep(spec, [], { onProgress: (p) => progress(`${p.message} (${p.done}/${p.total})`) });
       report = { ...sweep.base, counterfactuals: sweep.counterfactuals };
     } else {
-      report = await launchProbe(spec);
+      report = await launchProbe(spec, { onProgress: (p) => progress(p.message) });
     }
   } catch (err) {
     if (err instanceof ProbeError) throw new UsageError(`${a.model}: ${err.message}`);

@@ -118,12 +118,23 @@ ${rows.join('\n')}
 }
 
 function heatmaps(r: ProbeReport): string {
-  const stats = r.stats ?? [];
+  const stats = (r.stats ?? []).map(normalizeStats);
   if (!stats.length) return '<section><h2>Per-layer probes</h2><p class="muted">This report carries no per-layer statistics.</p></section>';
   const maps = GROUPS.map((g) => heatmap(r, g, stats.filter((s) => g.phases.includes(s.phase)))).filter(Boolean);
   return `<section><h2>Per-layer probes</h2>
 <p class="muted">Each cell is the largest absolute value (abs-max) of a layer at an iteration, on a log scale; hover a cell for its statistics. Hatched red cells hold NaN or Inf.</p>
 ${maps.join('\n')}</section>`;
+}
+
+/** Reports that went through JSON carry non-finite numbers as 'nan' / 'inf' strings or null: read them back. */
+function normalizeStats(s: LayerStats): LayerStats {
+  const n = (v: unknown): number => {
+    if (typeof v === 'number') return v;
+    if (v === 'inf' || v === 'Infinity') return Infinity;
+    if (v === '-inf' || v === '-Infinity') return -Infinity;
+    return NaN;
+  };
+  return { ...s, min: n(s.min), max: n(s.max), mean: n(s.mean), std: n(s.std), absMax: n(s.absMax), nanCount: Number(s.nanCount) || 0, infCount: Number(s.infCount) || 0 };
 }
 
 interface Row {
@@ -176,11 +187,11 @@ function cell(s: LayerStats | undefined, r: ProbeReport, lo: number, hi: number)
   const marks: string[] = [];
   if (r.firstNonFinite && samePoint(r.firstNonFinite, s)) marks.push('first');
   if (r.origin && samePoint(r.origin, s)) marks.push('origin');
-  const badge = marks.map((m) => `<span class="badge ${m}">${m === 'first' ? 'first NaN' : 'origin'}</span>`).join('');
+  const word = s.nanCount > 0 || Number.isNaN(s.absMax) ? 'NaN' : 'Inf';
+  const badge = marks.map((m) => `<span class="badge ${m}">${m === 'first' ? `first ${isFiniteCell(s) ? 'non-finite' : word}` : 'origin'}</span>`).join('');
   const cls = marks.map((m) => ` mark-${m}`).join('');
   const tip = escapeHtml(tooltip(s));
   if (!isFiniteCell(s)) {
-    const word = s.nanCount > 0 || Number.isNaN(s.absMax) ? 'NaN' : 'Inf';
     return `<td class="nonfinite${cls}" title="${tip}"><span class="v">${word}</span>${badge}</td>`;
   }
   if (s.absMax === 0) return `<td class="zero${cls}" title="${tip}"><span class="v">0</span>${badge}</td>`;

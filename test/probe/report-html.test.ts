@@ -79,3 +79,10 @@ test('the colour scale runs from dark to light and picks readable text', () => {
   assert.equal(textColorOn(colorFor(0)), '#ffffff');
   assert.equal(textColorOn(colorFor(1)), '#111111');
 });
+
+test('a report read back from JSON (non-finite numbers as strings or null) still marks those cells', () => {
+  const fromJson = JSON.parse(JSON.stringify(seed, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'nan' : 'inf') : v)));
+  const html = renderReportHtml(fromJson);
+  assert.equal([...html.matchAll(/<td class="nonfinite/g)].length, 3);
+  assert.match(html, /<span class="v">12.5<\/span>/);
+});
