@@ -1,19 +1,194 @@
-// The fast path for big text logs (first version: every line through the analyzer).
+// The fast path for big text logs: a WebAssembly prefilter counts newlines and finds the few places that
+// could be non-finite; only those (with a window of lines before them), the head and the tail go through
+// the full analyzer. Results match the full analyzer whenever the events before an incident lie within the window.
 import type { FileHandle } from 'node:fs/promises';
 import type { RunScan } from '../types';
-import { createRunAnalyzer } from './analyzer';
+import { createRunAnalyzer, type SkippingRunAnalyzer } from './analyzer';
+import { createPrefilter } from './prefilter/index';
 
-export async function scanTextFast(handle: FileHandle, log: string, signal?: AbortSignal): Promise<RunScan> {
-  const analyzer = createRunAnalyzer(log);
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  let position = 0;
-  for (;;) {
-    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+export interface FastScanTuning {
+  /** Bytes at the start read in full (formats, the command line, the first step). */
+  headBytes: number;
+  /** Bytes before each candidate replayed through the analyzer (the events just before it). */
+  windowBytes: number;
+  /** Bytes at the end read in full (the last step). */
+  tailBytes: number;
+  /** Bytes per read into the prefilter. */
+  chunkBytes: number;
+  /** How far back a candidate's segment start is looked for. */
+  maxSegmentBytes: number;
+}
+
+export const defaultTuning: FastScanTuning = {
+  headBytes: 256 * 1024,
+  windowBytes: 64 * 1024,
+  tailBytes: 256 * 1024,
+  chunkBytes: 2 * 1024 * 1024,
+  maxSegmentBytes: 1024 * 1024,
+};
+
+const NEWLINE = 10;
+const CARRIAGE_RETURN = 13;
+
+function countNewlines(bytes: Uint8Array, from = 0, to = bytes.length): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (bytes[i] === NEWLINE) n++;
+  return n;
+}
+
+function aborted(signal?: AbortSignal): void {
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof Error ? signal.reason : Object.assign(new Error('the scan was aborted'), { name: 'AbortError' });
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(Math.max(0, length));
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await handle.read(buffer, got, length - got, position + got);
     if (bytesRead === 0) break;
-    analyzer.feed(buffer.subarray(0, bytesRead));
-    position += bytesRead;
+    got += bytesRead;
   }
-  analyzer.end();
-  return analyzer.result();
+  return buffer.subarray(0, got);
+}
+
+class FastScan {
+  private readonly analyzer: SkippingRunAnalyzer;
+  /** Everything before this offset has been fed to the analyzer or deliberately skipped. */
+  private fedUpTo = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    log: string,
+    private readonly size: number,
+    private readonly tuning: FastScanTuning,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.analyzer = createRunAnalyzer(log);
+  }
+
+  async run(): Promise<RunScan> {
+    let line = await this.readHead();
+    if (this.fedUpTo < this.size) line = await this.scanMiddle(line);
+    await this.readTail(line);
+    this.analyzer.end();
+    return this.analyzer.result();
+  }
+
+  /** Feeds the head in full; returns the line number at its end. */
+  private async readHead(): Promise<number> {
+    const head = await readAt(this.handle, 0, Math.min(this.size, this.tuning.headBytes));
+    const end = head.length >= this.size ? head.length : head.lastIndexOf(NEWLINE) + 1;
+    this.analyzer.feed(head.subarray(0, end));
+    this.fedUpTo = end;
+    return 1 + countNewlines(head, 0, end);
+  }
+
+  /** Prefilters the middle of the file; returns the line number where it stopped (at the end, or after an incident). */
+  private async scanMiddle(line: number): Promise<number> {
+    const prefilter = createPrefilter();
+    const chunk = Math.min(this.tuning.chunkBytes, prefilter.capacity);
+    let position = this.fedUpTo;
+    while (position < this.size) {
+      aborted(this.signal);
+      const view = prefilter.bytes.subarray(0, chunk);
+      let n = 0;
+      while (n < chunk) {
+        const { bytesRead } = await this.handle.read(view, n, chunk - n, position + n);
+        if (bytesRead === 0) break;
+        n += bytesRead;
+      }
+      const atEnd = position + n >= this.size || n < chunk;
+      prefilter.bytes.fill(0, n, n + 64);
+      // A needle is 3 bytes: the last 2 of a chunk are scanned again at the start of the next.
+      const end = atEnd ? n : n - 2;
+      prefilter.takeNewlines();
+      for (let from = 0; ; ) {
+        const found = prefilter.find(from, end);
+        line += prefilter.takeNewlines();
+        if (found >= end) break;
+        const at = position + found;
+        if (at >= this.fedUpTo) await this.replay(at, line);
+        if (this.analyzer.incident()) return line;
+        from = found + 1;
+      }
+      position += end;
+      if (atEnd) break;
+    }
+    return line;
+  }
+
+  /** Feeds the window before a candidate and the candidate's segment through the analyzer. */
+  private async replay(at: number, line: number): Promise<void> {
+    let start = this.fedUpTo;
+    let before: Buffer;
+    if (at - this.fedUpTo <= this.tuning.windowBytes) {
+      before = await readAt(this.handle, start, at - start);
+    } else {
+      // Start the window on a segment boundary, or at the candidate's own segment if that is longer.
+      start = at - this.tuning.windowBytes;
+      before = await readAt(this.handle, start, at - start);
+      let cut = firstTerminator(before);
+      if (cut < 0) {
+        start = Math.max(this.fedUpTo, at - this.tuning.maxSegmentBytes);
+        before = await readAt(this.handle, start, at - start);
+        cut = start === this.fedUpTo ? -1 : lastTerminator(before);
+      }
+      if (cut >= 0) {
+        before = before.subarray(cut + 1);
+        start += cut + 1;
+      }
+      this.analyzer.skipTo(line - countNewlines(before));
+    }
+    this.analyzer.feed(before);
+    // The candidate's segment, through its terminator.
+    let position = at;
+    for (;;) {
+      const piece = await readAt(this.handle, position, 64 * 1024);
+      const cut = firstTerminator(piece);
+      if (cut >= 0) {
+        this.analyzer.feed(piece.subarray(0, cut + 1));
+        this.fedUpTo = position + cut + 1;
+        return;
+      }
+      this.analyzer.feed(piece);
+      position += piece.length;
+      if (piece.length === 0 || position - at >= this.tuning.maxSegmentBytes) {
+        this.fedUpTo = position;
+        return;
+      }
+    }
+  }
+
+  /** Feeds the end of the file in full, for the last step. */
+  private async readTail(line: number): Promise<void> {
+    if (this.fedUpTo >= this.size) return;
+    let start = Math.max(this.fedUpTo, this.size - this.tuning.tailBytes);
+    let tail = await readAt(this.handle, start, this.size - start);
+    if (start > this.fedUpTo) {
+      const cut = tail.indexOf(NEWLINE);
+      if (cut < 0) return;
+      tail = tail.subarray(cut + 1);
+      start += cut + 1;
+      // Without an incident every newline was counted, so the tail's line number is exact.
+      this.analyzer.skipTo(this.analyzer.incident() ? line : line - countNewlines(tail));
+    }
+    this.analyzer.feed(tail);
+    this.fedUpTo = this.size;
+  }
+}
+
+function firstTerminator(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === NEWLINE || bytes[i] === CARRIAGE_RETURN) return i;
+  return -1;
+}
+
+function lastTerminator(bytes: Uint8Array): number {
+  for (let i = bytes.length - 1; i >= 0; i--) if (bytes[i] === NEWLINE || bytes[i] === CARRIAGE_RETURN) return i;
+  return -1;
+}
+
+export async function scanTextFast(handle: FileHandle, log: string, signal?: AbortSignal, tuning: FastScanTuning = defaultTuning): Promise<RunScan> {
+  const { size } = await handle.stat();
+  return new FastScan(handle, log, size, tuning, signal).run();
 }

@@ -55,10 +55,11 @@ export class LineReader {
 
   private pending = false;
 
-  /** Jump to a line number (only between lines): the fast scan path skips lines it counted itself. */
-  skipTo(nextLine: number): void {
-    if (this.pending || this.headLength > 0) throw new Error('LineReader.skipTo is only allowed at a line boundary');
-    this.lineNumber = nextLine;
+  /** Jump to a line (only between segments): the fast scan path skips bytes it counted itself. */
+  skipTo(line: number): void {
+    if (this.headLength > 0) throw new Error('LineReader.skipTo is only allowed between segments');
+    this.lineNumber = line;
+    this.pending = false;
   }
 
   push(chunk: Uint8Array | string): void {
