@@ -8,6 +8,7 @@ export function formatLike(original: string, n: number): string {
   if (exp) {
     const [mantissa, power] = n.toExponential().split('e');
     const m = exp[2] && !mantissa.includes('.') ? `${mantissa}.0` : mantissa;
+    if (power === '+0') return m; // `1.0`, not `1.0e0`
     return `${m}${t.includes('E') ? 'E' : 'e'}${power.startsWith('+') ? power.slice(1) : power}`;
   }
   if (n !== 0 && Math.abs(n) < 1e-4) return n.toExponential().replace('e+', 'e');
