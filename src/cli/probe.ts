@@ -141,7 +141,7 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
       report = await launchProbe(spec, { onProgress: (p) => progress(p.message) });
     }
   } catch (err) {
-    if (err instanceof ProbeError) throw new UsageError(`${a.model}: ${err.message}`);
+    if (err instanceof ProbeError) throw new UsageError(err.message.includes(a.model) ? err.message : `${a.model}: ${err.message}`);
     throw err;
   }
   // Say where each changed setting is written in the user's config, when it is.

@@ -50,6 +50,12 @@ test('an unreadable config exits 2 naming the file', async () => {
   assert.match(r.err, /stage1\.yaml/);
 });
 
+test('a model the worker cannot load exits 2 with the reason', async () => {
+  const r = await run(['--model', 'builtin:no-such-model', '--no-sweep']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^nan-doctor probe: unknown built-in model builtin:no-such-model/m);
+});
+
 test('the seed case from its config: exit 1 and the contract JSON', async () => {
   const root = join(process.cwd(), 'examples', 'hallo-stage1');
   const r = await run(['--model', 'builtin:imageproj', '--config', 'configs/train/stage1.yaml', '--iterations', '3', '--no-sweep'], root);
