@@ -5,62 +5,37 @@ export type Precision = 'fp32' | 'fp16' | 'bf16';
 
 export const FP16_MAX = 65504;
 
-const f32 = new Float32Array(1);
-const f32Bits = new Uint32Array(f32.buffer);
+const FP16_MIN_NORMAL = 2 ** -14;
+// Values from here round to infinity: halfway between 65504 and the next fp16 step, 65536.
+const FP16_OVERFLOW = 65520;
+// Veltkamp's splitting constant for keeping 11 of a double's 53 significant bits.
+const SPLIT = 2 ** 42 + 1;
 
-/** fp16 bit pattern → its value, for every one of the 65536 patterns. */
-const HALF_VALUES = (() => {
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    t[h] = exp === 0 ? sign * frac * 2 ** -24 : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * (1 + frac / 1024) * 2 ** (exp - 15);
-  }
-  return t;
-})();
-
-/** The fp16 bit pattern nearest to x (ties to even); x goes through fp32 first, which is innocuous (24 ≥ 2·11+2). */
-export function fp16Bits(x: number): number {
-  f32[0] = x;
-  const b = f32Bits[0];
-  const sign = (b >>> 16) & 0x8000;
-  const e = (b >>> 23) & 0xff;
-  const m = b & 0x7fffff;
-  if (e === 0xff) return sign | 0x7c00 | (m ? 0x200 : 0);
-  if (e > 112) {
-    // normal in fp16 (or overflowing): keep 10 of the 23 fraction bits; a carry may step the exponent up to inf
-    if (e > 142) return sign | 0x7c00;
-    const rest = m & 0x1fff;
-    let h = ((e - 112) << 10) | (m >>> 13);
-    if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
-    return h >= 0x7c00 ? sign | 0x7c00 : sign | h;
-  }
-  // fp16 subnormal: a multiple of 2^-24
-  const s = 126 - e;
-  if (s > 24) return sign;
-  const full = m | 0x800000;
-  let k = full >>> s;
-  const rest = full & ((1 << s) - 1);
-  const half = 1 << (s - 1);
-  if (rest > half || (rest === half && k & 1)) k++;
-  return sign | k;
-}
-
-/** Rounds any number to the nearest fp16 value, ties to even, overflow to ±inf, with subnormals. */
+/**
+ * Rounds a double to the nearest fp16 value, ties to even, overflow to ±inf, with subnormals.
+ * Normal range: Veltkamp's splitting in double arithmetic (checked against an exact bit-level rounding
+ * on every fp16 midpoint); subnormals: fp32's own subnormal rounding, scaled so its step is fp16's 2^-24.
+ */
 export function toFp16(x: number): number {
-  return HALF_VALUES[fp16Bits(x)];
+  const a = Math.abs(x);
+  if (a < FP16_MIN_NORMAL) return Math.fround(x * 2 ** -125) * 2 ** 125;
+  if (a >= FP16_OVERFLOW) return x > 0 ? Infinity : -Infinity;
+  const g = SPLIT * x;
+  return g - (g - x);
 }
 
-/** Rounds to the nearest bfloat16 value (8-bit exponent, 8 significant bits), ties to even. */
+const BF16_MIN_NORMAL = 2 ** -126;
+// Halfway between bf16's largest value (2 - 2^-7)·2^127 and 2^128.
+const BF16_OVERFLOW = (2 - 2 ** -8) * 2 ** 127;
+const SPLIT_BF16 = 2 ** 45 + 1;
+
+/** Rounds a double to the nearest bfloat16 value (8-bit exponent, 8 significant bits), ties to even, the same way. */
 export function toBf16(x: number): number {
-  if (x !== x) return x;
-  f32[0] = x; // double → fp32 → bf16 double rounding is innocuous (24 ≥ 2·8+2)
-  const bits = f32Bits[0];
-  if ((bits & 0x7f800000) === 0x7f800000) return f32[0]; // ±inf
-  const lsb = (bits >>> 16) & 1;
-  f32Bits[0] = ((bits + 0x7fff + lsb) & 0xffff0000) >>> 0;
-  return f32[0];
+  const a = Math.abs(x);
+  if (a < BF16_MIN_NORMAL) return Math.fround(x * 2 ** -16) * 2 ** 16;
+  if (a >= BF16_OVERFLOW) return x > 0 ? Infinity : -Infinity;
+  const g = SPLIT_BF16 * x;
+  return g - (g - x);
 }
 
 export function rounder(p: Precision): (x: number) => number {

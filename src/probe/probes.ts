@@ -89,6 +89,12 @@ export class ProbeRecorder {
     return s;
   }
 
+  /** Records a phase whose values are exactly those of an earlier record (a clip that changed nothing). */
+  recordSame(from: LayerStats, phase: ProbePhase): void {
+    this.stats.push({ ...from, phase });
+    if (from.nanCount + from.infCount > 0) this.mark({ iteration: from.iteration, layer: from.layer, phase });
+  }
+
   /** Marks a point as non-finite without statistics (the unprobed replay only watches the loss). */
   mark(point: ProbePoint): void {
     if (!this.origin) this.origin = point;

@@ -200,7 +200,12 @@ class TrainingReplay implements Replay {
     for (const s of this.slots) {
       const g = out.grads[s.param.variable.name];
       // A parameter the loss does not reach has a zero gradient here (torch would leave .grad None and skip it).
-      s.grad = g ? roundArray(g.dataSync() as Float32Array, s.gradPrecision) : new Float32Array(s.weights.length);
+      const n = s.weights.length;
+      // The gradient buffer is reused across steps (fewer 6 MB allocations on the seed replica).
+      const buffer = s.grad.length === n ? s.grad : new Float32Array(n);
+      if (g) roundArray(g.dataSync() as Float32Array, s.gradPrecision, buffer);
+      else buffer.fill(0);
+      s.grad = buffer;
     }
     const scaler = this.scaler;
     let skip = false;
@@ -214,18 +219,23 @@ class TrainingReplay implements Replay {
     }
     if (skip) return;
     if (this.settings.maxGradNorm !== null) {
-      clipGradNorm(this.slots.map((s) => ({ values: s.grad, precision: s.precision })), this.settings.maxGradNorm);
-      if (this.probed) for (const [layer, grads] of this.byLayer((s) => [s.grad])) rec.record(it, layer, 'clip', grads);
+      const backward = this.probed ? rec.stats.filter((st) => st.iteration === it && st.phase === 'backward') : [];
+      const coefficient = clipGradNorm(this.slots.map((s) => ({ values: s.grad, precision: s.precision })), this.settings.maxGradNorm).coefficient;
+      if (this.probed) {
+        // A coefficient of 1 leaves every gradient as it was: the backward statistics stand for the clip phase too.
+        if (coefficient === 1 && !skip) for (const st of backward) rec.recordSame(st, 'clip');
+        else for (const [layer, grads] of this.byLayer((s) => [s.grad])) rec.record(it, layer, 'clip', grads);
+      }
     }
     const s = this.settings;
     const lr = learningRateAt(s.learningRate, it, s.scheduler, s.warmupSteps, s.totalSteps);
-    const before = this.probed ? this.slots.map((slot) => slot.weights.slice()) : [];
+    for (const slot of this.slots) slot.norms = this.probed ? { old: 0, delta: 0 } : undefined;
     this.optimizer.step(this.slots, lr, ++this.optimizerSteps);
-    if (this.probed) this.recordUpdate(it, before);
+    if (this.probed) this.recordUpdate(it);
     for (const slot of this.slots) this.writeWeights(slot);
   }
 
-  private recordUpdate(it: number, before: Float32Array[]): void {
+  private recordUpdate(it: number): void {
     const rec = this.recorder;
     const names = this.optimizer.stateNames;
     if (names.length) {
@@ -234,17 +244,12 @@ class TrainingReplay implements Replay {
       }
     }
     const norms = new Map<string, { old: number; delta: number }>();
-    this.slots.forEach((slot, i) => {
+    for (const slot of this.slots) {
       const n = norms.get(slot.layer) ?? { old: 0, delta: 0 };
-      const w = slot.weights;
-      const b = before[i];
-      for (let j = 0; j < w.length; j++) {
-        const d = w[j] - b[j];
-        n.old += b[j] * b[j];
-        n.delta += d * d;
-      }
+      n.old += slot.norms?.old ?? 0;
+      n.delta += slot.norms?.delta ?? 0;
       norms.set(slot.layer, n);
-    });
+    }
     for (const [layer, weights] of this.byLayer((slot) => [slot.weights])) {
       if (!weights.length) continue;
       const n = norms.get(layer)!;

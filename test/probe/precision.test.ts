@@ -61,3 +61,33 @@ test('parsePrecision reads the spellings configs use and rejects the rest clearl
   assert.equal(parsePrecision(undefined, 'weight_dtype', 'fp32'), 'fp32');
   assert.throws(() => parsePrecision('int8', 'weight_dtype', 'fp32'), /weight_dtype must be fp32, fp16 or bf16/);
 });
+
+/** Every positive finite value of a format with `bits` fraction bits, the given minimum exponent and largest exponent. */
+function grid(fractionBits: number, minExp: number, maxExp: number, step = 1): number[] {
+  const out: number[] = [];
+  const n = 1 << fractionBits;
+  for (let f = 0; f < n; f += step) out.push(f * 2 ** (minExp - fractionBits)); // subnormals
+  for (let e = minExp; e <= maxExp; e++) for (let f = 0; f < n; f += step) out.push((1 + f / n) * 2 ** e);
+  return out;
+}
+
+for (const [name, round, fractionBits, minExp, maxExp] of [['fp16', toFp16, 10, -14, 15], ['bf16', toBf16, 7, -126, 127]] as const) {
+  test(`${name}: every midpoint rounds to the even neighbour, and a hair off it to the nearer one`, () => {
+    const values = grid(fractionBits, minExp, maxExp);
+    for (let i = 0; i + 1 < values.length; i++) {
+      const lo = values[i];
+      const hi = values[i + 1];
+      assert.equal(round(lo), lo);
+      assert.equal(round(-lo), -lo);
+      const mid = (lo + hi) / 2;
+      // the even neighbour is the one whose last fraction bit is 0: every other grid value
+      const even = i % 2 === 0 ? lo : hi;
+      assert.equal(round(mid), even, `${name}(${mid})`);
+      assert.equal(round(mid * (1 + 2 ** -40)), hi, `${name}(${mid}+)`);
+      assert.equal(round(mid * (1 - 2 ** -40)), lo, `${name}(${mid}-)`);
+    }
+    const max = values[values.length - 1];
+    assert.equal(round(max + (max - values[values.length - 2]) / 2), Infinity);
+    assert.equal(round(max * (1 + 2 ** -(fractionBits + 3))), max);
+  });
+}

@@ -36,12 +36,14 @@ export function createAdam(o: AdamOptions): Optimizer {
         const eps = R(o.eps);
         const negStep = R(-stepSize);
         if (p.precision === 'fp16') {
-          adamFp16(w, g, m, v, { decoupled: o.decoupled, decay, wd, b1, b2, a1, a2, c2, eps, negStep });
+          adamFp16(w, g, m, v, { decoupled: o.decoupled, decay, wd, b1, b2, a1, a2, c2, eps, negStep }, p.norms);
           continue;
         }
+        const norms = p.norms;
         for (let i = 0; i < n; i++) {
           let gi = g[i];
           let wi = w[i];
+          const old = wi;
           if (o.decoupled) wi = R(wi * decay);
           else if (o.weightDecay !== 0) gi = R(gi + R(wd * wi));
           const mi = R(R(m[i] * b1) + R(a1 * gi));
@@ -49,7 +51,12 @@ export function createAdam(o: AdamOptions): Optimizer {
           const denom = R(R(R(Math.sqrt(vi)) / c2) + eps);
           m[i] = mi;
           v[i] = vi;
-          w[i] = R(wi + R(negStep * R(mi / denom)));
+          const next = R(wi + R(negStep * R(mi / denom)));
+          w[i] = next;
+          if (norms) {
+            norms.old += old * old;
+            norms.delta += (next - old) * (next - old);
+          }
         }
       }
     },
@@ -70,7 +77,7 @@ interface Scalars {
 }
 
 /** The same loop with toFp16 called directly, so V8 can inline it (the generic loop's call is polymorphic). */
-function adamFp16(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: Scalars): void {
+function adamFp16(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: Scalars, norms: OptimizerParam['norms']): void {
   const R = toFp16;
   const l2 = !k.decoupled && k.wd !== 0;
   for (let i = 0; i < w.length; i++) {
@@ -83,7 +90,13 @@ function adamFp16(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32A
     const denom = R(R(R(Math.sqrt(vi)) / k.c2) + k.eps);
     m[i] = mi;
     v[i] = vi;
-    w[i] = R(wi + R(k.negStep * R(mi / denom)));
+    const next = R(wi + R(k.negStep * R(mi / denom)));
+    if (norms) {
+      const old = w[i];
+      norms.old += old * old;
+      norms.delta += (next - old) * (next - old);
+    }
+    w[i] = next;
   }
 }
 

@@ -30,6 +30,7 @@ export function createSgd(o: SgdOptions): Optimizer {
           buf = new Float32Array(n);
           p.state.set('momentum_buffer', buf);
         }
+        const norms = p.norms;
         for (let i = 0; i < n; i++) {
           let d = g[i];
           if (o.weightDecay !== 0) d = R(d + R(wd * w[i]));
@@ -38,7 +39,13 @@ export function createSgd(o: SgdOptions): Optimizer {
             buf[i] = b;
             d = o.nesterov ? R(d + R(mu * b)) : b;
           }
-          w[i] = R(w[i] + R(negLr * d));
+          const old = w[i];
+          const next = R(old + R(negLr * d));
+          w[i] = next;
+          if (norms) {
+            norms.old += old * old;
+            norms.delta += (next - old) * (next - old);
+          }
         }
       }
     },

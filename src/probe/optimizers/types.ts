@@ -10,6 +10,8 @@ export interface OptimizerParam {
   state: Map<string, Float32Array>;
   /** Precision of weights and optimizer state (torch keeps the state in the parameter's dtype). */
   precision: Precision;
+  /** When set, the step adds Σw² before it and Σ(Δw)² into it (for the update-to-weight probe, without a copy of the weights). */
+  norms?: { old: number; delta: number };
 }
 
 export interface Optimizer {
