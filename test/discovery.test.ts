@@ -118,6 +118,7 @@ test('discover: named logs and --config win; files that set training keys are th
     'b/other.yaml': 'learning_rate: 1.0e-3\nwarmup_steps: 10\nweight_decay: 0.1\n',
     'b/other.log': trainLog,
     'c/notes.yaml': 'title: hello\n',
+    'a/run/wandb/run-1/files/config.yaml': 'learning_rate:\n  value: 1.0e-3\nmax_grad_norm:\n  value: 1.0\nwarmup_steps:\n  value: 1\n',
     'docs/example.yaml': 'learning_rate: 1\nwarmup_steps: 1\n',
   });
   try {
@@ -128,7 +129,7 @@ test('discover: named logs and --config win; files that set training keys are th
 
     const found = await discover(root, { logs: [join(root, 'a/run/train.log')] });
     assert.deepEqual(found.logs, ['a/run/train.log'], 'absolute paths come back relative to root');
-    assert.deepEqual(found.configs, ['a/run/hparams.yaml', 'b/other.yaml']);
+    assert.deepEqual(found.configs, ['a/run/hparams.yaml', 'b/other.yaml', 'a/run/wandb/run-1/files/config.yaml'], 'a run dump comes last');
     assert.deepEqual(found.scripts, []);
   } finally {
     rmSync(root, { recursive: true, force: true });

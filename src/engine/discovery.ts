@@ -24,11 +24,15 @@ const SKIP_DIRS = new Set([
   '.pytest_cache', '.ruff_cache', '.idea', '.vscode', 'site-packages', '.ipynb_checkpoints', '.cache', '.e2e',
 ]);
 const MAX_FILES = 50_000;
+const MAX_ENTRIES = 200_000;
+const MAX_SCORED = 1500;
+const MAX_SCORED_BYTES = 1024 * 1024;
 const MAX_DEPTH = 10;
 /** Logs past this size are still logs; configs past MAX_CONFIG_BYTES are not read. */
 const MAX_LOG_BYTES = 4 * 1024 * 1024 * 1024;
 const CONFIG_EXT = new Set(['.yaml', '.yml', '.json', '.jsonc', '.toml', '.cfg', '.ini', '.py', '.sh', '.bash', '.slurm', '.sbatch']);
 const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|__init__\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
+const RUN_DUMP = /(^|\/)(wandb|mlruns|lightning_logs|\.hydra|checkpoint-\d+)\//;
 const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
 const TRAINING_KEYS =
   /\b(learning_rate|base_lr|lr|adam_epsilon|adam_eps|epsilon|eps|max_grad_norm|grad_clip|gradient_clip_val|gradient_clipping|clip_grad|clipnorm|mixed_precision|precision|fp16|bf16|weight_dtype|warmup_steps|warmup_ratio|lr_warmup_steps|warmup_iters|validation_steps|val_interval|eval_steps|evaluation_strategy|eval_strategy|loss_scale|initial_scale_power|optimizer|optim_wrapper|weight_decay|train_batch_size|max_steps|max_train_steps|num_train_epochs|max_iters|max_epochs)\b/g;
@@ -149,7 +153,13 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   }
 
   // ---- files that set training keys, nearest to the logs first ----
-  const candidates = files.filter((f) => CONFIG_EXT.has(extname(f.rel).toLowerCase()) && f.size <= MAX_CONFIG_BYTES && !logSet.has(f.rel) && !NOT_CONFIG.test(f.rel) && !CI_DIR.test(f.rel));
+  const nearness = (p: string) => Math.max(0, ...logs.map((l) => sharedDirs(p, l)));
+  const depth = (p: string) => p.split('/').length;
+  // Reading is the cost: at most MAX_SCORED files, those nearest the logs and shallowest first.
+  const candidates = files
+    .filter((f) => CONFIG_EXT.has(extname(f.rel).toLowerCase()) && f.size <= MAX_SCORED_BYTES && !logSet.has(f.rel) && !NOT_CONFIG.test(f.rel) && !CI_DIR.test(f.rel))
+    .sort((a, b) => nearness(b.rel) - nearness(a.rel) || depth(a.rel) - depth(b.rel))
+    .slice(0, MAX_SCORED);
   const scored: { rel: string; score: number; kind: 'config' | 'script' }[] = [];
   for (const f of candidates) {
     if (configs.includes(f.rel) || scripts.includes(f.rel)) continue;
@@ -164,8 +174,8 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
       if (score >= 2) scored.push({ rel: f.rel, score, kind: 'config' });
     }
   }
-  const nearness = (p: string) => Math.max(0, ...logs.map((l) => sharedDirs(p, l)));
-  scored.sort((a, b) => nearness(b.rel) - nearness(a.rel) || b.score - a.score || a.rel.localeCompare(b.rel));
+  // Copies a run wrote of its config (wandb, Lightning hparams.yaml, Hydra's .hydra/) come after the files a user edits.
+  scored.sort((a, b) => Number(RUN_DUMP.test(a.rel)) - Number(RUN_DUMP.test(b.rel)) || nearness(b.rel) - nearness(a.rel) || b.score - a.score || a.rel.localeCompare(b.rel));
   if (!scripts.length) {
     for (const s of scored.filter((s) => s.kind === 'script').slice(0, 3)) addScript(s.rel, `a training script (optimizer step / backward), sets ${s.score} training keys`);
   }
@@ -198,6 +208,7 @@ interface ListedFile {
 async function listFiles(base: string, notes: string[]): Promise<ListedFile[]> {
   const out: ListedFile[] = [];
   const queue: { dir: string; depth: number }[] = [{ dir: base, depth: 0 }];
+  let visited = 0;
   while (queue.length) {
     const { dir, depth } = queue.shift()!;
     let entries;
@@ -208,6 +219,10 @@ async function listFiles(base: string, notes: string[]): Promise<ListedFile[]> {
     }
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const e of entries) {
+      if (++visited > MAX_ENTRIES) {
+        notes.push(`stopped listing after ${MAX_ENTRIES} entries; name the logs and configs to look further`);
+        return out;
+      }
       const abs = join(dir, e.name);
       if (e.isDirectory()) {
         // Virtual environments are skipped by their marker file too, whatever they are called.
@@ -219,13 +234,16 @@ async function listFiles(base: string, notes: string[]): Promise<ListedFile[]> {
           notes.push(`stopped listing after ${MAX_FILES} files; name the logs and configs to look further`);
           return out;
         }
+        const rel = toPosix(relative(base, abs));
+        // Only logs and config-like files matter; the rest are not even stat'ed.
+        if (!isLogPath(rel) && !CONFIG_EXT.has(extname(e.name).toLowerCase())) continue;
         let size = 0;
         try {
           size = (await stat(abs)).size;
         } catch {
           continue;
         }
-        out.push({ rel: toPosix(relative(base, abs)), size });
+        out.push({ rel, size });
       }
     }
   }

@@ -14,6 +14,11 @@ export function* walk(node: PyNode): Generator<PyNode> {
   for (const child of kids(node)) yield* walk(child);
 }
 
+/** Descendants of some types in source order (tree-sitter's own search: far faster than walking from JS). */
+export function ofType(node: PyNode, types: string | string[]): PyNode[] {
+  return node.descendantsOfType(types).filter((n): n is PyNode => n !== null);
+}
+
 /** `torch.optim.AdamW` → `AdamW`; `optimizer_cls` → `optimizer_cls`. */
 export function lastName(node: PyNode | null): string | null {
   if (!node) return null;

@@ -1,6 +1,6 @@
 // What a training script's names stand for: config objects (`cfg`, `args`), modules, the
 // variables assigned along the way, and which modules' parameters reach the optimizer.
-import { callParts, kids, lastName, stringValue, walk, type CallParts, type PyNode } from './pyast';
+import { callParts, kids, lastName, ofType, stringValue, walk, type CallParts, type PyNode } from './pyast';
 
 export const OPTIMIZERS =
   /^(Adam|AdamW|SGD|RMSprop|Adagrad|Adadelta|Adamax|NAdam|Nadam|RAdam|SparseAdam|ASGD|Rprop|LBFGS|Lion|LAMB|Lamb|Adafactor|FusedAdam|FusedLAMB|DeepSpeedCPUAdam|AdamW8bit|Adam8bit|PagedAdamW|PagedAdamW8bit|PagedAdamW32bit|Lion8bit|AdamWeightDecay|Ftrl|Prodigy|CAME|Sophia|Muon)$/;
@@ -28,13 +28,14 @@ export class PythonScope {
   private readonly grad = new Map<string, boolean>();
   private readonly optimized = new Set<string>();
 
+  /** Every call in the file, in source order. */
+  readonly calls: PyNode[];
+
   constructor(private readonly root: PyNode) {
-    for (const node of walk(root)) {
-      if (node.type === 'assignment') this.assignment(node);
-      else if (node.type === 'call') this.moduleUse(node);
-    }
-    for (const node of walk(root)) {
-      if (node.type !== 'call') continue;
+    for (const node of ofType(root, 'assignment')) this.assignment(node);
+    this.calls = ofType(root, 'call');
+    for (const node of this.calls) this.moduleUse(node);
+    for (const node of this.calls) {
       const parts = callParts(node);
       if (!this.optimizerClass(parts)) continue;
       const params = parts.keywords.get('params') ?? parts.positional[0];
@@ -149,8 +150,7 @@ export class PythonScope {
   /** Every place the script reads a config key (`cfg.a.b`, `args.lr`, `cfg["a"]["b"]`). */
   configReads(): { keyPath: string; node: PyNode }[] {
     const out: { keyPath: string; node: PyNode }[] = [];
-    for (const node of walk(this.root)) {
-      if (node.type !== 'attribute' && node.type !== 'subscript') continue;
+    for (const node of ofType(this.root, ['attribute', 'subscript'])) {
       const parent = node.parent;
       if (parent && (parent.type === 'attribute' || parent.type === 'subscript') && parent.namedChildren[0]?.id === node.id) continue;
       // `cfg.solver.get(...)` / `args.name.lower()`: the read is the object, not the method.

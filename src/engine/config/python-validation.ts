@@ -1,6 +1,6 @@
 // Validation triggers: an `if` on the step counter whose branch runs validation or evaluation,
 // e.g. `if global_step % cfg.val.validation_steps == 0 or global_step == 1:` (a hard-coded step 1).
-import { kids, literal, walk, type PyNode } from './pyast';
+import { kids, literal, ofType, walk, type PyNode } from './pyast';
 import type { PythonScope } from './python-scope';
 
 const STEP = /^(global_step|global_steps|step|steps|total_steps|iteration|iterations|iter|it|itr|epoch|epochs|cur_iter|curr_iter|current_step|cur_step|curr_step|n_iter|num_updates|update_step|completed_steps|batch_idx|idx|i)$/;
@@ -24,8 +24,7 @@ export interface ValidationTrigger {
 
 export function findValidationTriggers(root: PyNode, scope: PythonScope): ValidationTrigger[] {
   const out: ValidationTrigger[] = [];
-  for (const statement of walk(root)) {
-    if (statement.type !== 'if_statement' && statement.type !== 'elif_clause') continue;
+  for (const statement of ofType(root, ['if_statement', 'elif_clause'])) {
     const condition = statement.childForFieldName('condition');
     const body = statement.childForFieldName('consequence');
     if (!condition || !body) continue;

@@ -1,7 +1,7 @@
 // Python locator (tree-sitter): argparse defaults, optimizer/trainer keyword arguments,
 // config-dict modules (mmengine), and the script facts the rules read.
 import type { LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
-import { callParts, isLiteral, kids, literal, oneLine, stringValue, walk, type CallParts, type PyNode } from './pyast';
+import { callParts, isLiteral, kids, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
 import { joinKey, lastKey, LineIndex } from './text';
 import { pythonParser } from './treesitter';
 import { findValidationTriggers } from './python-validation';
@@ -66,8 +66,8 @@ class PythonLocator {
 
   run(): void {
     this.moduleValues();
-    for (const node of walk(this.root)) if (node.type === 'call') this.call(node);
-    for (const node of walk(this.root)) if (node.type === 'if_statement' || node.type === 'elif_clause') this.finiteCheck(node);
+    for (const node of this.scope.calls) this.call(node);
+    for (const node of ofType(this.root, ['if_statement', 'elif_clause'])) this.finiteCheck(node);
     for (const trigger of findValidationTriggers(this.root, this.scope)) {
       this.fact('validation-trigger', trigger.node, trigger.text, {
         everyKey: trigger.everyKey,
