@@ -49,3 +49,16 @@ test('gradient clipping set absurdly high while norms spike is an error; 1.0 is 
   const ok = await locate('train.yaml', 'max_grad_norm: 1.0\n');
   expectOne(analyze([spike], [ok]), 'gradient-clipping', 'information', 'train.yaml', 1);
 });
+
+test('a custom loop with no clip call while norms spike: the error sits on the optimizer constructor', async () => {
+  const script = await locate(
+    'train.py',
+    'import torch\nmodel = torch.nn.Linear(4, 4)\noptimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)\nfor x, y in loader:\n    loss = torch.nn.functional.mse_loss(model(x), y)\n    loss.backward()\n    optimizer.step()\n    optimizer.zero_grad()\n',
+  );
+  const spike = run({ step: 90, before: [{ line: 118, step: 89, event: 'grad-norm-spike' }] });
+  const c = expectOne(analyze([spike], [script]), 'gradient-clipping', 'error', 'train.py', 3);
+  assert.match(c.message, /never clips gradients/);
+  assert.deepEqual(c.change, { max_grad_norm: 1 });
+  const clipped = await locate('train.py', 'import torch\noptimizer = torch.optim.AdamW(params, lr=1e-4)\nloss.backward()\ntorch.nn.utils.clip_grad_norm_(params, args.max_norm)\noptimizer.step()\n');
+  assert.equal(byCode(analyze([spike], [clipped]), 'gradient-clipping').length, 0);
+});

@@ -48,9 +48,13 @@ export const gradientClipping: Rule = {
       ];
     }
     if (!afterAnUpdate(e) && !spike) return [];
-    const what = setting ? (norm === null || norm === 0 ? `gradient clipping is off (${setting.at.key}: ${setting.at.text})` : `${setting.at.key} ${setting.at.text} is too large to clip`) : 'no gradient clipping is configured';
+    const what = setting ? (norm === null || norm === 0 ? `gradient clipping is off (${setting.at.key}: ${setting.at.text})` : `${setting.at.key} ${setting.at.text} is too large to clip`) : 'the training loop never clips gradients (no clip_grad_norm_ after backward)';
     const evidence = spike ? `; gradient norms spiked at line ${spike.line} just before ${shows(e).replace(/ shows /, ': ')}` : `; ${shows(e)}`;
-    const place = setting?.at ?? (call ? { file: call.file, range: call.range } : undefined);
+    // a clip call whose max norm we cannot read is clipping all the same
+    if (!setting && call) return [];
+    // absent: only a custom loop (an optimizer built in a script, no clip call) surely has none; Trainer defaults clip
+    const optimizer = ctx.facts.find((f) => f.kind === 'optimizer');
+    const place = setting?.at ?? (optimizer ? { file: optimizer.file, range: optimizer.range } : undefined);
     if (!place) return [];
     const numeric = setting && /^[\d.eE+-]+$/.test(setting.at.text.trim());
     return [
