@@ -32,6 +32,8 @@ export interface SweepOptions {
   timeoutMs?: number;
   memoryMb?: number;
   workerPath?: string;
+  /** Called with each worker's process id as it starts. */
+  onSpawn?(pid: number): void;
 }
 
 export interface SweepResult {
@@ -105,7 +107,7 @@ export async function runSweep(spec: ProbeSpec, changes: CandidateChange[], opts
   const onAbort = (): void => stop.abort();
   if (opts.signal?.aborted) stop.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const launch: LaunchOptions = { signal: stop.signal, timeoutMs: opts.timeoutMs, memoryMb: opts.memoryMb, workerPath: opts.workerPath };
+  const launch: LaunchOptions = { signal: stop.signal, timeoutMs: opts.timeoutMs, memoryMb: opts.memoryMb, workerPath: opts.workerPath, onSpawn: opts.onSpawn };
   const total = candidates.length + 1;
   let done = 0;
   const finished = (message: string): void => {

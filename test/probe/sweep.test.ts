@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSweep, defaultCandidates, changeId, describeChange, type SweepProgress } from '../../src/probe/sweep';
+import { ProbeError } from '../../src/probe/client';
 
 // What the example's config and script amount to (validation right after step 1 is in the script).
 const seed = { learning_rate: 1e-5, adam_epsilon: 1e-8, weight_dtype: 'fp16', mixed_precision: 'no', max_grad_norm: 1.0, optimizer: 'adamw', validation: 'after-step-1' };
@@ -37,6 +38,31 @@ test('the learning-rate case: a conv net diverging at lr 10 (SGD) stays finite a
     [['learning_rate = 1', true], ['max_grad_norm = 1', true]],
   );
 });
+
+test('cancelling a sweep stops every worker it started', async () => {
+  const pids: number[] = [];
+  const abort = new AbortController();
+  const sweep = runSweep({ model: 'builtin:imageproj', hyperparameters: seed, iterations: 3 }, [], {
+    parallel: 2,
+    signal: abort.signal,
+    onSpawn: (pid) => {
+      pids.push(pid);
+      if (pids.length === 2) abort.abort();
+    },
+  });
+  await assert.rejects(sweep, (err: unknown) => err instanceof ProbeError && err.reason === 'cancelled');
+  assert.equal(pids.length, 2, 'no new worker starts after the cancel');
+  for (const pid of pids) assert.ok(isGone(pid), `worker ${pid} is still running`);
+});
+
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 test('the default candidates are the usual fixes, only those that change something', () => {
   const ids = defaultCandidates(seed).map((c) => describeChange(c.change));
