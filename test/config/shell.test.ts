@@ -70,3 +70,12 @@ test('command line: a negative number is a value, `--mixed_precision no` stays t
     ],
   );
 });
+
+test('shell: `${VAR:-default}` is the variable where it is set, else the default where it is written', async () => {
+  const text = 'EPS=1e-6\npython train.py --adam_epsilon ${EPS:-1e-8} --learning_rate "${LR:-3e-4}"\n';
+  const f = await locate('run.sh', text);
+  assertAt(text, value(f, 'adam_epsilon'), '1e-6', 0);
+  const lr = value(f, 'learning_rate');
+  assertAt(text, lr, '3e-4', 1);
+  assert.equal(lr.value, 3e-4);
+});

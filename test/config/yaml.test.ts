@@ -69,3 +69,13 @@ test('yaml: a key written twice is located at its last value, the one loaders us
   const f = await locate('dup.yaml', text);
   assertAt(text, value(f, 'solver.adam_epsilon'), '1.0e-6', 2);
 });
+
+test('yaml: an OmegaConf interpolation is located where the value it refers to is written', async () => {
+  const text = 'solver:\n  learning_rate: 1.0e-5\noptimizer:\n  lr: ${solver.learning_rate}\n  eps: ${missing.key}\n';
+  const f = await locate('hydra.yaml', text);
+  const lr = value(f, 'optimizer.lr');
+  assertAt(text, lr, '1.0e-5', 1);
+  assert.equal(lr.value, 1e-5);
+  assert.equal(lr.key, 'lr');
+  assertAt(text, value(f, 'optimizer.eps'), '${missing.key}', 4);
+});

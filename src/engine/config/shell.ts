@@ -93,9 +93,14 @@ export function commandValues(
   // A value like `$LR` is reported where LR is written, as YAML aliases are.
   const resolved = (keyPath: string, word: ShellWord, offset: number, keyStart: number): LocatedValue => {
     const raw = word.raw.slice(offset);
-    const ref = /^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?$/.exec(raw);
+    const ref = /^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?["']?$/.exec(raw) ?? /^["']?\$\{([A-Za-z_][A-Za-z0-9_]*):?-([^}]*)\}["']?$/.exec(raw);
     const target = ref ? vars.get(ref[1]) : undefined;
     if (target) return { ...target, keyPath, key: lastKey(keyPath) };
+    // `${LR:-1e-3}` with LR not set in this script: the default is the value written here.
+    if (ref?.[2] !== undefined && ref[2] !== '') {
+      const at0 = word.start + offset + raw.indexOf(ref[2], ref[1].length + 2);
+      return at(keyPath, ref[2], parseScalar(ref[2]), at0, at0 + ref[2].length, keyStart);
+    }
     return at(keyPath, raw, parseScalar(shellUnquote(raw)), word.start + offset, word.end, keyStart);
   };
 

@@ -12,7 +12,7 @@ export function locateYaml(file: string, text: string): LocatedFile {
     for (const e of doc.errors) errors.push(`line ${index.lineNumber(e.pos[0])}: ${firstLine(e.message)}`);
     visit(doc, doc.contents as Node | null, '', undefined, values, index, file, new Set());
   }
-  const result: LocatedFile = { file, language: 'yaml', values, facts: [] };
+  const result: LocatedFile = { file, language: 'yaml', values: resolveInterpolations(values), facts: [] };
   if (errors.length) result.error = `invalid YAML in ${file}: ${errors.slice(0, 3).join('; ')}`;
   return result;
 }
@@ -106,4 +106,21 @@ function keyName(pair: Pair<Node, Node>): string {
 
 function firstLine(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+// OmegaConf/Hydra `lr: ${solver.learning_rate}` is the value written at solver.learning_rate: report it there.
+function resolveInterpolations(values: LocatedValue[]): LocatedValue[] {
+  const byPath = new Map(values.map((v) => [v.keyPath, v]));
+  const target = (v: LocatedValue, depth: number): LocatedValue | undefined => {
+    const ref = typeof v.value === 'string' ? /^\$\{([\w.[\]-]+)\}$/.exec(v.value) : null;
+    if (!ref) return depth ? v : undefined;
+    const next = byPath.get(ref[1]);
+    return next && depth < 8 ? target(next, depth + 1) : undefined;
+  };
+  return values.map((v) => {
+    const t = target(v, 0);
+    if (!t) return v;
+    const { keyRange: _written, ...at } = t;
+    return { ...at, keyPath: v.keyPath, key: v.key };
+  });
 }
