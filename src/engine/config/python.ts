@@ -1,5 +1,15 @@
 // Python locator (tree-sitter): argparse defaults, optimizer/trainer keyword arguments,
 // config-dict modules (mmengine), and the script facts the rules read.
+//
+// Fact details (an argument is { text, range, value? (literals only), configKey: 'solver.adam_epsilon' | null }):
+//   optimizer           { class, classes, callee, kwargs: { lr, eps, … : argument }, params, modules }
+//   half-cast           { module, dtypeExpr, dtypes: [{ dtype, when, configKey, configValue }], trainable, trainableEvidence }
+//   validation-trigger  { everyKey, every: argument | null, stepVariable, hardcodedSteps, hardcodedRange, removeRange, condition }
+//   grad-scaler         { source: 'accelerator', mixedPrecision: argument | null } | { source: 'GradScaler' | …, kwargs }
+//   autocast            { dtype, kwargs } | { policy, framework: 'keras' }
+//   clip-grad-norm      { function, maxNorm: argument | null }
+//   config-default      { option, path }
+//   nan-guard           { function }
 import type { LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
 import { callParts, isLiteral, kids, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
 import { joinKey, lastKey, LineIndex } from './text';
