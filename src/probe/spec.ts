@@ -84,7 +84,8 @@ export function resolveSettings(h: Record<string, unknown>, iterations: number):
     beta1: num(h, 'adam_beta1', 0.9),
     beta2: num(h, 'adam_beta2', 0.999),
     epsilon: num(h, 'adam_epsilon', 1e-8),
-    weightDecay: num(h, 'weight_decay', optimizer === 'adamw' ? 1e-2 : 0),
+    // adam_weight_decay is how diffusers-style configs spell it.
+    weightDecay: num(h, h.weight_decay === undefined ? 'adam_weight_decay' : 'weight_decay', optimizer === 'adamw' ? 1e-2 : 0),
     momentum: num(h, 'momentum', 0),
     dampening: num(h, 'dampening', 0),
     nesterov: bool(h, 'nesterov'),

@@ -53,3 +53,19 @@ test('unknown models get a clear error', async () => {
   await assert.rejects(loadModel(join(fixtures, 'missing.json'), { seed: 1 }), /missing\.json: cannot read \(ENOENT\)/);
   await assert.rejects(loadModel(join(fixtures, 'precision-reference.json'), { seed: 1 }), /neither a TF\.js model\.json/);
 });
+
+test('a Keras 3 functional model JSON (dtype policies, call-style inbound nodes) loads as a chain', async () => {
+  const r = await runProbe({ model: join(fixtures, 'keras3-functional.json'), hyperparameters: { optimizer: 'adamw', learning_rate: 1e-3 }, iterations: 2, backend: 'cpu' });
+  assert.deepEqual(r.layers, ['regressor/hidden', 'regressor/out']);
+  assert.equal(r.firstNonFinite, null);
+});
+
+test('a branching graph is probed as one group holding all its parameters', async () => {
+  const m = await loadModel(join(fixtures, 'branching-module.js'), { seed: 1, allowCode: true });
+  try {
+    assert.deepEqual(m.layers.map((l) => l.name), ['twoheads']);
+    assert.equal(m.layers[0].params.length, 4);
+  } finally {
+    m.dispose();
+  }
+});

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isKeras3, keras3ToKeras2 } from './keras3';
 
 export function readJsonFile(file: string): Record<string, unknown> {
   let text: string;
@@ -71,7 +72,8 @@ export async function loadModelFile(file: string): Promise<{ model: tfl.LayersMo
       const model = await tfl.loadLayersModel(fileModelHandler(file, json));
       return { model, kind, hasWeights: Array.isArray(json.weightsManifest) && json.weightsManifest.length > 0 };
     }
-    const model = await tfl.models.modelFromJSON({ modelTopology: json } as tfl.ModelAndWeightsConfig);
+    const topology = isKeras3(json) ? keras3ToKeras2(json) : json;
+    const model = await tfl.models.modelFromJSON({ modelTopology: topology } as tfl.ModelAndWeightsConfig);
     return { model, kind, hasWeights: false };
   } catch (err) {
     const msg = (err as Error).message;
