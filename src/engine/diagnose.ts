@@ -7,7 +7,7 @@ import { readHyperparameters } from './rules/hyperparameters';
 import type { RuleContext } from './rules/types';
 import { discover } from './discovery';
 import { ScanError, scanFile } from './output/scan';
-import { locateFile } from './config/index';
+import { locateCommandLine, locateFile } from './config/index';
 
 const SEVERITY_ORDER = { error: 0, warning: 1, information: 2, hint: 3 } as const;
 
@@ -43,9 +43,9 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseResult> {
   const errors: FileError[] = [];
   const named = { logs: opts.logs ?? [], configs: opts.configs ?? [] };
 
-  const logs = named.logs.length ? named.logs : (await discover(root, { logs: [], configs: named.configs, runs: [] })).logs;
+  const logPaths = named.logs.length ? named.logs : (await discover(root, { logs: [], configs: named.configs, runs: [] })).logs;
   const runs: RunScan[] = [];
-  for (const log of unique(logs.map(display))) {
+  for (const log of unique(logPaths.map(display))) {
     opts.signal?.throwIfAborted();
     try {
       runs.push(await scanFile(abs(log), { displayName: log, signal: opts.signal }));
@@ -65,10 +65,55 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseResult> {
     files.push(located);
   }
 
-  const diagnostics = await fitLogLines(analyze(runs, files), root);
+  // flags on the command line the log printed override the config (`--learning_rate=1e-3`)
+  for (const run of runs) if (run.command) files.push(await commandLineFile(run, abs(run.log)));
+
+  const logs = new Set(runs.map((r) => r.log));
+  const diagnostics = (await fitLogLines(analyze(runs, files), root)).map((d) => withoutLogEdits(d, logs));
   const result: DiagnoseResult = { version: 1, runs, diagnostics, probe: null };
   if (errors.length) result.errors = errors;
   return result;
+}
+
+/** The values on a run's command line, placed on the log line that prints it. */
+async function commandLineFile(run: RunScan, path: string): Promise<LocatedFile> {
+  const command = run.command!;
+  const found = await findLine(path, command);
+  const values = locateCommandLine(command, run.log, found?.line ?? 0).map((v) => {
+    const shift = found?.column ?? 0;
+    const move = (r: typeof v.range) => ({ start: { ...r.start, character: r.start.character + shift }, end: { ...r.end, character: r.end.character + shift } });
+    return { ...v, range: move(v.range), keyRange: v.keyRange && move(v.keyRange) };
+  });
+  return { file: run.log, language: 'shell', values, facts: [] };
+}
+
+/** A log is evidence, not something to edit: fixes that would edit a log are dropped (the diagnostic and its change stay). */
+function withoutLogEdits(d: NanDiagnostic, logs: Set<string>): NanDiagnostic {
+  const fixes = d.fixes.filter((f) => !f.edits.some((e) => logs.has(e.file ?? d.file)));
+  return fixes.length === d.fixes.length ? d : { ...d, fixes };
+}
+
+const COMMAND_SEARCH_LINES = 10_000; // the command is printed at the start of a run
+
+/** The 0-based line and column where `text` first appears in a log. */
+async function findLine(path: string, text: string): Promise<{ line: number; column: number } | undefined> {
+  let n = 0;
+  let rest = '';
+  try {
+    for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
+      const parts = (rest + (chunk as string)).split('\n');
+      rest = parts.pop() ?? '';
+      for (const line of parts) {
+        const column = line.indexOf(text);
+        if (column >= 0) return { line: n, column };
+        if (++n >= COMMAND_SEARCH_LINES) return undefined;
+      }
+    }
+    const column = rest.indexOf(text);
+    return column >= 0 ? { line: n, column } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function unique<T>(items: T[]): T[] {

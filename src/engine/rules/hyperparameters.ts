@@ -151,7 +151,7 @@ function keySegments(keyPath: string): string[] {
 }
 
 // A command line overrides a config file, which overrides a script's defaults.
-const SOURCE_RANK: Record<string, number> = { shell: 0, yaml: 1, json: 1, toml: 1, python: 2 };
+const SOURCE_RANK: Record<string, number> = { command: 0, shell: 0, yaml: 1, json: 1, toml: 1, python: 2 };
 const rank = (s: Setting) => SOURCE_RANK[s.at.source] ?? 1;
 
 /** The canonical hyperparameters set in these files, each with where it is set. */

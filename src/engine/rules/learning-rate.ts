@@ -44,8 +44,8 @@ export const learningRate: Rule = {
     const eff = effectiveLearningRate(ctx);
     if (!setting || !eff) return [];
     const e = firstEvidence(ctx.runs);
-    const optimizer = ctx.hp.optimizer?.value ?? 'AdamW';
-    const limit = highLearningRate(optimizer, fineTuning(ctx));
+    const optimizer = ctx.hp.optimizer?.value ?? 'an Adam-type optimizer';
+    const limit = highLearningRate(ctx.hp.optimizer?.value, fineTuning(ctx));
     const effText = eff.factor === 1 ? '' : ` (effective ${eff.lr.toExponential(1)} = ${setting.at.text}${eff.how})`;
     const related: NanDiagnostic['related'] = e ? [relatedIncident(e)] : [];
     if (eff.lr <= limit) {
@@ -73,7 +73,7 @@ export const learningRate: Rule = {
         range: setting.at.range,
         severity: implicated ? 'error' : 'warning',
         code: 'learning-rate',
-        message: `${setting.at.key} ${setting.at.text}${effText} is high for ${optimizer} (above ${limit})${evidence}`,
+        message: `${setting.at.key} ${setting.at.text}${effText} is high for ${optimizer} (above ${formatLike('1e-3', limit)})${evidence}`,
         related,
         fixes: [fix(`Set ${setting.at.key} to ${formatLike(setting.at.text, target)}`, replaceValue(setting.at, formatLike(setting.at.text, target))), ...scaleFix],
         verified: false,
