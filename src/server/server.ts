@@ -204,7 +204,7 @@ export class NanDoctorServer {
     const cwd = typeof p.cwd === 'string' && p.cwd ? p.cwd : undefined;
     const root = cwd ? this.rootOf(cwd) : ([...this.folders.keys()][0] ?? process.cwd());
     const command = String(p.commandLine ?? '');
-    const name = `terminal: ${(p.name ? `${p.name}: ` : '') + command}`.slice(0, 200);
+    const name = `terminal: ${command}`.slice(0, 200);
     this.folder(root);
     this.runs.startTerminal(String(p.id), root, name, command);
     this.sendStatus();
@@ -283,7 +283,8 @@ export class NanDoctorServer {
         step: incident.step,
         metric: incident.metric,
         value: incident.value,
-        diagnostics: diagnostics.filter((d) => d.related.some((r) => r.file === run.name) || d.file === run.name).length,
+        // Only what the Problems panel shows (a terminal run's own line has no file).
+        diagnostics: diagnostics.filter((d) => isFile(d.file) && (d.related.some((r) => r.file === run.name) || d.file === run.name)).length,
       };
       this.incidents.push(params);
       void this.connection.sendNotification(protocol.incident, params);
