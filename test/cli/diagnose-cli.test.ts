@@ -95,3 +95,16 @@ test('usage errors and unreadable input exit 2 with one line naming the file', (
   assert.ok(out.diagnostics.some((d: { code: string }) => d.code === 'optimizer-epsilon'), 'the other files are still diagnosed');
   assert.equal(out.errors[0].file, 'broken.yaml');
 });
+
+test('--probe re-runs the example and marks the epsilon fix verified (the one CPU-heavy test here)', () => {
+  const r = cli([EXAMPLE, '--probe', '--format', 'json']);
+  assert.equal(r.status, 1, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.probe.version, 1);
+  assert.equal(out.probe.model, 'builtin:imageproj');
+  const eps = out.diagnostics.find((d: { code: string }) => d.code === 'optimizer-epsilon');
+  assert.equal(eps.verified, true);
+  const trigger = out.diagnostics.find((d: { code: string; file: string }) => d.code === 'validation-frequency' && d.file === 'scripts/train_stage1.py');
+  assert.equal(trigger.verified, false, 'removing the step-1 validation alone does not make it finite');
+  assert.match(r.stderr, /probe: /);
+});
