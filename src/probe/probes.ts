@@ -84,9 +84,21 @@ export class ProbeRecorder {
   /** Records one group; `counts` false for values the run recovers from (a loss-scaler overflow that skips the step). */
   record(iteration: number, layer: string, phase: ProbePhase, arrays: ArrayLike<number>[], extra: Partial<LayerStats> = {}, counts = true): Summary {
     const s = summarize(arrays);
+    this.add(iteration, layer, phase, s, extra, counts);
+    return s;
+  }
+
+  /** Records a summary already computed. */
+  add(iteration: number, layer: string, phase: ProbePhase, s: Summary, extra: Partial<LayerStats> = {}, counts = true): void {
+    // JSON has no Infinity or NaN: a ratio that is not finite is left out (the NaN/Inf counts tell the story).
+    for (const k of ['weightNorm', 'updateRatio'] as const) if (extra[k] !== undefined && !Number.isFinite(extra[k])) delete extra[k];
     if (this.keepStats) this.stats.push(toLayerStats(iteration, layer, phase, s, extra));
     if (counts && s.nanCount + s.infCount > 0) this.mark({ iteration, layer, phase });
-    return s;
+  }
+
+  /** A value became unrepresentable in the emulated precision without being non-finite yet (an fp32 master weight beyond fp16's range under autocast). */
+  markOrigin(point: ProbePoint): void {
+    if (!this.origin) this.origin = point;
   }
 
   /** Records a phase whose values are exactly those of an earlier record (a clip that changed nothing). */

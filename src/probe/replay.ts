@@ -2,15 +2,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Gradient functions are registered only by the union package; the replay needs them for backprop.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { LayerStats, ProbeReport } from '../engine/types';
+import type { ProbeReport } from '../engine/types';
 import { selectBackend, type BackendName } from './backend';
 import { clipGradNorm } from './clip';
 import { createBatchSource, type BatchSource } from './data';
 import { computeLoss } from './loss';
 import { loadModel, type ComputeContext, type ProbeModel, type ProbeParam } from './models/index';
 import { createOptimizer, type Optimizer, type OptimizerParam } from './optimizers/index';
-import { castTo, roundArray, type Precision } from './precision';
-import { ProbeRecorder } from './probes';
+import { castTo, FP16_MAX, roundArray, type Precision } from './precision';
+import { ProbeRecorder, summarize } from './probes';
 import { learningRateAt } from './schedule';
 import { LossScaler } from './loss-scale';
 import { resolveSettings, validatesAfter, type ProbeSpec, type ReplaySettings } from './spec';
@@ -253,10 +253,11 @@ class TrainingReplay implements Replay {
     for (const [layer, weights] of this.byLayer((slot) => [slot.weights])) {
       if (!weights.length) continue;
       const n = norms.get(layer)!;
-      const extra: Partial<LayerStats> = { weightNorm: 0, updateRatio: n.old > 0 ? Math.sqrt(n.delta) / Math.sqrt(n.old) : 0 };
-      const summary = rec.record(it, layer, 'update', weights, extra);
-      const last = rec.stats[rec.stats.length - 1];
-      if (last) last.weightNorm = Math.sqrt(summary.sumSquares);
+      const summary = summarize(weights);
+      rec.add(it, layer, 'update', summary, { weightNorm: Math.sqrt(summary.sumSquares), updateRatio: n.old > 0 ? Math.sqrt(n.delta / n.old) : 0 });
+      // Under autocast the forward pass casts these weights to fp16: beyond 65504 they are already lost.
+      const castsToFp16 = this.slots.some((slot) => slot.layer === layer && slot.forward === 'fp16' && slot.precision !== 'fp16');
+      if (castsToFp16 && summary.absMax > FP16_MAX) rec.markOrigin({ iteration: it, layer, phase: 'update' });
     }
   }
 
