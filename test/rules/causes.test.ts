@@ -57,3 +57,11 @@ test('numbers in fixes keep the spelling of the original', () => {
   assert.equal(formatLike('0.01', 0.001), '0.001');
   assert.equal(formatLike('0', 500), '500');
 });
+
+test('optimizer-epsilon: plain fp32 training says nothing about 1e-8; fp16 AMP clears it in words', async () => {
+  const fp32 = await locate('train.yaml', 'adam_epsilon: 1.0e-8\n');
+  assert.equal(byCode(analyze([run({ step: 50 })], [fp32]), 'optimizer-epsilon').length, 0);
+  const amp = await locate('train.yaml', 'adam_epsilon: 1.0e-8\nmixed_precision: fp16\n');
+  const d = expectOne(analyze([run({ step: 50 })], [amp]), 'optimizer-epsilon', 'information', 'train.yaml', 1);
+  assert.match(d.message, /cleared/);
+});

@@ -39,9 +39,9 @@ export const optimizerEpsilon: Rule = {
     for (const c of half?.casts ?? []) related.push({ file: c.file, line: c.range.start.line + 1, message: 'trainable module cast to fp16' });
 
     if (!half || half.precision !== 'fp16') {
-      // fp32 (or AMP's fp32 master) optimizer state represents 1e-8 fine
-      if (!e) return [];
-      const why = mixedPrecisionOn(ctx) ? 'mixed precision keeps fp32 master weights and optimizer state' : 'the trainable weights and optimizer state are fp32';
+      // fp32 (or AMP's fp32 master) optimizer state represents 1e-8 fine; worth saying only when fp16/bf16 is in play
+      if (!e || !mixedPrecisionOn(ctx)) return [];
+      const why = 'mixed precision keeps fp32 master weights and optimizer state';
       return [
         {
           file,
