@@ -41,7 +41,7 @@ test('when the run\'s own config is malformed, the script and the log are still 
 test('a missing log and a binary "config" are named with their reason; the readable log is still scanned', async (t) => {
   const dir = workspace(t);
   writeFileSync(join(dir, 'configs/weights.json'), Buffer.from([0x7b, 0x00, 0x01, 0x02, 0x00, 0x7d]));
-  const r = await diagnose({ root: dir, logs: ['logs/train.log', 'logs/missing.log'], configs: ['configs/weights.json'] });
+  const r = await diagnose({ root: dir, logs: ['logs/train.log', 'logs/missing.log'], configs: ['configs/weights.json', 'configs/train/stage1.yaml'] });
   assert.deepEqual(
     (r.errors ?? []).map((e) => e.file).sort(),
     ['configs/weights.json', 'logs/missing.log'],
@@ -50,5 +50,5 @@ test('a missing log and a binary "config" are named with their reason; the reada
   assert.match(r.errors!.find((e) => e.file === 'configs/weights.json')!.message, /binary/);
   assert.equal(r.runs.length, 1);
   assert.equal(r.runs[0].incident?.step, 2);
-  assert.ok(r.diagnostics.some((d) => d.code === 'optimizer-epsilon'));
+  assert.ok(r.diagnostics.some((d) => d.code === 'optimizer-epsilon' && d.severity === 'error'));
 });
