@@ -108,3 +108,12 @@ test('--probe re-runs the example and marks the epsilon fix verified (the one CP
   assert.equal(trigger.verified, false, 'removing the step-1 validation alone does not make it finite');
   assert.match(r.stderr, /probe: /);
 });
+
+test('a directory with no training output says so and how to name a log', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nan-doctor-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'README.md'), '# nothing here\n');
+  const r = cli([dir]);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /no training output found in .* \(name one with --log FILE\)/);
+});
