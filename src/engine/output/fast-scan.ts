@@ -87,33 +87,47 @@ class FastScan {
   /** Prefilters the middle of the file; returns the line number where it stopped (at the end, or after an incident). */
   private async scanMiddle(line: number): Promise<number> {
     const prefilter = createPrefilter();
-    const chunk = Math.min(this.tuning.chunkBytes, prefilter.capacity);
-    let position = this.fedUpTo;
-    while (position < this.size) {
-      aborted(this.signal);
-      const view = prefilter.bytes.subarray(0, chunk);
+    const chunk = Math.min(this.tuning.chunkBytes, Math.floor(prefilter.capacity / 2) - 64);
+    // Two regions: the next chunk is read (on another thread) while this one is scanned.
+    const regions = [0, chunk + 64];
+    const readInto = async (region: number, position: number): Promise<number> => {
       let n = 0;
       while (n < chunk) {
-        const { bytesRead } = await this.handle.read(view, n, chunk - n, position + n);
+        const { bytesRead } = await this.handle.read(prefilter.bytes, region + n, chunk - n, position + n);
         if (bytesRead === 0) break;
         n += bytesRead;
       }
-      const atEnd = position + n >= this.size || n < chunk;
-      prefilter.bytes.fill(0, n, n + 64);
-      // A needle is 3 bytes: the last 2 of a chunk are scanned again at the start of the next.
-      const end = atEnd ? n : n - 2;
-      prefilter.takeNewlines();
-      for (let from = 0; ; ) {
-        const found = prefilter.find(from, end);
-        line += prefilter.takeNewlines();
-        if (found >= end) break;
-        const at = position + found;
-        if (at >= this.fedUpTo) await this.replay(at, line);
-        if (this.analyzer.incident()) return line;
-        from = found + 1;
+      return n;
+    };
+    let position = this.fedUpTo;
+    let index = 0;
+    let pending: Promise<number> | null = readInto(regions[0], position);
+    try {
+      while (pending) {
+        aborted(this.signal);
+        const n: number = await pending;
+        const base = regions[index];
+        const atEnd: boolean = n < chunk || position + n >= this.size;
+        prefilter.bytes.fill(0, base + n, base + n + 64);
+        // A needle is 3 bytes: the last 2 of a chunk are scanned again at the start of the next.
+        const end: number = atEnd ? n : n - 2;
+        pending = atEnd ? null : readInto(regions[1 - index], position + end);
+        prefilter.takeNewlines();
+        for (let from = 0; ; ) {
+          const found = prefilter.find(base + from, base + end) - base;
+          line += prefilter.takeNewlines();
+          if (found >= end) break;
+          const at = position + found;
+          if (at >= this.fedUpTo) await this.replay(at, line);
+          if (this.analyzer.incident()) return line;
+          from = found + 1;
+        }
+        position += end;
+        index = 1 - index;
       }
-      position += end;
-      if (atEnd) break;
+    } finally {
+      // Never leave a read running into a handle the caller is about to close.
+      await pending?.catch(() => 0);
     }
     return line;
   }

@@ -1,0 +1,113 @@
+// `nan-doctor scan` on a 1 GB log (tqdm redraws + logging lines, a NaN near the end) against
+// `grep -c -E 'nan|inf'` on the same file in the same run; plus peak RSS, and a 200 MB line of `\r` redraws.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const OUT = resolve('bench/out');
+const BIG = join(OUT, 'scan-1g.log');
+const REDRAWS = join(OUT, 'redraws-200m.log');
+const PRELOAD = join(OUT, 'maxrss.cjs');
+const GB = 1024 * 1024 * 1024;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/** Writes a training log of about `bytes`: tqdm bars redrawn with `\r`, a logging line every 10 steps. */
+function generateLog(path: string, bytes: number, nanAt: number): number {
+  const fd = openSync(path, 'w');
+  let size = 0;
+  let step = 0;
+  let nanLine = -1;
+  let line = 1;
+  const total = 10_000_000;
+  const write = (text: string) => {
+    const b = Buffer.from(text);
+    writeSync(fd, b);
+    size += b.length;
+  };
+  write('accelerate launch train.py --config configs/stage1.yaml\n');
+  line++;
+  while (size < bytes) {
+    const parts: string[] = [];
+    for (let k = 0; k < 1000; k++) {
+      step++;
+      const pct = Math.floor((step / total) * 100);
+      const nan = nanLine < 0 && size >= nanAt && k === 500;
+      if (nan) nanLine = line;
+      const loss = nan ? 'nan' : (0.1 + (step % 97) / 1000).toFixed(4);
+      parts.push(`\rSteps: ${String(pct).padStart(3)}%|${'█'.repeat(Math.floor(pct / 10)).padEnd(10)}| ${step}/${total} [01:02:03<10:11:12,  2.41it/s, lr=1e-05, step_loss=${loss}]`);
+      if (step % 10 === 0) {
+        parts.push(`\n2024-05-01 12:00:00,123 - INFO - __main__ - step ${step}: loss=${(0.1 + (step % 89) / 1000).toFixed(4)} lr=1e-05 grad_norm=${(1 + (step % 13) / 10).toFixed(3)} inference_time=0.12\n`);
+        line += 2;
+      }
+    }
+    write(parts.join(''));
+  }
+  closeSync(fd);
+  return nanLine;
+}
+
+function generateRedraws(path: string, bytes: number): void {
+  const fd = openSync(path, 'w');
+  const bar = Buffer.from('\rEpoch 0:  40%|████      | 4/10 [00:00<00:00, 88.10it/s, v_num=0, train_loss=0.512]');
+  const block = Buffer.concat(Array.from({ length: 4096 }, () => bar));
+  for (let size = 0; size < bytes; size += block.length) writeSync(fd, block);
+  writeSync(fd, '\rEpoch 0:  50%|█████     | 5/10 [00:00<00:00, 88.10it/s, v_num=0, train_loss=nan]\n');
+  closeSync(fd);
+}
+
+function timed(command: string, args: string[]): { ms: number; stdout: string; maxRssKb: number } {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const rss = /maxrss=(\d+)/.exec(r.stderr ?? '');
+  return { ms, stdout: r.stdout, maxRssKb: rss ? Number(rss[1]) : -1 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function main(): void {
+  mkdirSync(OUT, { recursive: true });
+  if (!existsSync('dist/cli.js')) spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  writeFileSync(PRELOAD, "process.on('exit', () => require('fs').writeSync(2, `maxrss=${process.resourceUsage().maxRSS}\\n`));\n");
+  let nanLine = -1;
+  if (!existsSync(BIG) || statSync(BIG).size < GB) {
+    console.log('generating bench/out/scan-1g.log …');
+    nanLine = generateLog(BIG, GB, Math.floor(GB * 0.97));
+  }
+  if (nanLine < 0) {
+    const g = spawnSync('grep', ['-n', '-m1', 'step_loss=nan', BIG], { encoding: 'utf8' });
+    nanLine = Number(g.stdout.split(':')[0]);
+  }
+  if (!existsSync(REDRAWS)) generateRedraws(REDRAWS, 200 * 1024 * 1024);
+
+  const scanArgs = ['--require', PRELOAD, 'dist/cli.js', 'scan', '--format', 'json', BIG];
+  // Warm the page cache for both commands alike.
+  timed('grep', ['-c', '-E', 'nan|inf', BIG]);
+  const scans: number[] = [];
+  const greps: number[] = [];
+  let rss = 0;
+  let found: number | null = null;
+  for (let round = 0; round < ROUNDS; round++) {
+    const s = timed(process.execPath, scanArgs);
+    scans.push(s.ms);
+    rss = Math.max(rss, s.maxRssKb);
+    found = (JSON.parse(s.stdout) as { runs: { incident: { line: number } | null }[] }).runs[0].incident?.line ?? null;
+    greps.push(timed('grep', ['-c', '-E', 'nan|inf', BIG]).ms);
+  }
+  const ratio = median(scans) / median(greps);
+  console.log(`scan 1 GB: ${median(scans).toFixed(0)} ms (median of ${ROUNDS}), incident line ${found} (expected ${nanLine}) ${found === nanLine ? 'ok' : 'WRONG'}`);
+  console.log(`grep -c -E 'nan|inf' 1 GB: ${median(greps).toFixed(0)} ms (median of ${ROUNDS})`);
+  console.log(`scan/grep = ${ratio.toFixed(2)} (target <= 1.5)`);
+  console.log(`scan peak RSS = ${(rss / 1024).toFixed(0)} MB (target < 200)`);
+
+  const redraw = timed(process.execPath, ['--require', PRELOAD, 'dist/cli.js', 'scan', '--format', 'json', REDRAWS]);
+  const redrawLine = (JSON.parse(redraw.stdout) as { runs: { incident: { line: number } | null }[] }).runs[0].incident?.line ?? null;
+  console.log(`200 MB line of \\r redraws: ${redraw.ms.toFixed(0)} ms, peak RSS = ${(redraw.maxRssKb / 1024).toFixed(0)} MB, incident line ${redrawLine} (expected 1)`);
+  if (found !== nanLine || redrawLine !== 1) process.exitCode = 1;
+}
+
+main();
