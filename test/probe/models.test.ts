@@ -69,3 +69,13 @@ test('a branching graph is probed as one group holding all its parameters', asyn
     m.dispose();
   }
 });
+
+test('a replay leaves no tensors behind, the module sample batch included', async () => {
+  const tf = await import('@tensorflow/tfjs-core');
+  const spec = { model: join(fixtures, 'model-module.js'), hyperparameters: { validation: 'after-step-1' }, iterations: 2, backend: 'cpu' as const, allowCode: true };
+  await runProbe(spec);
+  const before = tf.memory().numTensors;
+  await runProbe(spec);
+  await runProbe({ ...spec, model: 'builtin:mlp' });
+  assert.equal(tf.memory().numTensors, before);
+});

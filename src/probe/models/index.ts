@@ -11,7 +11,13 @@ export async function loadModel(model: string, o: { seed: number; allowCode?: bo
   if (model.startsWith('builtin:')) return createBuiltin(model.slice('builtin:'.length), o.seed);
   if (/\.(c|m)?js$/.test(model)) {
     const m = await loadModelModule(model, o.allowCode);
-    return wrapLayersModel(m.model, { source: model, loss: m.loss, sampleBatch: m.sampleBatch, batchSize: m.batchSize });
+    const wrapped = wrapLayersModel(m.model, { source: model, loss: m.loss, sampleBatch: m.sampleBatch, batchSize: m.batchSize });
+    const disposeModel = wrapped.dispose;
+    wrapped.dispose = () => {
+      m.disposeBatch();
+      disposeModel();
+    };
+    return wrapped;
   }
   if (model.endsWith('.json')) {
     const { model: layers, hasWeights } = await loadModelFile(model);

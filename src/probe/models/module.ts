@@ -10,6 +10,8 @@ export interface ModelModule {
   sampleBatch?: () => ModelBatch;
   loss?: 'mse' | 'cross-entropy';
   batchSize?: number;
+  /** Frees the sample batch kept for the run. */
+  disposeBatch(): void;
 }
 
 const asTensor = (v: unknown): tf.Tensor => (v instanceof tf.Tensor ? v : tf.tensor(v as number[]));
@@ -47,5 +49,10 @@ export async function loadModelModule(path: string, allowCode: boolean | undefin
         }
       : undefined;
   const loss = exported.loss === 'mse' || exported.loss === 'cross-entropy' ? exported.loss : undefined;
-  return { model, sampleBatch, loss, batchSize: typeof exported.batchSize === 'number' ? exported.batchSize : undefined };
+  const disposeBatch = (): void => {
+    cached?.x.dispose();
+    cached?.y.dispose();
+    cached = undefined;
+  };
+  return { model, sampleBatch, loss, batchSize: typeof exported.batchSize === 'number' ? exported.batchSize : undefined, disposeBatch };
 }
