@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.e2e/**', 'examples/**', '**/fixtures/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.e2e/**', 'bench/out/**', 'test-results/**', 'examples/**', '**/fixtures/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
