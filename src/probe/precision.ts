@@ -83,11 +83,6 @@ export function castTo(x: tf.Tensor, p: Precision): tf.Tensor {
   return op(x);
 }
 
-/** Emulated low-precision matmul: inputs are already in p, products accumulate in fp32, the output is rounded to p (cuBLAS fp16 with fp32 accumulate). */
-export function matMulIn(a: tf.Tensor2D, b: tf.Tensor2D, p: Precision): tf.Tensor2D {
-  return castTo(tf.matMul(a, b), p) as tf.Tensor2D;
-}
-
 export function parsePrecision(value: unknown, what: string, fallback: Precision): Precision {
   if (value === undefined || value === null || value === '') return fallback;
   const s = String(value).toLowerCase().replace(/^torch\./, '');
