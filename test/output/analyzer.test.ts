@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { createRunAnalyzer } from '../../src/engine/output/analyzer';
+import type { Incident, TrainingEvent } from '../../src/engine/types';
+
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name));
+
+test('incident and events are reported through callbacks, the incident once', () => {
+  const a = createRunAnalyzer('train.log');
+  const incidents: Incident[] = [];
+  const events: TrainingEvent[] = [];
+  a.onIncident((i) => incidents.push(i));
+  a.onEvent((e) => events.push(e));
+  a.feed('python train.py --config cfg.yaml\nstep 1: loss=0.5\nstep 2: loss=nan\nstep 3: loss=nan\n');
+  a.end();
+  assert.equal(incidents.length, 1);
+  assert.equal(incidents[0].line, 3);
+  assert.equal(a.incident()?.step, 2);
+  assert.equal(a.result().command, 'python train.py --config cfg.yaml');
+  assert.deepEqual(events.map((e) => e.kind), ['command', 'step', 'step', 'step']);
+});
+
+test('a finite run has no incident and reports its steps', () => {
+  const a = createRunAnalyzer('ok.log');
+  a.feed(fixture('tqdm-eta.trap.log'));
+  a.end();
+  assert.deepEqual(a.result(), { log: 'ok.log', formats: ['tqdm'], incident: null, steps: { first: 0, last: 10 } });
+});
+
+test('any chunking of a real log gives the same result (property)', () => {
+  for (const name of ['accelerate-tqdm.log', 'hf-trainer.log', 'mmengine.log', 'keras2.log']) {
+    const bytes = fixture(name);
+    const whole = createRunAnalyzer(name);
+    whole.feed(bytes);
+    whole.end();
+    const expected = whole.result();
+    fc.assert(
+      fc.property(fc.array(fc.nat(bytes.length), { maxLength: 12 }), (cuts) => {
+        const a = createRunAnalyzer(name);
+        let from = 0;
+        for (const c of [...cuts].sort((x, y) => x - y)) {
+          a.feed(bytes.subarray(from, c));
+          from = c;
+        }
+        a.feed(bytes.subarray(from));
+        a.end();
+        assert.deepEqual(a.result(), expected);
+      }),
+      { numRuns: 40 },
+    );
+  }
+});

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IncidentTracker } from '../../src/engine/output/incident';
+import type { TrainingEvent } from '../../src/engine/types';
+
+const step = (line: number, s: number, loss: number, rank: number | null = null): TrainingEvent => ({ line, kind: 'step', step: s, rank, metrics: { loss }, format: 'test' });
+
+test('the first non-finite event becomes the incident, once, with the notable events after the last finite step', () => {
+  const t = new IncidentTracker();
+  assert.equal(t.add(step(1, 0, 1.0)), null);
+  assert.equal(t.add({ line: 2, kind: 'checkpoint', step: 0, rank: null }), null);
+  assert.equal(t.add(step(3, 1, 0.9)), null);
+  t.add({ line: 4, kind: 'validation', step: 1, rank: null });
+  t.add({ line: 5, kind: 'loss-scale', step: 1, rank: null, lossScale: 32768 });
+  const incident = t.add({ line: 6, kind: 'step', step: 2, rank: null, nonFinite: { metric: 'loss', value: 'nan' } });
+  assert.deepEqual(incident, {
+    line: 6, step: 2, metric: 'loss', value: 'nan', kind: 'metric', rank: null,
+    before: [{ line: 5, step: 1, event: 'loss-scale' }, { line: 4, step: 1, event: 'validation' }],
+  });
+  assert.equal(t.add({ line: 7, kind: 'step', step: 3, rank: null, nonFinite: { metric: 'loss', value: 'inf' } }), null);
+  assert.equal(t.incident?.line, 6);
+  t.add(step(8, 4, 0.5));
+  assert.deepEqual(t.steps, { first: 0, last: 4 });
+  assert.deepEqual(t.formats, ['test']);
+});
+
+test('multi-rank: the first rank to go non-finite is the incident, and only its own or shared events come before it', () => {
+  const t = new IncidentTracker();
+  t.add(step(1, 10, 1.0, 0));
+  t.add(step(2, 10, 1.0, 1));
+  t.add({ line: 3, kind: 'checkpoint', step: 10, rank: 0 });
+  t.add({ line: 4, kind: 'overflow', step: 10, rank: 1 });
+  const incident = t.add({ line: 5, kind: 'step', step: 11, rank: 1, nonFinite: { metric: 'loss', value: 'inf' } });
+  assert.equal(incident?.rank, 1);
+  assert.deepEqual(incident?.before, [{ line: 4, step: 10, event: 'overflow' }]);
+});
+
+test('a gradient-norm spike and a learning-rate jump are remembered as notable events', () => {
+  const t = new IncidentTracker();
+  for (let i = 0; i < 8; i++) t.add({ line: i + 1, kind: 'step', step: i, rank: null, metrics: { loss: 1, grad_norm: 1 + i / 100, lr: 1e-4 } });
+  t.add({ line: 9, kind: 'step', step: 8, rank: null, metrics: { loss: 1, grad_norm: 50, lr: 1e-3 } });
+  const incident = t.add({ line: 10, kind: 'step', step: 9, rank: null, nonFinite: { metric: 'loss', value: 'nan' } });
+  assert.deepEqual(incident?.before.map((b) => b.event).sort(), ['grad-norm-spike', 'learning-rate']);
+});
+
+test('errors and unrecovered overflows get their own incident kinds', () => {
+  const a = new IncidentTracker();
+  assert.equal(a.add({ line: 1, kind: 'error', step: null, rank: null, nonFinite: { metric: '', value: 'error' } })?.kind, 'error');
+  assert.equal(a.incident?.metric, null);
+  const b = new IncidentTracker();
+  assert.equal(b.add({ line: 1, kind: 'overflow', step: 5, rank: null, nonFinite: { metric: 'loss_scale', value: 'overflow' } })?.kind, 'overflow');
+});

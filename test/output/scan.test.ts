@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanError, scanFile } from '../../src/engine/output/scan';
+import { scanTextFast } from '../../src/engine/output/fast-scan';
+
+const dir = mkdtempSync(join(tmpdir(), 'nd-scan-'));
+
+test('missing files, directories and binary data are clear ScanErrors', async () => {
+  await assert.rejects(scanFile(join(dir, 'nope.log'), { displayName: 'nope.log' }), (e: unknown) => e instanceof ScanError && e.file === 'nope.log' && /no such file/.test(e.reason));
+  await assert.rejects(scanFile(dir, { displayName: 'somedir' }), (e: unknown) => e instanceof ScanError && /directory/.test(e.reason));
+  const binary = join(dir, 'model.bin');
+  writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3, 0, 0, 110, 97, 110]));
+  await assert.rejects(scanFile(binary), (e: unknown) => e instanceof ScanError && /binary/.test(e.reason));
+});
+
+test('an empty or truncated log is a clean result', async () => {
+  const empty = join(dir, 'empty.log');
+  writeFileSync(empty, '');
+  assert.deepEqual(await scanFile(empty, { displayName: 'empty.log' }), { log: 'empty.log', formats: [], incident: null, steps: null });
+  const truncated = join(dir, 'truncated.log');
+  writeFileSync(truncated, 'step 1: loss=0.5\nstep 2: loss=na');
+  assert.equal((await scanFile(truncated)).incident, null);
+});
+
+// A log bigger than the fast path's head, window and tail, so the prefilter and the replay really run.
+function bigLog(nanStep: number | null): { text: string; nanLine: number } {
+  const lines: string[] = ['accelerate launch train.py --config configs/a.yaml'];
+  let nanLine = -1;
+  for (let s = 1; s <= 3000; s++) {
+    const nan = s === nanStep;
+    const redraw = nan ? '' : `\rSteps: ${s}/3000 [00:01<00:09, lr=1e-05, step_loss=0.5]`;
+    lines.push(`${redraw}\rSteps: ${s}/3000 [00:01<00:09, lr=1e-05, step_loss=${nan ? 'nan' : '0.4'}]`);
+    if (nan) nanLine = lines.length;
+    lines.push(`2024-05-01 12:00:00,000 - INFO - __main__ - step ${s}: loss=0.4 inference_time=0.1 finance=1`);
+    if (s % 500 === 0) lines.push('2024-05-01 12:00:00,000 - INFO - __main__ - Running validation... ');
+  }
+  return { text: lines.join('\n') + '\n', nanLine };
+}
+
+const tiny = { headBytes: 2048, windowBytes: 4096, tailBytes: 2048, chunkBytes: 8192, maxSegmentBytes: 65536 };
+
+for (const nanStep of [null, 7, 501, 1499, 2999]) {
+  test(`the fast path agrees with the full analyzer (NaN at step ${nanStep})`, async () => {
+    const { text, nanLine } = bigLog(nanStep);
+    const path = join(dir, `big-${nanStep}.log`);
+    writeFileSync(path, text);
+    const thorough = await scanFile(path, { displayName: 'big.log', thorough: true });
+    const handle = await open(path);
+    const fast = await scanTextFast(handle, 'big.log', undefined, tiny).finally(() => handle.close());
+    assert.deepEqual(fast, thorough);
+    assert.equal(thorough.incident?.line ?? -1, nanLine);
+    assert.equal(readFileSync(path, 'utf8').split('\n')[nanLine - 1]?.includes('step_loss=nan') ?? true, true);
+    if (nanStep === 1499) assert.deepEqual(thorough.incident?.before, []);
+    if (nanStep === 501) assert.deepEqual(fast.incident?.before.map((b) => b.event), ['validation']);
+  });
+}
