@@ -69,6 +69,7 @@ export async function createReplay(spec: ProbeSpec, o: ReplayOptions = {}): Prom
   if (settings.loss) model.loss = settings.loss;
   let data: BatchSource;
   try {
+    if (!model.layers.some((l) => l.params.length > 0)) throw new Error(`${spec.model}: the model has no trainable parameters to replay`);
     const h = spec.hyperparameters ?? {};
     const n = (k: string): number | undefined => (h[k] === undefined ? undefined : Number(h[k]));
     data = createBatchSource(spec.data, model, { seed: settings.seed, batchSize: n('batch_size'), inputScale: n('input_scale'), targetScale: n('target_scale') });
