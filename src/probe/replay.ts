@@ -21,6 +21,8 @@ export interface Replay {
   readonly settings: ReplaySettings;
   /** Iterations run so far. */
   readonly iteration: number;
+  /** The last iteration's loss (unscaled), or null before the first. */
+  readonly loss: number | null;
   /** Runs the next training iteration (and the validation pass after it, when due). */
   step(): Promise<void>;
   report(): ProbeReport;
@@ -82,6 +84,7 @@ export async function createReplay(spec: ProbeSpec, o: ReplayOptions = {}): Prom
 
 class TrainingReplay implements Replay {
   iteration = 0;
+  loss: number | null = null;
   readonly layers: string[];
   private readonly recorder: ProbeRecorder;
   private readonly optimizer: Optimizer;
@@ -192,6 +195,7 @@ class TrainingReplay implements Replay {
   private afterBackward(it: number, out: { tensors: tf.Tensor[]; loss: tf.Scalar; grads: tf.NamedTensorMap }): void {
     const rec = this.recorder;
     const lossValue = out.loss.dataSync()[0];
+    this.loss = lossValue;
     if (this.probed) {
       this.layers.forEach((layer, i) => rec.record(it, layer, 'forward', [out.tensors[i].dataSync()]));
       rec.record(it, 'loss', 'loss', [[lossValue]]);
