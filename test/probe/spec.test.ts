@@ -30,7 +30,7 @@ test('validation policies: after step 1, every N, or none', () => {
 });
 
 test('probes do not change the training: probed and unprobed replays follow the same losses', async () => {
-  const spec = { model: 'builtin:mlp', hyperparameters: { optimizer: 'adam', learning_rate: 0.01, weight_dtype: 'fp16', max_grad_norm: 0.5 }, backend: 'cpu' as const };
+  const spec = { model: 'builtin:mlp', hyperparameters: { optimizer: 'adam', learning_rate: 0.01, adam_epsilon: 1e-3, weight_dtype: 'fp16', max_grad_norm: 0.5 }, backend: 'cpu' as const };
   const a = await createReplay(spec, { probes: true });
   const b = await createReplay(spec, { probes: false });
   try {
