@@ -204,6 +204,8 @@ export class NanDoctorServer {
     const cwd = typeof p.cwd === 'string' && p.cwd ? p.cwd : undefined;
     const root = cwd ? this.rootOf(cwd) : ([...this.folders.keys()][0] ?? process.cwd());
     const command = String(p.commandLine ?? '');
+    // NaN Doctor's own report quotes NaN lines; a task shows it through the $nan-doctor problem matcher instead.
+    if (/(^|[\s/])nan-doctor(\s|$)/.test(command)) return;
     const name = `terminal: ${command}`.slice(0, 200);
     this.folder(root);
     this.runs.startTerminal(String(p.id), root, name, command);
