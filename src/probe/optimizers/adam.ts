@@ -79,24 +79,36 @@ interface Scalars {
 /** The same loop with toFp16 called directly, so V8 can inline it (the generic loop's call is polymorphic). */
 function adamFp16(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: Scalars, norms: OptimizerParam['norms']): void {
   const R = toFp16;
-  const l2 = !k.decoupled && k.wd !== 0;
-  for (let i = 0; i < w.length; i++) {
+  // Scalars in locals: the loop runs 1.5M times on the seed replica.
+  const { decoupled, decay, wd, b1, b2, a1, a2, c2, eps, negStep } = k;
+  const l2 = !decoupled && wd !== 0;
+  // fp16(1 - lr·wd) is exactly 1 for small lr·wd, and then the decay changes nothing.
+  const decays = decoupled && decay !== 1;
+  const track = norms !== undefined;
+  let old2 = 0;
+  let delta2 = 0;
+  const n = w.length;
+  for (let i = 0; i < n; i++) {
     let gi = g[i];
-    let wi = w[i];
-    if (k.decoupled) wi = R(wi * k.decay);
-    else if (l2) gi = R(gi + R(k.wd * wi));
-    const mi = R(R(m[i] * k.b1) + R(k.a1 * gi));
-    const vi = R(R(v[i] * k.b2) + R(R(k.a2 * gi) * gi));
-    const denom = R(R(R(Math.sqrt(vi)) / k.c2) + k.eps);
+    const old = w[i];
+    let wi = old;
+    if (decays) wi = R(wi * decay);
+    else if (l2) gi = R(gi + R(wd * wi));
+    const mi = R(R(m[i] * b1) + R(a1 * gi));
+    const vi = R(R(v[i] * b2) + R(R(a2 * gi) * gi));
+    const denom = R(R(R(Math.sqrt(vi)) / c2) + eps);
     m[i] = mi;
     v[i] = vi;
-    const next = R(wi + R(k.negStep * R(mi / denom)));
-    if (norms) {
-      const old = w[i];
-      norms.old += old * old;
-      norms.delta += (next - old) * (next - old);
-    }
+    const next = R(wi + R(negStep * R(mi / denom)));
     w[i] = next;
+    if (track) {
+      old2 += old * old;
+      delta2 += (next - old) * (next - old);
+    }
+  }
+  if (norms) {
+    norms.old += old2;
+    norms.delta += delta2;
   }
 }
 
