@@ -226,3 +226,23 @@ test('a log that appears in a new folder is followed, and settings from the clie
     rmSync(ws.root, { recursive: true, force: true });
   }
 });
+
+test("NaN Doctor's own command in a terminal is not read as training output", async () => {
+  const ws = example();
+  const client = await LspClient.start(ws.root);
+  try {
+    const incident = client.waitFor((n) => n.method === 'nanDoctor/incident', { what: 'nanDoctor/incident' });
+    const report = '  logs/train.log:30:1: error: First non-finite value: step_loss is nan at step 2 [first-nonfinite]\nSteps: 2/30000 [00:11, step_loss=nan]\n';
+    await client.connection.sendNotification('nanDoctor/terminalStarted', { id: 'own', commandLine: 'npx nan-doctor diagnose .', cwd: ws.root });
+    await client.connection.sendNotification('nanDoctor/terminalData', { id: 'own', data: report });
+    await client.connection.sendNotification('nanDoctor/terminalEnded', { id: 'own', exitCode: 1 });
+    // The same text from a training command is an incident; notifications keep their order, so it comes first only if the first was ignored.
+    await client.connection.sendNotification('nanDoctor/terminalStarted', { id: 'train', commandLine: 'python scripts/train_stage1.py', cwd: ws.root });
+    await client.connection.sendNotification('nanDoctor/terminalData', { id: 'train', data: readFileSync(ws.logPath, 'utf8') + ws.nanLine });
+    const first = (await incident).params as { run: string };
+    assert.match(first.run, /train_stage1\.py/);
+  } finally {
+    await client.stop();
+    rmSync(ws.root, { recursive: true, force: true });
+  }
+});
