@@ -90,6 +90,8 @@ class TrainingReplay implements Replay {
   private readonly optimizer: Optimizer;
   private readonly scaler: LossScaler | null;
   private readonly slots: Slot[];
+  /** The slots of each layer, in layer order (layers without parameters have none). */
+  private readonly groups: Map<string, Slot[]>;
   private weightDtype: Precision;
   private optimizerSteps = 0;
 
@@ -114,6 +116,7 @@ class TrainingReplay implements Replay {
         return slot;
       }),
     );
+    this.groups = new Map(this.layers.map((l) => [l, this.slots.filter((s) => s.layer === l)]));
     this.assignPrecisions();
   }
 
@@ -144,8 +147,8 @@ class TrainingReplay implements Replay {
   }
 
   private byLayer<T>(pick: (s: Slot) => T[]): Map<string, T[]> {
-    const out = new Map<string, T[]>(this.layers.map((l) => [l, []]));
-    for (const s of this.slots) out.get(s.layer)!.push(...pick(s));
+    const out = new Map<string, T[]>();
+    for (const [layer, slots] of this.groups) out.set(layer, slots.flatMap(pick));
     return out;
   }
 
@@ -214,6 +217,7 @@ class TrainingReplay implements Replay {
     }
     const scaler = this.scaler;
     let skip = false;
+    const backwardStart = rec.stats.length;
     if (scaler) {
       skip = scaler.unscale(this.slots.map((s) => s.grad));
       // An overflow the scaler catches skips the step; the run recovers, so it is not an incident.
@@ -224,7 +228,7 @@ class TrainingReplay implements Replay {
     }
     if (skip) return;
     if (this.settings.maxGradNorm !== null) {
-      const backward = this.probed ? rec.stats.filter((st) => st.iteration === it && st.phase === 'backward') : [];
+      const backward = rec.stats.slice(backwardStart);
       const coefficient = clipGradNorm(this.slots.map((s) => ({ values: s.grad, precision: s.precision })), this.settings.maxGradNorm).coefficient;
       if (this.probed) {
         // A coefficient of 1 leaves every gradient as it was: the backward statistics stand for the clip phase too.
