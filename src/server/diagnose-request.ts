@@ -24,10 +24,17 @@ export interface DiagnoseContext {
 const codeModel = /\.(c|m)?[jt]s$/i;
 
 export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParams, token: CancellationToken): Promise<DiagnoseResponse> {
-  const progress: WorkDoneProgressReporter | null = params.workDoneToken !== undefined ? ctx.connection.window.attachWorkDoneProgress(params.workDoneToken) : null;
   const abort = new AbortController();
   const cancelled = token.onCancellationRequested(() => abort.abort());
-  progress?.begin('Diagnose NaN', 0, 'Reading the run…', true);
+  let progress: WorkDoneProgressReporter;
+  if (params.workDoneToken !== undefined) progress = ctx.connection.window.attachWorkDoneProgress(params.workDoneToken);
+  else {
+    // No token from the client (another editor, or workspace/executeCommand): ask to show our own progress.
+    const created = await ctx.connection.window.createWorkDoneProgress();
+    created.token.onCancellationRequested(() => abort.abort());
+    progress = created;
+  }
+  progress.begin('Diagnose NaN', 0, 'Reading the run…', true);
   const notes: string[] = [];
   try {
     const run = params.run ? ctx.runs.find(params.run) : (ctx.runs.latestIncident() ?? ctx.runs.all()[0]);
@@ -39,7 +46,7 @@ export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParam
     const scan = run.scan();
     if (!scan.incident) notes.push(`${run.name} has no non-finite value yet.`);
     const analysis = ctx.folder(root);
-    progress?.report(10, 'Locating the configs and scripts…');
+    progress.report(10, 'Locating the configs and scripts…');
     const folder = await analysis.run([scan], run.log ? [run.log] : []);
     notes.push(...folder.errors);
     const errors = folder.files.filter((f) => f.error).map((f) => ({ file: f.file, message: f.error! }));
@@ -52,11 +59,11 @@ export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParam
     return { ...result, notes, root };
   } finally {
     cancelled.dispose();
-    progress?.done();
+    progress.done();
   }
 }
 
-async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string, notes: string[], signal: AbortSignal, progress: WorkDoneProgressReporter | null): Promise<DiagnoseResult> {
+async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string, notes: string[], signal: AbortSignal, progress: WorkDoneProgressReporter): Promise<DiagnoseResult> {
   const p = ctx.settings.probe;
   if (!p.enabled) {
     notes.push('The probe is turned off (nanDoctor.probe.enabled).');
@@ -71,7 +78,7 @@ async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string,
     notes.push(`The probe model ${model} is workspace code; it runs only in a trusted workspace.`);
     return result;
   }
-  progress?.report(30, 'Re-running the first iterations with probes…');
+  progress.report(30, 'Re-running the first iterations with probes…');
   const timeout = AbortSignal.timeout(p.timeoutSeconds * 1000);
   const both = AbortSignal.any([signal, timeout]);
   try {
@@ -83,7 +90,7 @@ async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string,
       signal: both,
       iterations: p.iterations,
       timeoutMs: p.timeoutSeconds * 1000,
-      onProgress: (message: string, percent?: number) => progress?.report(percent === undefined ? 30 : 30 + Math.round(percent * 0.7), message),
+      onProgress: (message: string, percent?: number) => progress.report(percent === undefined ? 30 : 30 + Math.round(percent * 0.7), message),
     });
   } catch (e) {
     if (timeout.aborted) notes.push(`The probe took longer than ${p.timeoutSeconds} s (nanDoctor.probe.timeoutSeconds) and was stopped.`);

@@ -61,6 +61,9 @@ export interface DiagnoseResponse extends DiagnoseResult {
   root: string | null;
 }
 
+/** The same diagnosis (with the probe) as a `workspace/executeCommand` command, for editors that only speak plain LSP; argument: an optional run. */
+export const diagnoseCommand = 'nanDoctor.server.diagnose';
+
 /** Client → server request: the last probe report and its self-contained HTML page. */
 export const lastReport = 'nanDoctor/lastReport';
 export interface LastReportResponse {

@@ -77,6 +77,8 @@ export class NanDoctorServer {
     c.onNotification(protocol.trustChanged, (p: protocol.TrustChangedParams) => (this.trusted = p?.trusted === true));
     c.onRequest(protocol.diagnose, (p: protocol.DiagnoseParams, token) => handleDiagnose(this.diagnoseContext(), p ?? {}, token));
     c.onRequest(protocol.lastReport, () => this.report());
+    // For editors without a NaN Doctor client: the same diagnosis through the standard command request.
+    c.onExecuteCommand((p, token) => (p.command === protocol.diagnoseCommand ? handleDiagnose(this.diagnoseContext(), { probe: true, run: typeof p.arguments?.[0] === 'string' ? p.arguments[0] : undefined }, token) : null));
     this.documents.onDidChangeContent((e) => this.documentChanged(e.document.uri, 300));
     this.documents.onDidSave((e) => this.documentChanged(e.document.uri, 0, true));
     this.documents.onDidClose((e) => this.documentChanged(e.document.uri, 0));
@@ -97,6 +99,7 @@ export class NanDoctorServer {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         codeActionProvider: { codeActionKinds: ['quickfix'] },
+        executeCommandProvider: { commands: [protocol.diagnoseCommand] },
       },
       serverInfo: { name: 'NaN Doctor' },
     };

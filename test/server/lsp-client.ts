@@ -53,7 +53,10 @@ export class LspClient {
     connection.onUnhandledProgress((params) => client.record({ method: '$/progress', params }));
     connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((i) => (i.section === 'nanDoctor' ? client.settings : null)));
     connection.onRequest('client/registerCapability', () => null);
-    connection.onRequest('window/workDoneProgress/create', () => null);
+    connection.onRequest('window/workDoneProgress/create', (params) => {
+      client.record({ method: 'window/workDoneProgress/create', params });
+      return null;
+    });
     connection.listen();
     await connection.sendRequest('initialize', {
       processId: process.pid,

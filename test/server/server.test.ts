@@ -246,3 +246,22 @@ test("NaN Doctor's own command in a terminal is not read as training output", as
     rmSync(ws.root, { recursive: true, force: true });
   }
 });
+
+test('plain LSP editors get the diagnosis through workspace/executeCommand, with progress the server creates', async () => {
+  const ws = example();
+  appendFileSync(ws.logPath, ws.nanLine);
+  const client = await LspClient.start(ws.root, { probe: { enabled: false } });
+  try {
+    await client.diagnosticsFor(uri(ws.configPath), has('optimizer-epsilon'), 'the epsilon diagnostic');
+    const created = client.waitFor((n) => n.method === 'window/workDoneProgress/create', { what: 'a progress token' });
+    const result = (await client.connection.sendRequest('workspace/executeCommand', { command: 'nanDoctor.server.diagnose', arguments: [] })) as { diagnostics: { code: string }[]; notes: string[]; probe: unknown };
+    const token = ((await created).params as { token: string }).token;
+    await client.waitFor((n) => n.method === '$/progress' && (n.params as { token: string; value: { kind: string } }).token === token && (n.params as { value: { kind: string } }).value.kind === 'end', { past: true, what: 'the end of that progress' });
+    assert.ok(result.diagnostics.some((d) => d.code === 'optimizer-epsilon'));
+    assert.equal(result.probe, null);
+    assert.ok(result.notes.some((n) => /turned off/.test(n)), `notes: ${result.notes.join(' | ')}`);
+  } finally {
+    await client.stop();
+    rmSync(ws.root, { recursive: true, force: true });
+  }
+});
