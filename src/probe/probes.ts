@@ -16,32 +16,71 @@ export interface Summary {
   sumSquares: number;
 }
 
-/** One pass over the values of a group of tensors; min/max/mean/std are over the finite values. */
-export function summarize(arrays: ArrayLike<number>[]): Summary {
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let sq = 0;
-  let n = 0;
-  let nan = 0;
-  let inf = 0;
-  for (const a of arrays) {
-    const len = a.length;
-    for (let i = 0; i < len; i++) {
-      const x = a[i];
-      if (x - x !== 0) {
-        // only NaN and ±Infinity make x - x non-zero (NaN)
-        if (x !== x) nan++;
-        else inf++;
-        continue;
-      }
-      if (x < min) min = x;
-      if (x > max) max = x;
+/** Accumulates one array into acc = [min, max, sum, sumSquares, finite, nan, inf], counting NaN and Inf one by one. */
+function scanCounting(a: Float32Array, acc: Float64Array): void {
+  let min = acc[0];
+  let max = acc[1];
+  let sum = acc[2];
+  let sq = acc[3];
+  let n = acc[4];
+  let nan = acc[5];
+  let inf = acc[6];
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    // only NaN and ±Infinity make x - x non-zero (NaN)
+    if (x - x === 0) {
+      min = Math.min(min, x);
+      max = Math.max(max, x);
       sum += x;
       sq += x * x;
       n++;
-    }
+    } else if (x !== x) nan++;
+    else inf++;
   }
+  acc[0] = min;
+  acc[1] = max;
+  acc[2] = sum;
+  acc[3] = sq;
+  acc[4] = n;
+  acc[5] = nan;
+  acc[6] = inf;
+}
+
+/**
+ * The fast path: a branch-free pass assuming every value is finite. A NaN or Inf anywhere makes the sum or the
+ * sum of squares non-finite (float32 values cannot overflow a double sum), and then the counting pass runs instead.
+ */
+function scan(a: Float32Array, acc: Float64Array): void {
+  const len = a.length;
+  // A tensor poisoned by NaN is usually NaN throughout: then only the counting pass is worth running.
+  if (len > 0 && (a[0] - a[0] !== 0 || a[len - 1] - a[len - 1] !== 0)) return scanCounting(a, acc);
+  let min = acc[0];
+  let max = acc[1];
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < len; i++) {
+    const x = a[i];
+    min = x < min ? x : min;
+    max = x > max ? x : max;
+    sum += x;
+    sq += x * x;
+  }
+  if (Number.isFinite(sum) && Number.isFinite(sq)) {
+    acc[0] = min;
+    acc[1] = max;
+    acc[2] += sum;
+    acc[3] += sq;
+    acc[4] += len;
+  } else {
+    scanCounting(a, acc);
+  }
+}
+
+/** One pass over the values of a group of tensors; min/max/mean/std are over the finite values. */
+export function summarize(arrays: ArrayLike<number>[]): Summary {
+  const acc = Float64Array.of(Infinity, -Infinity, 0, 0, 0, 0, 0);
+  for (const a of arrays) scan(a instanceof Float32Array ? a : Float32Array.from(a), acc);
+  const [min, max, sum, sq, n, nan, inf] = acc;
   if (n === 0) return { min: 0, max: 0, mean: 0, std: 0, absMax: 0, nanCount: nan, infCount: inf, sumSquares: 0 };
   const mean = sum / n;
   const variance = Math.max(0, sq / n - mean * mean);

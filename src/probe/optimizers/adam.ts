@@ -35,29 +35,9 @@ export function createAdam(o: AdamOptions): Optimizer {
         const c2 = R(bc2Sqrt);
         const eps = R(o.eps);
         const negStep = R(-stepSize);
-        if (p.precision === 'fp16') {
-          adamFp16(w, g, m, v, { decoupled: o.decoupled, decay, wd, b1, b2, a1, a2, c2, eps, negStep }, p.norms);
-          continue;
-        }
-        const norms = p.norms;
-        for (let i = 0; i < n; i++) {
-          let gi = g[i];
-          let wi = w[i];
-          const old = wi;
-          if (o.decoupled) wi = R(wi * decay);
-          else if (o.weightDecay !== 0) gi = R(gi + R(wd * wi));
-          const mi = R(R(m[i] * b1) + R(a1 * gi));
-          const vi = R(R(v[i] * b2) + R(R(a2 * gi) * gi));
-          const denom = R(R(R(Math.sqrt(vi)) / c2) + eps);
-          m[i] = mi;
-          v[i] = vi;
-          const next = R(wi + R(negStep * R(mi / denom)));
-          w[i] = next;
-          if (norms) {
-            norms.old += old * old;
-            norms.delta += (next - old) * (next - old);
-          }
-        }
+        const k = { decoupled: o.decoupled, decay, wd, b1, b2, a1, a2, c2, eps, negStep };
+        if (p.precision === 'fp16') adamFp16(w, g, m, v, k, p.norms);
+        else adamRounded(R, w, g, m, v, k, p.norms);
       }
     },
   };
@@ -74,6 +54,39 @@ interface Scalars {
   c2: number;
   eps: number;
   negStep: number;
+}
+
+/** One Adam/AdamW step over a parameter, every op rounded by R (a function of its own, so V8 optimizes it on its own). */
+function adamRounded(R: (x: number) => number, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: Scalars, norms: OptimizerParam['norms']): void {
+  const { decoupled, decay, wd, b1, b2, a1, a2, c2, eps, negStep } = k;
+  const l2 = !decoupled && wd !== 0;
+  // Norms accumulate in locals: adding into an object field every element would box each double.
+  const track = norms !== undefined;
+  let old2 = 0;
+  let delta2 = 0;
+  const n = w.length;
+  for (let i = 0; i < n; i++) {
+    let gi = g[i];
+    const old = w[i];
+    let wi = old;
+    if (decoupled) wi = R(wi * decay);
+    else if (l2) gi = R(gi + R(wd * wi));
+    const mi = R(R(m[i] * b1) + R(a1 * gi));
+    const vi = R(R(v[i] * b2) + R(R(a2 * gi) * gi));
+    const denom = R(R(R(Math.sqrt(vi)) / c2) + eps);
+    m[i] = mi;
+    v[i] = vi;
+    const next = R(wi + R(negStep * R(mi / denom)));
+    w[i] = next;
+    if (track) {
+      old2 += old * old;
+      delta2 += (next - old) * (next - old);
+    }
+  }
+  if (norms) {
+    norms.old += old2;
+    norms.delta += delta2;
+  }
 }
 
 /** The same loop with toFp16 called directly, so V8 can inline it (the generic loop's call is polymorphic). */
