@@ -8,13 +8,15 @@ import type { RunScan, TrainingEvent } from '../../src/engine/types';
 import { watchRun } from '../../src/engine/output/watch';
 import { Waiter } from './follow-waiter';
 
-function watch(path: string) {
+function watch(path: string, settleMs?: number, debounceMs?: number) {
   const waiter = new Waiter();
   const incidents: RunScan[] = [];
   let events: TrainingEvent[] = [];
   const errors: string[] = [];
   const w = watchRun(path, {
     displayName: 'metrics/loss',
+    settleMs,
+    debounceMs,
     onIncident: (run) => {
       incidents.push(run);
       waiter.notify();
@@ -101,6 +103,29 @@ test('a CSV log whose header arrives in pieces is still read as CSV', async () =
     await r.waiter.until(() => r.incidents.length === 1, 'the incident');
     assert.deepEqual([r.incidents[0].incident?.line, r.incidents[0].incident?.step, r.incidents[0].incident?.metric], [3, 2, 'train_loss']);
   } finally {
+    r.w.close();
+  }
+});
+
+test('a trainer_state.json caught half-written is not an error; the finished file gives its incident', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'nd-wts-')), 'checkpoint-30');
+  mkdirSync(dir);
+  const path = join(dir, 'trainer_state.json');
+  const whole = await import('node:fs').then((fs) => fs.readFileSync(join(__dirname, 'structured', 'fixtures', 'torch-diverged', 'checkpoint-30', 'trainer_state.json')));
+  writeFileSync(path, whole.subarray(0, 700)); // cut inside log_history
+  // Errors must persist 60 s unchanged to count; reads follow changes at once.
+  const r = watch(path, 60_000, 0);
+  // No callback tells of a failed read: look at the run's state every few milliseconds instead.
+  const look = setInterval(() => r.waiter.notify(), 5);
+  try {
+    await r.waiter.until(() => r.w.current().formats[0] === 'trainer-state', 'the format choice');
+    clearInterval(look);
+    appendFileSync(path, whole.subarray(700));
+    await r.waiter.until(() => r.incidents.length === 1, 'the incident');
+    assert.deepEqual([r.incidents[0].incident?.line, r.incidents[0].incident?.step], [32, 4]);
+    assert.deepEqual(r.errors, []);
+  } finally {
+    clearInterval(look);
     r.w.close();
   }
 });

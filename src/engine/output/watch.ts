@@ -16,6 +16,8 @@ export interface WatchOptions {
   onError?(e: Error): void;
   /** Quiet time before a structured file is re-read after a change. */
   debounceMs?: number;
+  /** How long a structured file's read error must persist, with no change, before it is reported. */
+  settleMs?: number;
   /** Interval of the follower's fallback poll. */
   pollMs?: number;
 }
@@ -26,6 +28,8 @@ export interface WatchedRun {
 }
 
 /** Whether two incidents are the same finding (a structured file rewritten with the same content). */
+const SETTLE_MS = 300;
+
 const sameIncident = (a: Incident, b: Incident) => a.line === b.line && a.step === b.step && a.metric === b.metric && a.value === b.value;
 
 export function watchRun(path: string, opts: WatchOptions): WatchedRun {
@@ -64,7 +68,16 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
   let reading = false;
   let dirty = false;
   let lastError = '';
+  // A read error may just be a file caught mid-write: it is reported only if it stays once the file settles.
+  let suspect: { message: string; changes: number } | null = null;
+  let changes = 0;
+  let confirmTimer: NodeJS.Timeout | null = null;
   const abort = new AbortController();
+
+  function noteChange(): void {
+    changes++;
+    scheduleReread();
+  }
 
   function scheduleReread(): void {
     if (timer || closed) return;
@@ -93,6 +106,7 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
       }
       if (closed || mode !== format) return;
       lastError = '';
+      suspect = null;
       structuredScan = { log, formats: tracker.formats.length ? tracker.formats : [format.name], incident: tracker.incident, steps: tracker.steps };
       if (opts.onEvents) opts.onEvents(events);
       const incident = tracker.incident;
@@ -102,11 +116,27 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
         opts.onIncident(structuredScan);
       }
     } catch (e) {
+      if (closed || (e as Error)?.name === 'AbortError') return;
+      if ((e as NodeJS.ErrnoException)?.code === 'ENOENT') {
+        // Deleted: nothing to judge until it comes back, and what comes back is a new run.
+        structuredScan = null;
+        reported = null;
+        return;
+      }
       const message = e instanceof Error ? e.message : String(e);
-      if ((e as Error)?.name !== 'AbortError' && message !== lastError && (e as NodeJS.ErrnoException)?.code !== 'ENOENT') {
+      if (message === lastError) return; // already reported
+      if (suspect && suspect.message === message && suspect.changes === changes) {
+        suspect = null;
         lastError = message;
         report(new Error(`${log}: ${message}`));
+        return;
       }
+      suspect = { message, changes };
+      if (confirmTimer) clearTimeout(confirmTimer);
+      confirmTimer = setTimeout(() => {
+        confirmTimer = null;
+        void reread();
+      }, opts.settleMs ?? SETTLE_MS);
     } finally {
       reading = false;
       if (dirty && !closed) scheduleReread();
@@ -133,10 +163,10 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
     if (mode === 'text') {
       analyzer!.feed(chunk);
       flushEvents();
-    } else scheduleReread();
+    } else noteChange();
   }
 
-  function onReset(_reason: ResetReason): void {
+  function onReset(reason: ResetReason): void {
     if (closed) return;
     if (mode === 'text' && analyzer) {
       // The old run's unterminated last line still counts for the old run.
@@ -146,14 +176,17 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
     analyzer = null;
     batch = [];
     head = Buffer.alloc(0);
-    if (typeof mode === 'object') scheduleReread(); // a structured file is judged by its content, not by the reset
-    else mode = 'undecided';
+    if (typeof mode === 'object') {
+      // A structured file is judged by its content, not by the reset; a deleted one has none.
+      if (reason === 'deleted') structuredScan = null;
+      noteChange();
+    } else mode = 'undecided';
     if (opts.onEvents) opts.onEvents([]);
   }
 
   // Structured files can change in place (same size, same tail): any change notice re-reads them.
   const onChange = () => {
-    if (typeof mode === 'object') scheduleReread();
+    if (typeof mode === 'object') noteChange();
   };
   const follower = follow(path, { onData, onReset, onChange, onError: report }, { fromStart: true, pollMs: opts.pollMs });
 
@@ -164,6 +197,7 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
       follower.close();
       abort.abort();
       if (timer) clearTimeout(timer);
+      if (confirmTimer) clearTimeout(confirmTimer);
       timer = null;
     },
     current() {
