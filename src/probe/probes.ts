@@ -109,6 +109,20 @@ export function toLayerStats(iteration: number, layer: string, phase: ProbePhase
   };
 }
 
+/**
+ * The statistics of every value multiplied by c and rounded (a gradient clip), from those before it, without
+ * another pass: c = 1 changes nothing; NaN makes everything NaN; 0 makes finite values 0 and Inf NaN; for
+ * 0 < c < 1 rounding is monotonic, so min, max, absMax and the counts are exact and mean and std are scaled.
+ */
+export function scaledStats(from: LayerStats, c: number, round: (x: number) => number, count: number): LayerStats {
+  if (c === 1) return { ...from };
+  const zero = { min: 0, max: 0, mean: 0, std: 0, absMax: 0, infCount: 0, fp16Headroom: fp16Headroom(0) };
+  if (c !== c) return { ...from, ...zero, nanCount: count };
+  if (c === 0) return { ...from, ...zero, nanCount: from.nanCount + from.infCount };
+  const absMax = round(from.absMax * c);
+  return { ...from, min: round(from.min * c), max: round(from.max * c), mean: from.mean * c, std: from.std * c, absMax, fp16Headroom: fp16Headroom(absMax) };
+}
+
 /** The phases a training log or a forward hook would show. */
 const VISIBLE: ReadonlySet<ProbePhase> = new Set(['input', 'forward', 'loss', 'backward']);
 
@@ -140,10 +154,11 @@ export class ProbeRecorder {
     if (!this.origin) this.origin = point;
   }
 
-  /** Records a phase whose values are exactly those of an earlier record (a clip that changed nothing). */
-  recordSame(from: LayerStats, phase: ProbePhase): void {
-    this.stats.push({ ...from, phase });
-    if (from.nanCount + from.infCount > 0) this.mark({ iteration: from.iteration, layer: from.layer, phase });
+  /** Records a phase whose statistics follow from an earlier record's (see scaledStats). */
+  recordDerived(from: LayerStats, phase: ProbePhase, coefficient: number, round: (x: number) => number, count: number): void {
+    const st = { ...scaledStats(from, coefficient, round, count), phase };
+    if (this.keepStats) this.stats.push(st);
+    if (st.nanCount + st.infCount > 0) this.mark({ iteration: st.iteration, layer: st.layer, phase });
   }
 
   /** Marks a point as non-finite without statistics (the unprobed replay only watches the loss). */

@@ -9,7 +9,7 @@ import { createBatchSource, type BatchSource } from './data';
 import { computeLoss } from './loss';
 import { loadModel, type ComputeContext, type ProbeModel, type ProbeParam } from './models/index';
 import { createOptimizer, type Optimizer, type OptimizerParam } from './optimizers/index';
-import { castTo, FP16_MAX, roundArray, type Precision } from './precision';
+import { castTo, FP16_MAX, rounder, roundArray, type Precision } from './precision';
 import { ProbeRecorder, summarize } from './probes';
 import { learningRateAt } from './schedule';
 import { LossScaler } from './loss-scale';
@@ -148,7 +148,8 @@ class TrainingReplay implements Replay {
 
   private byLayer<T>(pick: (s: Slot) => T[]): Map<string, T[]> {
     const out = new Map<string, T[]>();
-    for (const [layer, slots] of this.groups) out.set(layer, slots.flatMap(pick));
+    // Layers without parameters (pooling, activations) have nothing to show in these phases.
+    for (const [layer, slots] of this.groups) if (slots.length) out.set(layer, slots.flatMap(pick));
     return out;
   }
 
@@ -231,9 +232,12 @@ class TrainingReplay implements Replay {
       const backward = rec.stats.slice(backwardStart);
       const coefficient = clipGradNorm(this.slots.map((s) => ({ values: s.grad, precision: s.precision })), this.settings.maxGradNorm).coefficient;
       if (this.probed) {
-        // A coefficient of 1 leaves every gradient as it was: the backward statistics stand for the clip phase too.
-        if (coefficient === 1 && !skip) for (const st of backward) rec.recordSame(st, 'clip');
-        else for (const [layer, grads] of this.byLayer((s) => [s.grad])) rec.record(it, layer, 'clip', grads);
+        // Clipping multiplies every gradient by one coefficient: its statistics follow from the backward ones.
+        for (const st of backward) {
+          const slots = this.groups.get(st.layer) ?? [];
+          const count = slots.reduce((n, s) => n + s.grad.length, 0);
+          rec.recordDerived(st, 'clip', coefficient, rounder(slots[0]?.precision ?? 'fp32'), count);
+        }
       }
     }
     const s = this.settings;

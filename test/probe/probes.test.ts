@@ -46,3 +46,21 @@ test('an unprobed recorder keeps no statistics but still marks what it is told',
   assert.equal(rec.stats.length, 0);
   assert.deepEqual(rec.firstNonFinite, { iteration: 1, layer: 'input', phase: 'input' });
 });
+
+test('clip statistics derived from the backward ones match a recount after clipping', async () => {
+  const { clipGradNorm } = await import('../../src/probe/clip');
+  const { toFp16, roundArray } = await import('../../src/probe/precision');
+  const { scaledStats, toLayerStats } = await import('../../src/probe/probes');
+  const grads = roundArray(Float32Array.from({ length: 4000 }, (_, i) => Math.sin(i * 12.9898) * (i % 7 === 0 ? 3 : 0.01)), 'fp16');
+  for (const [maxNorm, poison] of [[1, null], [0.01, null], [1, Infinity], [1, NaN]] as const) {
+    const g = grads.slice();
+    if (poison !== null) g[5] = poison;
+    const before = toLayerStats(1, 'dense', 'backward', summarize([g]));
+    const { coefficient } = clipGradNorm([{ values: g, precision: 'fp16' }], maxNorm);
+    const derived = scaledStats(before, coefficient, toFp16, g.length);
+    const actual = toLayerStats(1, 'dense', 'backward', summarize([g]));
+    for (const k of ['min', 'max', 'absMax', 'nanCount', 'infCount'] as const) assert.ok(derived[k] === actual[k], `${derived[k]} vs ${actual[k]}: ` + `${k} with max_norm ${maxNorm}, poison ${poison}`);
+    assert.ok(Math.abs(derived.mean - actual.mean) <= 1e-3 * Math.max(actual.std, 1e-12) + 1e-9, `mean ${derived.mean} vs ${actual.mean}`);
+    assert.ok(Math.abs(derived.std - actual.std) <= 1e-3 * actual.std + 1e-9, `std ${derived.std} vs ${actual.std}`);
+  }
+});
