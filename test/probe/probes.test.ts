@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fp16Headroom, ProbeRecorder, summarize } from '../../src/probe/probes';
+import { fp16Headroom, ProbeRecorder, scaledStats, summarize, toLayerStats } from '../../src/probe/probes';
+import { clipGradNorm } from '../../src/probe/clip';
+import { roundArray, toFp16 } from '../../src/probe/precision';
 
 test('summarize counts NaN and Inf and describes only the finite values', () => {
   const s = summarize([Float32Array.from([1, -3, NaN, Infinity]), [2, -Infinity]]);
@@ -47,10 +49,7 @@ test('an unprobed recorder keeps no statistics but still marks what it is told',
   assert.deepEqual(rec.firstNonFinite, { iteration: 1, layer: 'input', phase: 'input' });
 });
 
-test('clip statistics derived from the backward ones match a recount after clipping', async () => {
-  const { clipGradNorm } = await import('../../src/probe/clip');
-  const { toFp16, roundArray } = await import('../../src/probe/precision');
-  const { scaledStats, toLayerStats } = await import('../../src/probe/probes');
+test('clip statistics derived from the backward ones match a recount after clipping', () => {
   const grads = roundArray(Float32Array.from({ length: 4000 }, (_, i) => Math.sin(i * 12.9898) * (i % 7 === 0 ? 3 : 0.01)), 'fp16');
   for (const [maxNorm, poison] of [[1, null], [0.01, null], [1, Infinity], [1, NaN]] as const) {
     const g = grads.slice();
