@@ -147,3 +147,22 @@ test('a missing directory is not an error: the file is followed once it appears'
     r.close();
   }
 });
+
+test('close() leaves nothing running, even right after follow() or in the middle of a look', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const path = join(tmp(), 'train.log');
+  writeFileSync(path, 'step 1 | loss: nan\n');
+  // A child process exits by itself only when no watcher, poll or timer is left behind.
+  const script = `
+    const { follow } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'engine', 'output', 'follower.ts'))});
+    const { watchRun } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'engine', 'output', 'watch.ts'))});
+    const p = ${JSON.stringify(path)};
+    follow(p, { onData() {}, onReset() {} }).close();
+    watchRun(p, { onIncident() {} }).close();
+    const f = follow(p, { onData() { f.close(); }, onReset() {} }, { fromStart: true });
+    const w = watchRun(p, { onIncident() { w.close(); process.stdout.write('closed'); } });`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.signal, null, 'the child had to be killed: something kept it alive');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'closed');
+});

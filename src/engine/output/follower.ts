@@ -115,6 +115,7 @@ export function follow(path: string, handlers: FollowHandlers, opts: FollowOptio
   function watchFileItself(): void {
     fileWatcher?.close();
     fileWatcher = null;
+    if (closed) return; // a look still in flight when close() came must not leave a watcher behind
     try {
       fileWatcher = watch(path, { persistent: true }, check);
       fileWatcher.on('error', () => undefined); // the directory watcher and the poll still see it
@@ -169,20 +170,22 @@ export function follow(path: string, handlers: FollowHandlers, opts: FollowOptio
       return;
     }
     const offset = skipExisting ? own.size : 0;
-    current = { handle, dev: own.dev, ino: own.ino, offset, tail: Buffer.alloc(0) };
+    const f: OpenFile = { handle, dev: own.dev, ino: own.ino, offset, tail: Buffer.alloc(0) };
+    current = f;
     if (offset > 0) {
       const n = Math.min(TAIL, offset);
       const t = Buffer.alloc(n);
       const { bytesRead } = await handle.read(t, 0, n, offset - n);
-      current.tail = t.subarray(0, bytesRead);
+      f.tail = t.subarray(0, bytesRead);
     }
+    if (closed) return;
     watchFileItself();
     if (pending) {
       const reason = pending;
       pending = null;
       handlers.onReset(reason);
     }
-    await drain(current);
+    await drain(f);
   }
 
   let dirWatcher: FSWatcher | null = null;
