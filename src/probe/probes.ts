@@ -76,9 +76,14 @@ function scan(a: Float32Array, acc: Float64Array): void {
   }
 }
 
+const START = [Infinity, -Infinity, 0, 0, 0, 0, 0];
+
 /** One pass over the values of a group of tensors; min/max/mean/std are over the finite values. */
+// One accumulator for every summary (summaries never overlap: they are synchronous).
+const acc = new Float64Array(7);
+
 export function summarize(arrays: ArrayLike<number>[]): Summary {
-  const acc = Float64Array.of(Infinity, -Infinity, 0, 0, 0, 0, 0);
+  acc.set(START);
   for (const a of arrays) scan(a instanceof Float32Array ? a : Float32Array.from(a), acc);
   const [min, max, sum, sq, n, nan, inf] = acc;
   if (n === 0) return { min: 0, max: 0, mean: 0, std: 0, absMax: 0, nanCount: nan, infCount: inf, sumSquares: 0 };

@@ -146,11 +146,12 @@ class TrainingReplay implements Replay {
     tf.tidy(() => s.param.variable.assign(tf.tensor(values, s.param.variable.shape, 'float32')));
   }
 
-  private byLayer<T>(pick: (s: Slot) => T[]): Map<string, T[]> {
-    const out = new Map<string, T[]>();
-    // Layers without parameters (pooling, activations) have nothing to show in these phases.
-    for (const [layer, slots] of this.groups) if (slots.length) out.set(layer, slots.flatMap(pick));
-    return out;
+  /** The backward probe: each layer's parameter gradients as one group. */
+  private recordGradients(it: number, counts: boolean): void {
+    for (const [layer, slots] of this.groups) {
+      // Layers without parameters (pooling, activations) have no gradients to show.
+      if (slots.length) this.recorder.record(it, layer, 'backward', slots.map((s) => s.grad), {}, counts);
+    }
   }
 
   async step(): Promise<void> {
@@ -222,10 +223,10 @@ class TrainingReplay implements Replay {
     if (scaler) {
       skip = scaler.unscale(this.slots.map((s) => s.grad));
       // An overflow the scaler catches skips the step; the run recovers, so it is not an incident.
-      if (this.probed) for (const [layer, grads] of this.byLayer((s) => [s.grad])) rec.record(it, layer, 'backward', grads, {}, !skip);
+      if (this.probed) this.recordGradients(it, !skip);
       scaler.update(skip);
     } else if (this.probed) {
-      for (const [layer, grads] of this.byLayer((s) => [s.grad])) rec.record(it, layer, 'backward', grads);
+      this.recordGradients(it, true);
     }
     if (skip) return;
     if (this.settings.maxGradNorm !== null) {
@@ -242,7 +243,11 @@ class TrainingReplay implements Replay {
     }
     const s = this.settings;
     const lr = learningRateAt(s.learningRate, it, s.scheduler, s.warmupSteps, s.totalSteps);
-    for (const slot of this.slots) slot.norms = this.probed ? { old: 0, delta: 0 } : undefined;
+    for (const slot of this.slots) {
+      if (!this.probed) slot.norms = undefined;
+      else if (slot.norms) slot.norms.old = slot.norms.delta = 0;
+      else slot.norms = { old: 0, delta: 0 };
+    }
     this.optimizer.step(this.slots, lr, ++this.optimizerSteps);
     if (this.probed) this.recordUpdate(it);
     for (const slot of this.slots) this.writeWeights(slot);
@@ -251,25 +256,27 @@ class TrainingReplay implements Replay {
   private recordUpdate(it: number): void {
     const rec = this.recorder;
     const names = this.optimizer.stateNames;
-    if (names.length) {
-      for (const [layer, states] of this.byLayer((slot) => names.map((n) => slot.state.get(n)).filter((a): a is Float32Array => !!a))) {
-        if (states.length) rec.record(it, layer, 'optimizer-state', states);
+    for (const [layer, slots] of this.groups) {
+      if (!slots.length) continue;
+      const states: Float32Array[] = [];
+      const weights: Float32Array[] = [];
+      let old = 0;
+      let delta = 0;
+      let castsToFp16 = false;
+      for (const slot of slots) {
+        for (const n of names) {
+          const a = slot.state.get(n);
+          if (a) states.push(a);
+        }
+        weights.push(slot.weights);
+        old += slot.norms?.old ?? 0;
+        delta += slot.norms?.delta ?? 0;
+        // Under autocast the forward pass casts these weights to fp16: beyond 65504 they are already lost.
+        castsToFp16 ||= slot.forward === 'fp16' && slot.precision !== 'fp16';
       }
-    }
-    const norms = new Map<string, { old: number; delta: number }>();
-    for (const slot of this.slots) {
-      const n = norms.get(slot.layer) ?? { old: 0, delta: 0 };
-      n.old += slot.norms?.old ?? 0;
-      n.delta += slot.norms?.delta ?? 0;
-      norms.set(slot.layer, n);
-    }
-    for (const [layer, weights] of this.byLayer((slot) => [slot.weights])) {
-      if (!weights.length) continue;
-      const n = norms.get(layer)!;
+      if (states.length) rec.record(it, layer, 'optimizer-state', states);
       const summary = summarize(weights);
-      rec.add(it, layer, 'update', summary, { weightNorm: Math.sqrt(summary.sumSquares), updateRatio: n.old > 0 ? Math.sqrt(n.delta / n.old) : 0 });
-      // Under autocast the forward pass casts these weights to fp16: beyond 65504 they are already lost.
-      const castsToFp16 = this.slots.some((slot) => slot.layer === layer && slot.forward === 'fp16' && slot.precision !== 'fp16');
+      rec.add(it, layer, 'update', summary, { weightNorm: Math.sqrt(summary.sumSquares), updateRatio: old > 0 ? Math.sqrt(delta / old) : 0 });
       if (castsToFp16 && summary.absMax > FP16_MAX) rec.markOrigin({ iteration: it, layer, phase: 'update' });
     }
   }
