@@ -137,6 +137,7 @@ function bfloat16(h: number): number {
   return b.getFloat32(0);
 }
 
+// An event's `line` is its record number (1-based, the file_version record included): binary files have no lines.
 async function* read(path: string, signal?: AbortSignal): AsyncGenerator<TrainingEvent> {
   for await (const record of readTfRecords(path, signal)) {
     let decoded: TensorBoardEvent;
