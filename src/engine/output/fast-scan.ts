@@ -20,10 +20,10 @@ export interface FastScanTuning {
 }
 
 export const defaultTuning: FastScanTuning = {
-  headBytes: 256 * 1024,
-  windowBytes: 64 * 1024,
-  tailBytes: 256 * 1024,
-  chunkBytes: 2 * 1024 * 1024,
+  headBytes: 64 * 1024,
+  windowBytes: 32 * 1024,
+  tailBytes: 32 * 1024,
+  chunkBytes: 4 * 1024 * 1024,
   maxSegmentBytes: 1024 * 1024,
 };
 

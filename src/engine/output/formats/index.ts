@@ -11,12 +11,14 @@ export const textFormats: TextFormat[] = [
   // ---- Framework errors that mean "non-finite" ----
   {
     name: 'pytorch-anomaly',
+    hints: ['returned'],
     event: 'error',
     nonFinite: 'from-message',
     patterns: [re(String.raw`(?<message>Function '(?<metric>\w+)' returned (?<value>nan|inf|-inf) values in its \d+(?:st|nd|rd|th) output)`)],
   },
   {
     name: 'tensorflow',
+    hints: ['diverged', 'NanLoss', 'Tensor had'],
     event: 'error',
     nonFinite: 'from-message',
     metric: 'loss',
@@ -29,6 +31,7 @@ export const textFormats: TextFormat[] = [
   {
     name: 'keras',
     event: 'error',
+    hints: ['Invalid loss'],
     nonFinite: 'error',
     metric: 'loss',
     patterns: [re(String.raw`(?<message>Batch (?<step>\d+): Invalid loss(?: \S+)?, terminating training)`)],
@@ -37,6 +40,7 @@ export const textFormats: TextFormat[] = [
     name: 'fairseq',
     event: 'overflow',
     nonFinite: 'overflow',
+    hints: ['inimum loss scale'],
     metric: 'loss_scale',
     patterns: [re(String.raw`(?<message>Minimum loss scale reached \((?<scale>{N})\))`)],
   },
@@ -44,11 +48,13 @@ export const textFormats: TextFormat[] = [
     name: 'deepspeed',
     event: 'overflow',
     nonFinite: 'overflow',
+    hints: ['already at minimum'],
     metric: 'loss_scale',
     patterns: [re(String.raw`(?<message>Current loss scale already at minimum)`)],
   },
   {
     name: 'python-error',
+    hints: ['FloatingPointError', 'oss is '],
     event: 'error',
     nonFinite: 'from-message',
     patterns: [
@@ -60,10 +66,12 @@ export const textFormats: TextFormat[] = [
   {
     name: 'deepspeed',
     event: 'overflow',
+    hints: ['Attempted loss scale'],
     patterns: [re(String.raw`(?:OVERFLOW!|overflow!).*Attempted loss scale: (?<from>{N}), reducing to (?<scale>{N})`)],
   },
   {
     name: 'apex',
+    hints: ['Gradient overflow'],
     event: 'overflow',
     minimumScale: 1,
     patterns: [re(String.raw`Gradient overflow\.\s+Skipping step,.*?reducing loss scale to (?<scale>{N})`)],
@@ -71,21 +79,25 @@ export const textFormats: TextFormat[] = [
   {
     name: 'fairseq',
     event: 'overflow',
+    hints: ['overflow detected'],
     patterns: [re(String.raw`gradient overflow detected, ignoring gradient, setting loss scale to:? (?<scale>{N})`)],
   },
   {
     name: 'loss-scaler',
+    hints: ['loss scale'],
     event: 'loss-scale',
     patterns: [re(String.raw`(?:[Ii]ncreas|[Rr]educ|[Ss]ett)ing (?:dynamic )?loss scale (?:from {N} )?to:? (?<scale>{N})`)],
   },
   // ---- Progress and metric lines ----
   {
     name: 'megatron',
+    hints: ['iteration'],
     pairs: 'pipe',
     patterns: [re(String.raw`\biteration\s+(?<step>\d+)\s*/\s*\d+\s*(?<metrics>\|.*)$`)],
   },
   {
     name: 'mmengine',
+    hints: ['Epoch(', 'Iter('],
     pairs: 'kv',
     patterns: [
       re(String.raw`\bEpoch\((?<phase>train|val|test)\)\s*\[(?<epoch>\d+)\]\s*\[\s*(?<step>\d+)\s*/\s*\d+\]\s*(?<metrics>.*)$`),
@@ -95,6 +107,7 @@ export const textFormats: TextFormat[] = [
   },
   {
     name: 'mmcv',
+    hints: ['Epoch [', 'Iter [', 'Epoch(val)'],
     pairs: 'kv',
     patterns: [
       re(String.raw`\bEpoch \[(?<epoch>\d+)\]\[(?<step>\d+)/\d+\]\s*(?<metrics>.*)$`),
@@ -105,11 +118,13 @@ export const textFormats: TextFormat[] = [
   {
     name: 'fairseq',
     pairs: 'kv',
+    hints: ['| train_inner |'],
     patterns: [re(String.raw`\| train_inner \| epoch (?<epoch>\d+):\s+\d+ / \d+ (?<metrics>.*)$`)],
   },
   {
     name: 'fairseq',
     pairs: 'space',
+    hints: ['| valid |', '| train |'],
     patterns: [
       re(String.raw`\| (?<phase>valid) \| epoch (?<epoch>\d+) \| valid on '\w+' subset (?<metrics>\|.*)$`),
       re(String.raw`\| (?<phase>train) \| epoch (?<epoch>\d+) (?<metrics>\|.*)$`),
@@ -128,6 +143,7 @@ export const textFormats: TextFormat[] = [
   },
   {
     name: 'lightning',
+    hints: ['%|'],
     pairs: 'kv',
     patterns: [
       re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?:\d+|\?)\s*\[[^\]]*?,\s*[^,\]]*(?:it/s|s/it)\]?(?<metrics>[^\]]*\bv_num=[^\]]*)\]`),
@@ -136,6 +152,7 @@ export const textFormats: TextFormat[] = [
   },
   {
     name: 'tqdm',
+    hints: ['%|', 'it ['],
     pairs: 'kv',
     patterns: [
       re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?:\d+(?:\.\d+)?[kMG]?|\?)\s*\[(?<metrics>[^\]]*)\]`),
@@ -145,6 +162,7 @@ export const textFormats: TextFormat[] = [
   {
     name: 'keras',
     pairs: 'kv',
+    hints: ['/'],
     patterns: [
       re(String.raw`^\s*(?<step>\d+)/\d+ (?:\[[=>.]*\]|[━─]+)\s*(?:- )?(?:ETA: \S+|\d+m?s\s*\S*)(?<metrics>(?:\s+-\s+\w+: \S+)*)`),
       re(String.raw`^\s*(?<step>\d+)/\d+ - \d+m?s\s*(?:\S+/step)?(?<metrics>(?:\s+-\s+\w+: \S+)+)`),
@@ -153,11 +171,13 @@ export const textFormats: TextFormat[] = [
   { name: 'keras', event: 'context', patterns: [/^\s*Epoch (?<epoch>\d+)\/\d+\s*$/] },
   {
     name: 'hf-trainer',
+    hints: ["{'"],
     pairs: 'kv',
     patterns: [re(String.raw`^\s*(?<metrics>\{'\w+': .*\})\s*$`)],
   },
   {
     name: 'json-lines',
+    hints: ['"'],
     pairs: 'kv',
     patterns: [re(String.raw`^\s*(?<metrics>\{\s*"[^"]+"\s*:.*\})\s*$`)],
   },

@@ -161,6 +161,7 @@ export function readSegment(text: string, headers: TableHeaders): SegmentReading
       }
       if (!headers.has(format.name)) continue;
     }
+    if (format.hints && !format.hints.some((h) => text.includes(h))) continue;
     for (const pattern of format.patterns) {
       const m = pattern.exec(text);
       if (!m) continue;

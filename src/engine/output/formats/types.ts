@@ -12,6 +12,8 @@ import type { EventKind, NonFiniteValue } from '../../types';
  */
 export interface TextFormat {
   name: string;
+  /** Cheap pre-check: the segment must contain one of these strings before any pattern is tried. */
+  hints?: string[];
   /** Any pattern that matches claims the segment for this format (first format wins). */
   patterns: RegExp[];
   /** What a match reports; 'context' only updates the step/epoch/table header for later lines. */
