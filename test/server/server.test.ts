@@ -110,6 +110,12 @@ test('malformed YAML and a binary log are reported, and the server goes on', asy
       contentChanges: [{ text: 'solver:\n  adam_epsilon: [1.0e-8\n  learning_rate: : :\n\t- {\n' }],
     });
     await reported;
+    // Malformed custom messages are logged, never fatal.
+    const refused = client.waitFor((n) => n.method === 'window/logMessage' && /watchLog needs a path/.test((n.params as { message: string }).message), { what: 'the refused watchLog' });
+    await client.connection.sendNotification('nanDoctor/watchLog', {});
+    await client.connection.sendNotification('nanDoctor/terminalData', { id: 'never-started', data: 'loss=nan\n' });
+    await client.connection.sendNotification('nanDoctor/terminalStarted', { id: 7 });
+    await refused;
     // A huge line with no newline in a new log does not stop anything either.
     appendFileSync(join(ws.root, 'logs/huge.log'), 'x'.repeat(4 * 1024 * 1024));
     await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: configUri, version: 3 }, contentChanges: [{ text: ws.config }] });
