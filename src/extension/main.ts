@@ -15,14 +15,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = createClient(context, log);
   const c = client;
   const terminals = new TerminalForwarder(c, log);
-  context.subscriptions.push(log, status, terminals, ...registerCommands(c, log));
+  context.subscriptions.push(log, status, terminals, ...registerCommands(c, log), vscode.commands.registerCommand('nanDoctor.showOutput', () => log.show()));
 
   c.onNotification(protocol.status, (s: protocol.StatusParams) => status.update(s));
   c.onNotification(protocol.incident, (i: protocol.IncidentParams) => void announce(i, terminals));
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(protocol.trustChanged, { trusted: true } satisfies protocol.TrustChangedParams)));
 
-  await c.start();
-  log.info('NaN Doctor language server started');
+  try {
+    await c.start();
+    log.info('NaN Doctor language server started');
+  } catch (e) {
+    // The commands stay registered and say what went wrong; the status bar shows it too.
+    log.error(`the NaN Doctor language server did not start: ${(e as Error).message}`);
+    status.failed((e as Error).message);
+  }
 }
 
 let lastShown = 0;

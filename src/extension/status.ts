@@ -33,6 +33,12 @@ export class StatusItem implements vscode.Disposable {
     }
   }
 
+  failed(reason: string): void {
+    this.item.text = '$(warning) NaN Doctor: not running';
+    this.item.tooltip = `The NaN Doctor language server did not start: ${reason}. See the NaN Doctor output.`;
+    this.item.command = 'nanDoctor.showOutput';
+  }
+
   dispose(): void {
     this.item.dispose();
   }
