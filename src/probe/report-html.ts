@@ -84,6 +84,7 @@ function verdict(r: ProbeReport): string {
         : `<p><strong>Origin</strong> (where it was born): ${pointWords(r.origin)}.</p>`,
     );
   }
+  if (r.origin?.phase === 'input') lines.push('<p>The input batch itself holds NaN or Inf: no hyperparameter fixes that — look at the data and its preprocessing.</p>');
   const fixes = r.counterfactuals.filter((c) => c.finite);
   if (fixes.length) lines.push(`<p><strong>Fixes that keep it finite</strong>: ${fixes.map((c) => `<code>${escapeHtml(describeChange(c.change))}</code>`).join(', ')}.</p>`);
   else if (r.counterfactuals.length) lines.push('<p>None of the changes tried kept the run finite.</p>');

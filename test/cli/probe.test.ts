@@ -81,6 +81,33 @@ test('a finite run exits 0, and --format html --out writes the page', async () =
   assert.match(html, /stayed finite/);
 });
 
+/** A float32 .npy file (format version 1.0), written the way numpy.save writes it. */
+function writeNpy(path: string, shape: number[], values: number[]): void {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const unpadded = 10 + header.length + 1;
+  header = header + ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const head = Buffer.alloc(10);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  writeFileSync(path, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(new Float32Array(values).buffer)]));
+}
+
+test('the data case: NaN in the input batch is named as the origin, and no hyperparameter fix helps', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nan-doctor-probe-'));
+  const values = Array.from({ length: 2 * 512 }, (_, i) => Math.sin(i));
+  values[519] = NaN;
+  writeNpy(join(dir, 'x.npy'), [2, 512], values);
+  const r = await run(['--model', 'builtin:imageproj', '--data', 'x.npy', '--set', 'weight_dtype=fp32', '--iterations', '2'], dir);
+  assert.equal(r.code, 1, r.err);
+  const report = JSON.parse(r.out);
+  assert.deepEqual(report.origin, { iteration: 1, layer: 'input', phase: 'input' });
+  assert.deepEqual(report.firstNonFinite, { iteration: 1, layer: 'input', phase: 'input' });
+  assert.ok(report.counterfactuals.length >= 2);
+  assert.ok(report.counterfactuals.every((c: { finite: boolean }) => !c.finite));
+});
+
 test('the built CLI runs probe with the worker beside it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nan-doctor-probe-'));
   writeFileSync(join(dir, 'nan-doctor.json'), '{}');
