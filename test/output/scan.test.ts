@@ -41,7 +41,7 @@ function bigLog(nanStep: number | null): { text: string; nanLine: number } {
   return { text: lines.join('\n') + '\n', nanLine };
 }
 
-const tiny = { headBytes: 2048, windowBytes: 4096, tailBytes: 2048, chunkBytes: 8192, maxSegmentBytes: 65536 };
+const tiny = { headBytes: 2048, windowBytes: 4096, tailBytes: 2048, chunkBytes: 8192, maxSegmentBytes: 65536, readsAhead: 2 };
 
 for (const nanStep of [null, 7, 501, 1499, 2999]) {
   test(`the fast path agrees with the full analyzer (NaN at step ${nanStep})`, async () => {

@@ -17,6 +17,8 @@ export interface FastScanTuning {
   chunkBytes: number;
   /** How far back a candidate's segment start is looked for. */
   maxSegmentBytes: number;
+  /** Chunks read ahead while one is scanned. */
+  readsAhead: number;
 }
 
 export const defaultTuning: FastScanTuning = {
@@ -25,6 +27,7 @@ export const defaultTuning: FastScanTuning = {
   tailBytes: 32 * 1024,
   chunkBytes: 4 * 1024 * 1024,
   maxSegmentBytes: 1024 * 1024,
+  readsAhead: 2,
 };
 
 const NEWLINE = 10;
@@ -87,9 +90,10 @@ class FastScan {
   /** Prefilters the middle of the file; returns the line number where it stopped (at the end, or after an incident). */
   private async scanMiddle(line: number): Promise<number> {
     const prefilter = createPrefilter();
-    const chunk = Math.min(this.tuning.chunkBytes, Math.floor(prefilter.capacity / 2) - 64);
-    // Two regions: the next chunk is read (on another thread) while this one is scanned.
-    const regions = [0, chunk + 64];
+    const count = this.tuning.readsAhead + 1;
+    const chunk = Math.min(this.tuning.chunkBytes, Math.floor(prefilter.capacity / count) - 64);
+    // Chunks are read ahead (on libuv's threads) while the current one is scanned.
+    const regions = Array.from({ length: count }, (_, i) => i * (chunk + 64));
     const readInto = async (region: number, position: number): Promise<number> => {
       let n = 0;
       while (n < chunk) {
@@ -99,19 +103,25 @@ class FastScan {
       }
       return n;
     };
+    // A needle is 3 bytes: the last 2 of a chunk are scanned again at the start of the next.
+    const step = chunk - 2;
     let position = this.fedUpTo;
+    const pending: Promise<number>[] = [];
+    let next = position;
+    for (let i = 0; i < count - 1 && next < this.size; i++, next += step) pending.push(readInto(regions[i], next));
     let index = 0;
-    let pending: Promise<number> | null = readInto(regions[0], position);
     try {
-      while (pending) {
+      while (pending.length > 0) {
         aborted(this.signal);
-        const n: number = await pending;
+        const n: number = await pending.shift()!;
         const base = regions[index];
         const atEnd: boolean = n < chunk || position + n >= this.size;
         prefilter.bytes.fill(0, base + n, base + n + 64);
-        // A needle is 3 bytes: the last 2 of a chunk are scanned again at the start of the next.
-        const end: number = atEnd ? n : n - 2;
-        pending = atEnd ? null : readInto(regions[1 - index], position + end);
+        const end: number = atEnd ? n : step;
+        if (!atEnd && next < this.size) {
+          pending.push(readInto(regions[(index + count - 1) % count], next));
+          next += step;
+        }
         prefilter.takeNewlines();
         for (let from = 0; ; ) {
           const found = prefilter.find(base + from, base + end) - base;
@@ -123,11 +133,12 @@ class FastScan {
           from = found + 1;
         }
         position += end;
-        index = 1 - index;
+        index = (index + 1) % count;
+        if (atEnd) break;
       }
     } finally {
       // Never leave a read running into a handle the caller is about to close.
-      await pending?.catch(() => 0);
+      await Promise.all(pending.map((p) => p.catch(() => 0)));
     }
     return line;
   }

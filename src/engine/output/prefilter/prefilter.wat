@@ -6,7 +6,7 @@
 ;; needle b sets bit b in LOj[low nibble] and HIj[high nibble]; a block position matches needle b when bit b
 ;; survives the AND over j = 0, 1, 2. "nan" and "inf" must also be whole tokens (see $accept).
 (module
-  (memory (export "memory") 136)
+  (memory (export "memory") 200)
   (global $newlines (export "newlines") (mut i32) (i32.const 0))
 
   ;; 1 when byte b is [A-Za-z0-9_]: a token continues.
