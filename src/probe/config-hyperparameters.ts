@@ -54,9 +54,17 @@ export function hyperparametersOf(files: LocatedFile[]): Omit<ConfigHyperparamet
   return { values, where };
 }
 
-/** Where a change's (first located) setting is written: the user's key path and a 1-based line. */
-export function locationOf(change: Record<string, unknown>, where: Record<string, LocatedValue>): { key?: string; file: string; line: number } | undefined {
-  const at = Object.keys(change).map((k) => where[k]).find((v) => v !== undefined);
+/**
+ * Where a change's setting is written: the user's key path and a 1-based line. Of the settings it
+ * changes, the one on `near` (a diagnostic's file and 0-based line) wins, else the first located.
+ */
+export function locationOf(
+  change: Record<string, unknown>,
+  where: Record<string, LocatedValue>,
+  near?: { file: string; line: number },
+): { key?: string; file: string; line: number } | undefined {
+  const located = Object.keys(change).map((k) => where[k]).filter((v) => v !== undefined);
+  const at = located.find((v) => near && v.file === near.file && v.range.start.line === near.line) ?? located[0];
   if (!at) return undefined;
   return { ...(at.keyPath && { key: at.keyPath }), file: at.file, line: at.range.start.line + 1 };
 }

@@ -126,7 +126,7 @@ function candidatesOf(diagnostics: NanDiagnostic[], where: Record<string, Locate
     const id = changeId(d.change);
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push({ change: d.change, ...(locationOf(d.change, where) ?? { file: d.file, line: d.range.start.line + 1 }) });
+    out.push({ change: d.change, ...(locationOf(d.change, where, { file: d.file, line: d.range.start.line }) ?? { file: d.file, line: d.range.start.line + 1 }) });
   }
   return out;
 }

@@ -32,6 +32,12 @@ test('the example: the epsilon fix is verified by a re-run, the log line and cle
   assert.equal(cf.finite, true);
   // Located where the user wrote it (1-based line, the way logs and compilers count).
   assert.deepEqual([cf.key, cf.file, cf.line], ['solver.adam_epsilon', 'configs/train/stage1.yaml', epsilon.range.start.line + 1]);
+  // Every counterfactual points at the line of the diagnostic whose fix it tried.
+  for (const c of probe.counterfactuals) {
+    const d = verified.diagnostics.find((x) => x.change && JSON.stringify(x.change) === JSON.stringify(c.change));
+    assert.ok(d, `no diagnostic for ${JSON.stringify(c.change)}`);
+    assert.deepEqual([c.file, c.line], [d.file, d.range.start.line + 1], JSON.stringify(c.change));
+  }
   assert.ok(messages.some((m) => /finite/.test(m)));
   // The input is left as it was.
   assert.equal(result.diagnostics.find((d) => d.code === 'optimizer-epsilon')?.verified, false);
