@@ -39,6 +39,7 @@ async function start(spec: ProbeSpec, stopAtVerdict: boolean): Promise<void> {
 /** Like runProbe, but stops once the training shows a non-finite value: by then its origin is known too. */
 async function runUntilVerdict(spec: ProbeSpec, opts: RunProbeOptions): Promise<ProbeReport> {
   const total = spec.iterations ?? 5;
+  if (!Number.isInteger(total) || total < 1) throw new Error(`iterations must be a positive integer (got ${spec.iterations})`);
   const replay = await createReplay(spec);
   try {
     for (let i = 1; i <= total; i++) {
