@@ -37,11 +37,13 @@ function bigLog(nanStep: number | null): { text: string; nanLine: number } {
     if (nan) nanLine = lines.length;
     lines.push(`2024-05-01 12:00:00,000 - INFO - __main__ - step ${s}: loss=0.4 inference_time=0.1 finance=1`);
     if (s % 500 === 0) lines.push('2024-05-01 12:00:00,000 - INFO - __main__ - Running validation... ');
+    // Real candidates for the prefilter that are not incidents (a sentinel), so every path replays some.
+    if (s % 50 === 0) lines.push('2024-05-01 12:00:00,000 - INFO - __main__ - best_val_loss: inf');
   }
   return { text: lines.join('\n') + '\n', nanLine };
 }
 
-const tiny = { headBytes: 2048, windowBytes: 4096, tailBytes: 2048, chunkBytes: 8192, maxSegmentBytes: 65536, readsAhead: 2 };
+const tiny = { headBytes: 2048, windowBytes: 4096, tailBytes: 2048, chunkBytes: 8192, maxSegmentBytes: 65536, readsAhead: 2, parallelMinBytes: Infinity, workerCandidates: 10 };
 
 for (const nanStep of [null, 7, 501, 1499, 2999]) {
   test(`the fast path agrees with the full analyzer (NaN at step ${nanStep})`, async () => {
@@ -52,6 +54,10 @@ for (const nanStep of [null, 7, 501, 1499, 2999]) {
     const handle = await open(path);
     const fast = await scanTextFast(handle, 'big.log', undefined, tiny).finally(() => handle.close());
     assert.deepEqual(fast, thorough);
+    // The same with the second half prefiltered on a worker thread (few candidates per worker, to test its hand-back).
+    const again = await open(path);
+    const parallel = await scanTextFast(again, 'big.log', undefined, { ...tiny, parallelMinBytes: 1 }, path).finally(() => again.close());
+    assert.deepEqual(parallel, thorough);
     assert.equal(thorough.incident?.line ?? -1, nanLine);
     assert.equal(readFileSync(path, 'utf8').split('\n')[nanLine - 1]?.includes('step_loss=nan') ?? true, true);
     if (nanStep === 1499) assert.deepEqual(thorough.incident?.before, []);

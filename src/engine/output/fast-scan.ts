@@ -5,6 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { RunScan } from '../types';
 import { createRunAnalyzer, type SkippingRunAnalyzer } from './analyzer';
 import { createPrefilter } from './prefilter/index';
+import { startRangeScan } from './prefilter/range-worker';
 
 export interface FastScanTuning {
   /** Bytes at the start read in full (formats, the command line, the first step). */
@@ -19,6 +20,10 @@ export interface FastScanTuning {
   maxSegmentBytes: number;
   /** Chunks read ahead while one is scanned. */
   readsAhead: number;
+  /** Files at least this big have their second half prefiltered on a worker thread at the same time. */
+  parallelMinBytes: number;
+  /** A worker reports at most this many candidates; the rest of its range is scanned here. */
+  workerCandidates: number;
 }
 
 export const defaultTuning: FastScanTuning = {
@@ -28,6 +33,8 @@ export const defaultTuning: FastScanTuning = {
   chunkBytes: 4 * 1024 * 1024,
   maxSegmentBytes: 1024 * 1024,
   readsAhead: 2,
+  parallelMinBytes: 64 * 1024 * 1024,
+  workerCandidates: 10_000,
 };
 
 const NEWLINE = 10;
@@ -66,13 +73,14 @@ class FastScan {
     private readonly size: number,
     private readonly tuning: FastScanTuning,
     private readonly signal?: AbortSignal,
+    private readonly path?: string,
   ) {
     this.analyzer = createRunAnalyzer(log);
   }
 
   async run(): Promise<RunScan> {
     let line = await this.readHead();
-    if (this.fedUpTo < this.size) line = await this.scanMiddle(line);
+    if (this.fedUpTo < this.size) line = this.path && this.size - this.fedUpTo >= this.tuning.parallelMinBytes ? await this.scanHalves(line, this.path) : await this.scanMiddle(line, this.fedUpTo, this.size);
     await this.readTail(line);
     this.analyzer.end();
     return this.analyzer.result();
@@ -88,7 +96,7 @@ class FastScan {
   }
 
   /** Prefilters the middle of the file; returns the line number where it stopped (at the end, or after an incident). */
-  private async scanMiddle(line: number): Promise<number> {
+  private async scanMiddle(line: number, from: number, to: number): Promise<number> {
     const prefilter = createPrefilter();
     const count = this.tuning.readsAhead + 1;
     const chunk = Math.min(this.tuning.chunkBytes, Math.floor(prefilter.capacity / count) - 64);
@@ -105,10 +113,10 @@ class FastScan {
     };
     // A needle is 3 bytes: the last 2 of a chunk are scanned again at the start of the next.
     const step = chunk - 2;
-    let position = this.fedUpTo;
+    let position = from;
     const pending: Promise<number>[] = [];
     let next = position;
-    for (let i = 0; i < count - 1 && next < this.size; i++, next += step) pending.push(readInto(regions[i], next));
+    for (let i = 0; i < count - 1 && next < to; i++, next += step) pending.push(readInto(regions[i], next));
     let index = 0;
     try {
       while (pending.length > 0) {
@@ -117,8 +125,9 @@ class FastScan {
         const base = regions[index];
         const atEnd: boolean = n < chunk || position + n >= this.size;
         prefilter.bytes.fill(0, base + n, base + n + 64);
-        const end: number = atEnd ? n : step;
-        if (!atEnd && next < this.size) {
+        const end: number = Math.min(atEnd ? n : step, to - position);
+        const last = atEnd || position + end >= to;
+        if (!last && next < to) {
           pending.push(readInto(regions[(index + count - 1) % count], next));
           next += step;
         }
@@ -134,13 +143,32 @@ class FastScan {
         }
         position += end;
         index = (index + 1) % count;
-        if (atEnd) break;
+        if (last) break;
       }
     } finally {
       // Never leave a read running into a handle the caller is about to close.
       await Promise.all(pending.map((p) => p.catch(() => 0)));
     }
     return line;
+  }
+
+  /** Prefilters the two halves at once (a worker takes the second); candidates are still replayed in order. */
+  private async scanHalves(line: number, path: string): Promise<number> {
+    const middle = this.fedUpTo + Math.floor((this.size - this.fedUpTo) / 2);
+    const worker = startRangeScan(path, middle, this.size, this.size, this.tuning.chunkBytes, this.tuning.workerCandidates);
+    try {
+      line = await this.scanMiddle(line, this.fedUpTo, middle);
+      if (this.analyzer.incident()) return line;
+      const second = await worker.result;
+      for (const [at, newlines] of second.candidates) {
+        if (at >= this.fedUpTo) await this.replay(at, line + newlines);
+        if (this.analyzer.incident()) return line + newlines;
+      }
+      line += second.newlines;
+      return second.stoppedAt < this.size ? await this.scanMiddle(line, second.stoppedAt, this.size) : line;
+    } finally {
+      await worker.cancel();
+    }
   }
 
   /** Feeds the window before a candidate and the candidate's segment through the analyzer. */
@@ -213,7 +241,8 @@ function lastTerminator(bytes: Uint8Array): number {
   return -1;
 }
 
-export async function scanTextFast(handle: FileHandle, log: string, signal?: AbortSignal, tuning: FastScanTuning = defaultTuning): Promise<RunScan> {
+/** `path` (the same file as `handle`) lets a worker thread read the second half of a big file. */
+export async function scanTextFast(handle: FileHandle, log: string, signal?: AbortSignal, tuning: FastScanTuning = defaultTuning, path?: string): Promise<RunScan> {
   const { size } = await handle.stat();
-  return new FastScan(handle, log, size, tuning, signal).run();
+  return new FastScan(handle, log, size, tuning, signal, path).run();
 }

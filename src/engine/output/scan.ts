@@ -69,7 +69,7 @@ export async function scanFile(path: string, opts: ScanOptions = {}): Promise<Ru
     if (structured) return await scanStructured(path, log, structured.name, structured.read(path, opts.signal));
     if (looksBinary(head)) throw new ScanError(log, 'binary data, not a text training log');
     if (opts.thorough) return await scanTextThorough(handle, log, opts.signal);
-    return await scanTextFast(handle, log, opts.signal);
+    return await scanTextFast(handle, log, opts.signal, undefined, path);
   } catch (e) {
     if (e instanceof ScanError || (e as Error)?.name === 'AbortError') throw e;
     throw new ScanError(log, describe(e));
