@@ -7,7 +7,7 @@ import type { ProbeSpec } from '../probe/spec';
 import { launchProbe, ProbeError } from '../probe/client';
 import { runSweep } from '../probe/sweep';
 import { hyperparametersOf, locationOf, readConfigFiles } from '../probe/config-hyperparameters';
-import { resolveModel } from '../probe/verify';
+import { resolveData, resolveModel } from '../probe/verify';
 import { renderReportHtml } from '../probe/report-html';
 
 export const probeHelp = `usage: nan-doctor probe --model M [options]
@@ -121,7 +121,7 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
     model: resolveModel(a.model, io.cwd),
     hyperparameters: { ...values, ...a.sets },
     ...(a.iterations !== undefined && { iterations: a.iterations }),
-    ...(a.data !== undefined && { data: a.data.startsWith('synthetic:') ? a.data : resolve(io.cwd, a.data) }),
+    ...(a.data !== undefined && { data: resolveData(a.data, io.cwd) }),
     ...(a.backend !== undefined && { backend: a.backend }),
     allowCode: true,
   };

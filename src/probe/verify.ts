@@ -75,6 +75,11 @@ export function resolveModel(model: string, root: string): string {
   return model.startsWith('builtin:') || isAbsolute(model) ? model : resolve(root, model);
 }
 
+/** A data file is relative to the workspace; `synthetic:SHAPE[@SCALE]` is not a file. */
+export function resolveData(data: string, root: string): string {
+  return data.startsWith('synthetic:') || isAbsolute(data) ? data : resolve(root, data);
+}
+
 export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOptions): Promise<DiagnoseResult> {
   const settings = await readWorkspaceProbeSettings(opts.root);
   const model = opts.model ?? settings.model;
@@ -92,7 +97,7 @@ export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOpti
     model: resolveModel(model, opts.root),
     hyperparameters: { ...values, ...settings.hyperparameters },
     iterations: opts.iterations ?? settings.iterations ?? 5,
-    ...(settings.data !== undefined && { data: resolve(opts.root, settings.data) }),
+    ...(settings.data !== undefined && { data: resolveData(settings.data, opts.root) }),
     ...(settings.backend !== undefined && { backend: settings.backend }),
     allowCode: opts.allowCode ?? false,
   };

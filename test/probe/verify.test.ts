@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diagnose } from '../../src/engine/diagnose';
-import { verifyDiagnostics, readWorkspaceProbeSettings } from '../../src/probe/verify';
+import { verifyDiagnostics, readWorkspaceProbeSettings, resolveData, resolveModel } from '../../src/probe/verify';
 import type { DiagnoseResult } from '../../src/engine/types';
 
 const example = join(process.cwd(), 'examples', 'hallo-stage1');
@@ -57,4 +57,9 @@ test('a broken nan-doctor.json is a clear error, and its probe section is read',
   await assert.rejects(readWorkspaceProbeSettings(root), /probe\.backend must be/);
   writeFileSync(join(root, 'nan-doctor.json'), '{ "probe": { "model": "builtin:imageproj", "iterations": 4, "data": "x.npy" } }');
   assert.deepEqual(await readWorkspaceProbeSettings(root), { model: 'builtin:imageproj', iterations: 4, data: 'x.npy' });
+  // Paths are the workspace's; builtin models and synthetic data are not paths.
+  assert.equal(resolveData('x.npy', '/ws'), '/ws/x.npy');
+  assert.equal(resolveData('synthetic:2x512@0.5', '/ws'), 'synthetic:2x512@0.5');
+  assert.equal(resolveModel('models/model.json', '/ws'), '/ws/models/model.json');
+  assert.equal(resolveModel('builtin:imageproj', '/ws'), 'builtin:imageproj');
 });
