@@ -23,7 +23,7 @@ export function incidentMessage(incident: Incident): string {
     incident.kind === 'overflow'
       ? 'the loss scaler overflowed and did not recover'
       : incident.kind === 'error'
-        ? `training raised a non-finite error${incident.metric ? ` (${incident.metric})` : ''}: ${incident.value}`
+        ? `training raised a non-finite error${incident.metric ? ` (${incident.metric})` : ''}${incident.value === 'error' ? '' : `: ${incident.value}`}`
         : `first non-finite value: ${incident.metric ?? 'metric'} = ${incident.value}`;
   const before = incident.before.length ? `; just before: ${incident.before.map((b) => `${b.event} (line ${b.line})`).join(', ')}` : '';
   return `${what}${where ? ' ' + where : ''}${before}`;
