@@ -12,6 +12,7 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type WorkspaceFoldersChangeEvent,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { NanDiagnostic, ProbeReport } from '../engine/types.ts';
@@ -95,21 +96,25 @@ export class NanDoctorServer {
     if (options.settings) this.settings = readSettings(options.settings);
     this.pullConfiguration = p.capabilities.workspace?.configuration === true;
     this.dynamicConfiguration = p.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    this.workspaceFolderEvents = p.capabilities.workspace?.workspaceFolders === true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         executeCommandProvider: { commands: [protocol.diagnoseCommand] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'NaN Doctor' },
     };
   }
 
   private dynamicConfiguration = false;
+  private workspaceFolderEvents = false;
 
   private async initialized(): Promise<void> {
     if (this.dynamicConfiguration) void this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'nanDoctor' });
     if (this.pullConfiguration) this.settings = readSettings(await this.connection.workspace.getConfiguration('nanDoctor'));
+    if (this.workspaceFolderEvents) this.connection.workspace.onDidChangeWorkspaceFolders((e) => this.guardSync(() => this.foldersChanged(e)));
     this.startFolders();
     this.ready = true;
     this.sendStatus();
@@ -130,18 +135,36 @@ export class NanDoctorServer {
 
   /** Walks and watches every workspace folder; returns the logs found there. */
   private startFolders(): string[] {
+    return [...this.folders.keys()].flatMap((root) => this.startFolder(root));
+  }
+
+  private startFolder(root: string): string[] {
+    const folder = this.folders.get(root);
+    if (!folder) return [];
     const isLog = matcher(this.settings.logGlobs);
     const isExcluded = matcher(this.settings.exclude);
-    const found: string[] = [];
-    for (const [root, folder] of this.folders) {
-      folder.analysis.invalidate();
-      folder.watcher = new FolderWatcher(root, { isLog, isExcluded }, (abs) => this.addLog(root, abs, false), (m) => this.connection.console.warn(m));
-      for (const abs of folder.watcher.start()) {
-        found.push(abs);
-        this.addLog(root, abs, false);
-      }
-    }
+    folder.analysis.invalidate();
+    folder.watcher?.close();
+    folder.watcher = new FolderWatcher(root, { isLog, isExcluded }, (abs) => this.addLog(root, abs, false), (m) => this.connection.console.warn(m));
+    const found = folder.watcher.start();
+    for (const abs of found) this.addLog(root, abs, false);
     return found;
+  }
+
+  private foldersChanged(e: WorkspaceFoldersChangeEvent): void {
+    for (const f of e.removed) {
+      const root = fileURLToPath(f.uri);
+      this.folders.get(root)?.watcher?.close();
+      for (const run of this.runs.all()) if (run.root === root && run.log && !this.manualLogs.has(run.log)) this.runs.stopLog(run.log);
+      this.publisher.clear(root);
+      this.folders.delete(root);
+    }
+    for (const f of e.added) {
+      const root = fileURLToPath(f.uri);
+      if (!this.folders.has(root)) this.folders.set(root, { analysis: new FolderAnalysis(root, (abs) => this.openText(abs)), watcher: null });
+      if (!this.paused) this.startFolder(root);
+    }
+    this.sendStatus();
   }
 
   private stopFolders(): void {

@@ -271,3 +271,22 @@ test('plain LSP editors get the diagnosis through workspace/executeCommand, with
     rmSync(ws.root, { recursive: true, force: true });
   }
 });
+
+test('workspace folders added and removed while running are followed and forgotten', async () => {
+  const a = example();
+  const b = example();
+  appendFileSync(b.logPath, b.nanLine);
+  const client = await LspClient.start(a.root);
+  try {
+    const folder = { uri: uri(b.root), name: 'b' };
+    await client.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [folder], removed: [] } });
+    await client.diagnosticsFor(uri(b.configPath), has('optimizer-epsilon'), 'the added folder’s diagnostics');
+    await client.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [folder] } });
+    await client.diagnosticsFor(uri(b.configPath), (ds) => ds.length === 0, 'the removed folder’s diagnostics to clear');
+    assert.equal(client.diagnostics.get(uri(a.configPath))?.length ?? 0, 0, 'the finite folder has none');
+  } finally {
+    await client.stop();
+    rmSync(a.root, { recursive: true, force: true });
+    rmSync(b.root, { recursive: true, force: true });
+  }
+});
