@@ -19,8 +19,6 @@ export interface RunAnalyzer {
 export interface SkippingRunAnalyzer extends RunAnalyzer {
   /** The next byte fed starts line `line` (only call between whole lines). */
   skipTo(line: number): void;
-  /** Feed one already-split line (no newline inside) as line `line`. */
-  feedLine(line: number, text: string): void;
   readonly tracker: IncidentTracker;
 }
 
@@ -145,11 +143,6 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     feed: (chunk) => reader.push(chunk),
     end: () => reader.end(),
     skipTo: (line) => reader.skipTo(line),
-    feedLine: (line, text) => {
-      reader.skipTo(line);
-      reader.push(text);
-      reader.push('\n');
-    },
     incident: () => tracker.incident,
     onIncident: (cb) => incidentListeners.push(cb),
     onEvent: (cb) => eventListeners.push(cb),
