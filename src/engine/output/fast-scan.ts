@@ -98,7 +98,7 @@ class FastScan {
   /** Prefilters the middle of the file; returns the line number where it stopped (at the end, or after an incident). */
   private async scanMiddle(line: number, from: number, to: number): Promise<number> {
     const prefilter = createPrefilter();
-    const count = this.tuning.readsAhead + 1;
+    const count = Math.max(1, this.tuning.readsAhead) + 1;
     const chunk = Math.min(this.tuning.chunkBytes, Math.floor(prefilter.capacity / count) - 64);
     // Chunks are read ahead (on libuv's threads) while the current one is scanned.
     const regions = Array.from({ length: count }, (_, i) => i * (chunk + 64));
