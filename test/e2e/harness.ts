@@ -53,6 +53,19 @@ async function waitForHealth(url: string, server: ChildProcess, log: () => strin
 }
 
 /** Copies `example` into a fresh workspace (prepare may change it), starts code-server on it and opens it. */
+/** Runs `body` in a fresh workspace; a failure leaves a screenshot `NAME-failed.png` to look at. */
+export async function scenario(name: string, example: string, prepare: ((workspace: string) => void) | undefined, body: (s: Session) => Promise<void>): Promise<void> {
+  const s = await openWorkspace(example, prepare);
+  try {
+    await body(s);
+  } catch (e) {
+    await s.screenshot(`${name}-failed`).catch(() => undefined);
+    throw e;
+  } finally {
+    await s.close();
+  }
+}
+
 export async function openWorkspace(example: string, prepare?: (workspace: string) => void): Promise<Session> {
   const base = mkdtempSync(join(tmpdir(), 'nan-doctor-e2e-'));
   const workspace = join(base, 'workspace');
@@ -70,6 +83,8 @@ export async function openWorkspace(example: string, prepare?: (workspace: strin
       'workbench.secondarySideBar.defaultVisibility': 'hidden',
       'terminal.integrated.shellIntegration.enabled': true,
       'terminal.integrated.defaultProfile.linux': 'bash',
+      // The DOM renderer keeps the terminal's text in the page, where the test can wait for it.
+      'terminal.integrated.gpuAcceleration': 'off',
       'security.workspace.trust.enabled': false,
     }),
   );
@@ -150,8 +165,23 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 
 /** Opens the Problems panel and returns the locator of its rows. */
 export async function problems(page: Page) {
-  await page.keyboard.press('Control+Shift+M');
   const panel = page.locator('.markers-panel');
-  await panel.waitFor();
+  if (!(await panel.isVisible())) {
+    await page.keyboard.press('Control+Shift+M');
+    await panel.waitFor();
+  }
   return panel.locator('.monaco-list-row');
+}
+
+/** Shows only the Problems rows whose text contains `filter`, so the virtualized list renders them. */
+export async function filterProblems(page: Page, filter: string) {
+  const rows = await problems(page);
+  const input = page.locator('.markers-panel-action-filter textarea, .markers-panel-action-filter input, .viewpane-filter textarea, .viewpane-filter input').first();
+  await input.fill(filter);
+  return rows;
+}
+
+/** Waits until the language server has looked at the workspace (the status bar says what it watches). */
+export async function serverReady(page: Page): Promise<void> {
+  await page.locator('.statusbar-item', { hasText: /NaN Doctor: |NaN at step/ }).first().waitFor({ timeout: 60_000 });
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openWorkspace, problems, runCommand } from './harness';
+import { filterProblems, problems, runCommand, scenario, serverReady } from './harness';
 
 const example = 'examples/hallo-stage1';
 const nanLine = 'Steps:   0%|          | 2/30000 [00:11<49:18:19,  5.92s/it, lr=1e-05, step_loss=nan]\n';
@@ -20,93 +20,69 @@ function cutBeforeFirstNaN(workspace: string): void {
   writeFileSync(log, text.slice(0, redraw).replace(/\r?$/, '') + '\n');
 }
 
-/** The messages of the Problems panel's marker rows (file rows excluded), once `count` rows match `pattern`. */
-async function waitForProblems(page: Page, pattern: RegExp, count = 1, timeout = 60_000): Promise<string[]> {
-  const rows = await problems(page);
-  await rows.filter({ hasText: pattern }).nth(count - 1).waitFor({ timeout });
-  return rows.allInnerTexts();
+/** Waits until a Problems row matching `pattern` shows under the filter `filter`; returns the rows' text. */
+async function waitForProblem(page: Page, filter: string, pattern: RegExp, timeout = 60_000): Promise<string> {
+  const rows = await filterProblems(page, filter);
+  await rows.filter({ hasText: pattern }).first().waitFor({ timeout });
+  return (await rows.allInnerTexts()).join('\n');
 }
 
-test('a NaN appended to a watched log puts diagnostics on the config and script lines', async () => {
-  const s = await openWorkspace(example, cutBeforeFirstNaN);
-  try {
-    const status = s.page.locator('.statusbar-item', { hasText: /NaN Doctor/ });
-    await status.first().waitFor({ timeout: 60_000 });
+test('a NaN appended to a watched log puts diagnostics on the config and script lines', () =>
+  scenario('1-log-append', example, cutBeforeFirstNaN, async (s) => {
+    await serverReady(s.page);
     const before = await (await problems(s.page)).allInnerTexts();
     assert.ok(!before.some((r) => /epsilon/i.test(r)), `no epsilon diagnostic before the NaN: ${before.join(' | ')}`);
 
     appendFileSync(join(s.workspace, 'logs/train.log'), nanLine);
-    const rows = await waitForProblems(s.page, /epsilon/i);
-    await waitForProblems(s.page, /validation/i);
-    const text = rows.join('\n');
-    assert.match(text, /stage1\.yaml/);
-    assert.match(text, /train_stage1\.py/);
-    assert.match(text, /fp16/);
+    assert.match(await waitForProblem(s.page, 'adam_epsilon', /rounds to 0 in fp16/), /stage1\.yaml/);
+    assert.match(await waitForProblem(s.page, 'global_step == 1', /validation/i), /train_stage1\.py/);
+    assert.match(await waitForProblem(s.page, 'mixed_precision', /fp16/), /stage1\.yaml/);
     await s.page.locator('.statusbar-item', { hasText: /NaN at step 2/ }).first().waitFor({ timeout: 20_000 });
+    await filterProblems(s.page, '');
     await s.screenshot('1-log-append-problems');
-  } finally {
-    await s.close();
-  }
-});
+  }));
 
-test('a training command in the integrated terminal that prints a NaN gets the same diagnostics', async () => {
-  const s = await openWorkspace(example, (w) => {
+test('a training command in the integrated terminal that prints a NaN gets the same diagnostics', () =>
+  scenario('2-terminal', example, (w) => {
     rmSync(join(w, 'logs'), { recursive: true, force: true });
     copyFileSync(join(__dirname, 'fixtures/fake_train.py'), join(w, 'fake_train.py'));
-  });
-  try {
-    await s.page.locator('.statusbar-item', { hasText: /NaN Doctor/ }).first().waitFor({ timeout: 60_000 });
+  }, async (s) => {
+    await serverReady(s.page);
     await runCommand(s.page, 'Terminal: Create New Terminal');
-    const terminal = s.page.locator('.terminal-wrapper .xterm');
-    await terminal.first().waitFor({ timeout: 30_000 });
-    await terminal.first().click();
-    // Shell integration must be active before the command runs, or the command's output is not seen.
-    await s.page.locator('.terminal-wrapper .xterm-rows', { hasText: '$' }).first().waitFor({ timeout: 30_000 });
+    // Shell integration must be active before the command runs, or its output is not seen: wait for the prompt.
+    await s.page.locator('.terminal-wrapper .xterm-rows', { hasText: /workspace[#$]/ }).first().waitFor({ timeout: 30_000 });
     await s.page.keyboard.type('/usr/bin/python3 fake_train.py --config ./configs/train/stage1.yaml\n');
-    const rows = await waitForProblems(s.page, /epsilon/i);
-    assert.match(rows.join('\n'), /stage1\.yaml/);
+    assert.match(await waitForProblem(s.page, 'adam_epsilon', /rounds to 0 in fp16/), /stage1\.yaml/);
     await s.page.locator('.statusbar-item', { hasText: /NaN at step 2/ }).first().waitFor({ timeout: 20_000 });
     await s.screenshot('2-terminal-problems');
-  } finally {
-    await s.close();
-  }
-});
+  }));
 
-test('"Diagnose NaN" from the command palette runs the diagnosis and the probe', async () => {
-  const s = await openWorkspace(example);
-  try {
-    await waitForProblems(s.page, /epsilon/i);
+test('"Diagnose NaN" from the command palette runs the diagnosis and the probe', () =>
+  scenario('3-diagnose', example, undefined, async (s) => {
+    await waitForProblem(s.page, 'adam_epsilon', /rounds to 0 in fp16/);
     await runCommand(s.page, 'NaN Doctor: Diagnose NaN');
     // The probe verifies the epsilon fix; the report view opens with its verdict.
     const report = s.page.frameLocator('iframe.webview').frameLocator('iframe');
     await report.locator('body', { hasText: /adam_epsilon/ }).waitFor({ timeout: 120_000 });
-    const rows = await waitForProblems(s.page, /verified/i);
-    assert.match(rows.join('\n'), /epsilon/i);
+    assert.match(await waitForProblem(s.page, 'adam_epsilon', /verified/i), /epsilon/i);
     await s.screenshot('3-diagnose-nan-report');
-  } finally {
-    await s.close();
-  }
-});
+  }));
 
-test('applying the epsilon quick fix makes its diagnostic go away', async () => {
-  const s = await openWorkspace(example);
-  try {
-    const rows = await problems(s.page);
-    const epsilon = rows.filter({ hasText: /adam_epsilon/ }).first();
+test('applying the epsilon quick fix makes its diagnostic go away', () =>
+  scenario('4-quick-fix', example, undefined, async (s) => {
+    const rows = await filterProblems(s.page, 'adam_epsilon');
+    const epsilon = rows.filter({ hasText: /rounds to 0 in fp16/ }).first();
     await epsilon.waitFor({ timeout: 60_000 });
     await epsilon.click(); // opens stage1.yaml at the diagnostic
-    await s.page.locator('.monaco-editor .view-lines', { hasText: 'adam_epsilon' }).first().waitFor();
+    await s.page.locator('.monaco-editor .view-line', { hasText: 'adam_epsilon' }).first().click(); // the editor takes the focus
     await s.page.keyboard.press('Control+.');
-    const fix = s.page.locator('.action-widget .monaco-list-row, .context-view .action-label', { hasText: /1(\.0)?e-6/ }).first();
+    const fix = s.page.locator('.action-widget .monaco-list-row', { hasText: /1(\.0)?e-6/ }).first();
     await fix.waitFor({ timeout: 20_000 });
     await s.screenshot('4a-quick-fix-menu');
     await fix.click();
-    await s.page.locator('.monaco-editor .view-lines', { hasText: /adam_epsilon: 1(\.0)?e-6/ }).first().waitFor();
-    await rows.filter({ hasText: /adam_epsilon/ }).first().waitFor({ state: 'detached', timeout: 30_000 });
+    await s.page.locator('.monaco-editor .view-lines', { hasText: /adam_epsilon:\s1(\.0)?e-6/ }).first().waitFor();
+    await rows.filter({ hasText: /rounds to 0 in fp16/ }).first().waitFor({ state: 'detached', timeout: 30_000 });
     const config = readFileSync(join(s.workspace, 'configs/train/stage1.yaml'), 'utf8');
     assert.match(config, /adam_epsilon: 1\.0e-8/, 'nothing is written to disk until the user saves');
     await s.screenshot('4b-quick-fix-applied');
-  } finally {
-    await s.close();
-  }
-});
+  }));
