@@ -7,8 +7,6 @@ import {
   DidChangeConfigurationNotification,
   TextDocumentSyncKind,
   TextDocuments,
-  type CodeAction,
-  type CodeActionParams,
   type Connection,
   type InitializeParams,
   type InitializeResult,
@@ -17,11 +15,12 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { NanDiagnostic, ProbeReport } from '../engine/types.ts';
 import { FolderAnalysis } from './analysis.ts';
-import { toCodeActions, type DiagnosticData } from './convert.ts';
+import { codeActions } from './code-actions.ts';
 import { handleDiagnose, type DiagnoseContext } from './diagnose-request.ts';
 import { matcher } from './glob.ts';
 import * as protocol from './protocol.ts';
 import { Publisher } from './publisher.ts';
+import { Scheduler } from './scheduler.ts';
 import { Runs, type Run } from './runs.ts';
 import { defaultSettings, readSettings, type Settings } from './settings.ts';
 import { binaryReason } from './sniff.ts';
@@ -43,9 +42,8 @@ export class NanDoctorServer {
   private paused = false;
   private ready = false;
   private readonly manualLogs = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly analyzing = new Map<string, Promise<void>>();
-  private readonly again = new Set<string>();
+  /** Re-analysis of one workspace folder, debounced. */
+  private readonly scheduler = new Scheduler((root) => this.analyzeFolder(root));
   private readonly incidents: protocol.IncidentParams[] = [];
   private readonly announced = new Set<Run>();
   private lastReport: ProbeReport | null = null;
@@ -69,7 +67,7 @@ export class NanDoctorServer {
     c.onInitialize((p) => this.initialize(p));
     c.onInitialized(() => void this.guard('initialized', () => this.initialized()));
     c.onDidChangeConfiguration((p) => void this.guard('configuration', () => this.configurationChanged(p.settings)));
-    c.onCodeAction((p) => this.codeActions(p));
+    c.onCodeAction((p) => codeActions(p, this.publisher.at(p.textDocument.uri)));
     c.onNotification(protocol.terminalStarted, (p: protocol.TerminalStartedParams) => this.guardSync(() => this.terminalStarted(p)));
     c.onNotification(protocol.terminalData, (p: protocol.TerminalDataParams) => this.guardSync(() => this.runs.feedTerminal(String(p.id), String(p.data ?? ''))));
     c.onNotification(protocol.terminalEnded, (p: protocol.TerminalEndedParams) => this.guardSync(() => this.runs.endTerminal(String(p.id))));
@@ -258,25 +256,8 @@ export class NanDoctorServer {
     }
   }
 
-  /** Debounced re-analysis of one folder; a request during an analysis runs once more after it. */
   private schedule(root: string, delay: number): void {
-    const t = this.timers.get(root);
-    if (t) clearTimeout(t);
-    this.timers.set(
-      root,
-      setTimeout(() => {
-        this.timers.delete(root);
-        if (this.analyzing.has(root)) {
-          this.again.add(root);
-          return;
-        }
-        const job = this.analyzeFolder(root).finally(() => {
-          this.analyzing.delete(root);
-          if (this.again.delete(root)) this.schedule(root, 0);
-        });
-        this.analyzing.set(root, job);
-      }, delay),
-    );
+    this.scheduler.schedule(root, delay);
   }
 
   private async analyzeFolder(root: string): Promise<void> {
@@ -318,19 +299,6 @@ export class NanDoctorServer {
       void this.connection.sendNotification(protocol.incident, params);
     }
     this.sendStatus();
-  }
-
-  private codeActions(p: CodeActionParams): CodeAction[] {
-    const published = this.publisher.at(p.textDocument.uri);
-    const asked = new Set(p.context.diagnostics.map((d) => (d.data as DiagnosticData | undefined)?.key).filter(Boolean));
-    const overlaps = (a: CodeActionParams['range'], b: CodeActionParams['range']) =>
-      !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character) || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
-    const out: CodeAction[] = [];
-    for (const pub of published) {
-      if (asked.size > 0 ? !asked.has((pub.lsp.data as DiagnosticData).key) : !overlaps(pub.lsp.range, p.range)) continue;
-      out.push(...toCodeActions(pub.nan, pub.lsp, pub.root));
-    }
-    return out;
   }
 
   private diagnoseContext(): DiagnoseContext {
@@ -389,6 +357,6 @@ export class NanDoctorServer {
   private dispose(): void {
     this.stopFolders();
     this.runs.stopAll();
-    for (const t of this.timers.values()) clearTimeout(t);
+    this.scheduler.dispose();
   }
 }
