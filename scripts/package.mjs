@@ -21,9 +21,14 @@ const vsix = `${name}-${version}.vsix`;
 
 run(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 // Our own ignore list: only what is named ships (the repository's .vscodeignore lets source maps through).
-const ignoreFile = join(mkdtempSync(join(tmpdir(), 'nan-doctor-ignore-')), 'vscodeignore');
+const ignoreDir = mkdtempSync(join(tmpdir(), 'nan-doctor-ignore-'));
+const ignoreFile = join(ignoreDir, 'vscodeignore');
 writeFileSync(ignoreFile, ['**', '!dist/*.js', '!dist/*.wasm', '!media/*.png', '!media/*.svg', '!package.json', '!README.md', '!LICENSE', '!CHANGELOG.md', ''].join('\n'));
-run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--ignoreFile', ignoreFile, '--out', vsix], { stdio: 'inherit' });
+try {
+  run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--ignoreFile', ignoreFile, '--out', vsix], { stdio: 'inherit' });
+} finally {
+  rmSync(ignoreDir, { recursive: true, force: true });
+}
 
 // What a VSIX may carry: the bundles and their wasm, the icon, the manifest and the docs.
 const allowed = [
