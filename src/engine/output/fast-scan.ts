@@ -80,7 +80,8 @@ class FastScan {
 
   async run(): Promise<RunScan> {
     let line = await this.readHead();
-    if (this.fedUpTo < this.size) line = this.path && this.size - this.fedUpTo >= this.tuning.parallelMinBytes ? await this.scanHalves(line, this.path) : await this.scanMiddle(line, this.fedUpTo, this.size);
+    // After an incident only the last step is still wanted: that is in the tail.
+    if (this.fedUpTo < this.size && !this.analyzer.incident()) line = this.path && this.size - this.fedUpTo >= this.tuning.parallelMinBytes ? await this.scanHalves(line, this.path) : await this.scanMiddle(line, this.fedUpTo, this.size);
     await this.readTail(line);
     this.analyzer.end();
     return this.analyzer.result();
