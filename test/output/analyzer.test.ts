@@ -27,7 +27,7 @@ test('a finite run has no incident and reports its steps', () => {
   const a = createRunAnalyzer('ok.log');
   a.feed(fixture('tqdm-eta.trap.log'));
   a.end();
-  assert.deepEqual(a.result(), { log: 'ok.log', formats: ['tqdm'], incident: null, steps: { first: 0, last: 10 } });
+  assert.deepEqual(a.result(), { log: 'ok.log', formats: ['tqdm', 'hf-trainer'], incident: null, steps: { first: 0, last: 10 } });
 });
 
 test('any chunking of a real log gives the same result (property)', () => {

@@ -22,7 +22,8 @@ export function parseValue(raw: string): ParsedValue | null {
 }
 
 // Metrics whose +inf/-inf is a starting sentinel or a setting, not a divergence (`best: inf`, `max_grad_norm: inf`).
-const SENTINEL_NAME = /best|min|max|lowest|highest|limit|clip|threshold|patience|bound|eta|remaining|improve|prev|init/i;
+// Throughput over a zero-length first interval is infinite too (`train_samples_per_second: inf`, fairseq `wps=inf`).
+const SENTINEL_NAME = /best|min|max|lowest|highest|limit|clip|threshold|patience|bound|eta|remaining|left|improve|prev|init|per_second|per_sec|throughput|speed|^(?:wps|ups|tps)$/i;
 
 /** True when an infinite value under this name is legitimate (initial best, no-clipping setting…). */
 export function isSentinel(metric: string, value: NonFiniteValue): boolean {
