@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { RunScan } from '../types';
 import { createRunAnalyzer, type SkippingRunAnalyzer } from './analyzer';
 import { createPrefilter } from './prefilter/index';
-import { startRangeScan } from './prefilter/range-worker';
+import { startRangeScan, type RangeScan } from './prefilter/range-worker';
 
 export interface FastScanTuning {
   /** Bytes at the start read in full (formats, the command line, the first step). */
@@ -79,10 +79,20 @@ class FastScan {
   }
 
   async run(): Promise<RunScan> {
-    let line = await this.readHead();
-    // After an incident only the last step is still wanted: that is in the tail.
-    if (this.fedUpTo < this.size && !this.analyzer.incident()) line = this.path && this.size - this.fedUpTo >= this.tuning.parallelMinBytes ? await this.scanHalves(line, this.path) : await this.scanMiddle(line, this.fedUpTo, this.size);
-    await this.readTail(line);
+    // The worker starts first: its start-up overlaps the head, which it does not need.
+    const middle = Math.floor(this.size / 2);
+    const worker =
+      this.path && this.size >= this.tuning.parallelMinBytes && middle > this.tuning.headBytes
+        ? startRangeScan(this.path, middle, this.size, this.size, this.tuning.chunkBytes, this.tuning.workerCandidates)
+        : null;
+    try {
+      let line = await this.readHead();
+      // After an incident only the last step is still wanted: that is in the tail.
+      if (this.fedUpTo < this.size && !this.analyzer.incident()) line = worker ? await this.scanHalves(line, middle, worker.result) : await this.scanMiddle(line, this.fedUpTo, this.size);
+      await this.readTail(line);
+    } finally {
+      await worker?.cancel();
+    }
     this.analyzer.end();
     return this.analyzer.result();
   }
@@ -154,22 +164,16 @@ class FastScan {
   }
 
   /** Prefilters the two halves at once (a worker takes the second); candidates are still replayed in order. */
-  private async scanHalves(line: number, path: string): Promise<number> {
-    const middle = this.fedUpTo + Math.floor((this.size - this.fedUpTo) / 2);
-    const worker = startRangeScan(path, middle, this.size, this.size, this.tuning.chunkBytes, this.tuning.workerCandidates);
-    try {
-      line = await this.scanMiddle(line, this.fedUpTo, middle);
-      if (this.analyzer.incident()) return line;
-      const second = await worker.result;
-      for (const [at, newlines] of second.candidates) {
-        if (at >= this.fedUpTo) await this.replay(at, line + newlines);
-        if (this.analyzer.incident()) return line + newlines;
-      }
-      line += second.newlines;
-      return second.stoppedAt < this.size ? await this.scanMiddle(line, second.stoppedAt, this.size) : line;
-    } finally {
-      await worker.cancel();
+  private async scanHalves(line: number, middle: number, second: Promise<RangeScan>): Promise<number> {
+    line = await this.scanMiddle(line, this.fedUpTo, middle);
+    if (this.analyzer.incident()) return line;
+    const found = await second;
+    for (const [at, newlines] of found.candidates) {
+      if (at >= this.fedUpTo) await this.replay(at, line + newlines);
+      if (this.analyzer.incident()) return line + newlines;
     }
+    line += found.newlines;
+    return found.stoppedAt < this.size ? await this.scanMiddle(line, found.stoppedAt, this.size) : line;
   }
 
   /** Feeds the window before a candidate and the candidate's segment through the analyzer. */
