@@ -27,6 +27,16 @@ async function waitForProblem(page: Page, filter: string, pattern: RegExp, timeo
   return (await rows.allInnerTexts()).join('\n');
 }
 
+/** For the screenshot: the config open at the epsilon line above the Problems table. */
+async function showConfigWithProblems(page: Page): Promise<void> {
+  const rows = await filterProblems(page, 'adam_epsilon');
+  await rows.filter({ hasText: /rounds to 0 in fp16/ }).first().click();
+  await filterProblems(page, '');
+  await page.locator('.panel [aria-label="View as Table"]').first().click(); // one row per problem
+  await page.locator('.markers-panel', { hasText: /learning_rate 1\.0e-5 is not high/ }).first().waitFor();
+  await page.mouse.move(700, 300); // no hover over the list in the picture
+}
+
 test('a NaN appended to a watched log puts diagnostics on the config and script lines', () =>
   scenario('1-log-append', example, cutBeforeFirstNaN, async (s) => {
     await serverReady(s.page);
@@ -38,7 +48,7 @@ test('a NaN appended to a watched log puts diagnostics on the config and script 
     assert.match(await waitForProblem(s.page, 'global_step == 1', /validation/i), /train_stage1\.py/);
     assert.match(await waitForProblem(s.page, 'mixed_precision', /fp16/), /stage1\.yaml/);
     await s.page.locator('.statusbar-item', { hasText: /NaN at step 2/ }).first().waitFor({ timeout: 20_000 });
-    await filterProblems(s.page, '');
+    await showConfigWithProblems(s.page);
     await s.screenshot('1-log-append-problems');
   }));
 
