@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 E2E="$PWD/.e2e"
 CODE_SERVER_VERSION=4.139.1
 mkdir -p "$E2E"
+# Run from `npm run e2e`, the outer npm's settings (npm_config_user_agent names Node 20, which
+# code-server's postinstall checks) would leak into the inner installs: drop them.
+for v in $(env | grep -o '^npm_[A-Za-z0-9_]*'); do unset "$v"; done
 
 if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s libkrb5-dev fonts-liberation >/dev/null 2>&1; then
   echo "e2e-setup: installing chromium, libkrb5-dev, fonts-liberation from Debian"
