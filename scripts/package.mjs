@@ -2,7 +2,7 @@
 // node_modules is not shipped), checks it carries only what it needs, and smoke-tests the packed
 // CLI and language server from an unpacked copy, so the wasm files load from the installed location.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,15 +20,7 @@ const { name, version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const vsix = `${name}-${version}.vsix`;
 
 run(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-// Our own ignore list: only what is named ships (the repository's .vscodeignore lets source maps through).
-const ignoreDir = mkdtempSync(join(tmpdir(), 'nan-doctor-ignore-'));
-const ignoreFile = join(ignoreDir, 'vscodeignore');
-writeFileSync(ignoreFile, ['**', '!dist/*.js', '!dist/*.wasm', '!media/*.png', '!media/*.svg', '!package.json', '!README.md', '!LICENSE', '!CHANGELOG.md', ''].join('\n'));
-try {
-  run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--ignoreFile', ignoreFile, '--out', vsix], { stdio: 'inherit' });
-} finally {
-  rmSync(ignoreDir, { recursive: true, force: true });
-}
+run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--out', vsix], { stdio: 'inherit' });
 
 // What a VSIX may carry: the bundles and their wasm, the icon, the manifest and the docs.
 const allowed = [
