@@ -1,10 +1,12 @@
 // nan-doctor: the command-line face of NaN Doctor (../shared/contract.md).
 import { UsageError, type CliIO, type Command } from './io';
-import { scanCommand } from './scan';
-import { diagnoseCommand } from './diagnose';
-import { probeCommand } from './probe';
 
-const commands: Record<string, Command> = { scan: scanCommand, diagnose: diagnoseCommand, probe: probeCommand };
+// Loaded on demand: `scan` on a big log should not pay for the probe's and the locators' start-up.
+const commands: Record<string, () => Promise<Command>> = {
+  scan: async () => (await import('./scan')).scanCommand,
+  diagnose: async () => (await import('./diagnose')).diagnoseCommand,
+  probe: async () => (await import('./probe')).probeCommand,
+};
 
 const usage = `usage: nan-doctor <command> [options]
 
@@ -21,13 +23,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stdout(usage + '\n');
     return name ? 0 : 2;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     io.stderr(`nan-doctor: unknown command '${name}'\n${usage}\n`);
     return 2;
   }
   try {
-    return await command(rest, io);
+    return await (await load())(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`nan-doctor ${name}: ${e.message}\n`);
