@@ -3,9 +3,9 @@ import { UsageError, type CliIO, type Command } from './io';
 
 // Loaded on demand: `scan` on a big log should not pay for the probe's and the locators' start-up.
 const commands: Record<string, () => Promise<Command>> = {
-  scan: async () => (await import('./scan')).scanCommand,
-  diagnose: async () => (await import('./diagnose')).diagnoseCommand,
-  probe: async () => (await import('./probe')).probeCommand,
+  scan: async () => (await import('./scan.ts')).scanCommand,
+  diagnose: async () => (await import('./diagnose.ts')).diagnoseCommand,
+  probe: async () => (await import('./probe.ts')).probeCommand,
 };
 
 const usage = `usage: nan-doctor <command> [options]
