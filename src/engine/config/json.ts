@@ -1,7 +1,7 @@
 // JSON / JSONC locator (DeepSpeed, HF TrainingArguments, accelerate JSON): comments and trailing commas allowed.
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import type { LocatedFile, LocatedValue } from '../types';
-import { joinKey, lastKey, LineIndex } from './text';
+import { joinKey, LineIndex } from './text';
 
 export function locateJson(file: string, text: string): LocatedFile {
   const index = new LineIndex(text);
@@ -37,17 +37,7 @@ function visit(node: Node, path: string, keyStart: number | undefined, out: Loca
   if (!path) return;
   const start = node.offset;
   const end = node.offset + node.length;
-  const located: LocatedValue = {
-    file,
-    keyPath: path,
-    key: lastKey(path),
-    value: node.value,
-    text: index.text.slice(start, end),
-    range: index.range(start, end),
-    source: 'json',
-  };
-  if (keyStart !== undefined) located.keyRange = index.range(keyStart, end);
-  out.push(located);
+  out.push(index.located(file, path, node.value, start, end, 'json', keyStart));
 }
 
 function isTrainerState(file: string, root: Node): boolean {

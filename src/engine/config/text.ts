@@ -1,5 +1,5 @@
 // Offsets ↔ 0-based LSP positions, shared by every locator.
-import type { Position, Range } from '../types';
+import type { LocatedValue, Position, Range } from '../types';
 
 export class LineIndex {
   private readonly starts: number[] = [0];
@@ -21,6 +21,13 @@ export class LineIndex {
 
   range(start: number, end: number): Range {
     return { start: this.position(start), end: this.position(end) };
+  }
+
+  /** The value written at offsets start..end under `keyPath`; `keyStart`, when known, starts its `key: value` range. */
+  located(file: string, keyPath: string, value: unknown, start: number, end: number, source: string, keyStart?: number): LocatedValue {
+    const located: LocatedValue = { file, keyPath, key: lastKey(keyPath), value, text: this.text.slice(start, end), range: this.range(start, end), source };
+    if (keyStart !== undefined) located.keyRange = this.range(keyStart, end);
+    return located;
   }
 
   /** 1-based line number of an offset, for error messages. */

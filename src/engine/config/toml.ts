@@ -2,7 +2,7 @@
 // `key = value` lines inside `[table]`s finds where each value is written.
 import { parse, TomlError } from 'smol-toml';
 import type { LocatedFile, LocatedValue } from '../types';
-import { joinKey, lastKey, LineIndex } from './text';
+import { joinKey, LineIndex } from './text';
 
 export function locateToml(file: string, text: string): LocatedFile {
   const result: LocatedFile = { file, language: 'toml', values: [], facts: [] };
@@ -146,17 +146,7 @@ class TomlScan {
     }
     this.pos = end;
     const raw = s.slice(start, end);
-    const located: LocatedValue = {
-      file: this.file,
-      keyPath: path,
-      key: lastKey(path),
-      value: readScalar(raw),
-      text: raw,
-      range: this.index.range(start, end),
-      source: 'toml',
-    };
-    if (keyStart !== undefined) located.keyRange = this.index.range(keyStart, end);
-    this.out.push(located);
+    this.out.push(this.index.located(this.file, path, readScalar(raw), start, end, 'toml', keyStart));
   }
 
   private skipBlank(newlines: boolean): void {

@@ -2,7 +2,7 @@
 // point at the place the value is written, so a fix edits the anchor, not the alias.
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
 import type { LocatedFile, LocatedValue } from '../types';
-import { joinKey, lastKey, LineIndex } from './text';
+import { joinKey, LineIndex } from './text';
 
 export function locateYaml(file: string, text: string): LocatedFile {
   const index = new LineIndex(text);
@@ -40,17 +40,7 @@ function visit(
   if (isScalar(node)) {
     if (!node.range || !path) return;
     const [start, end] = node.range;
-    const located: LocatedValue = {
-      file,
-      keyPath: path,
-      key: lastKey(path),
-      value: node.value,
-      text: index.text.slice(start, end),
-      range: index.range(start, end),
-      source: 'yaml',
-    };
-    if (keyStart !== undefined) located.keyRange = index.range(keyStart, end);
-    out.push(located);
+    out.push(index.located(file, path, node.value, start, end, 'yaml', keyStart));
     return;
   }
   if (isSeq(node)) {
