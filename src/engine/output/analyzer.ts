@@ -1,10 +1,11 @@
 // Bytes of training output in; events and the run's incident out. The CLI, the file watcher and the
 // language server's terminal watching all go through this.
 import type { EventKind, Incident, RunScan, TrainingEvent } from '../types';
-import { commandLine, notableLines, rankPrefixes } from './formats/index';
+import { commandLine, notableLines, progressBarEnd, rankPrefixes } from './formats/index';
 import { readSegment, type SegmentReading, type TableHeaders } from './formats/read';
 import { IncidentTracker } from './incident';
 import { LineReader, type OutputSegment } from './lines';
+import { LossScalingEvidence } from './loss-scaling';
 
 export interface RunAnalyzer {
   feed(chunk: Uint8Array | string): void;
@@ -33,6 +34,75 @@ function stripRank(text: string): { text: string; rank: number | null } {
   return { text, rank: null };
 }
 
+/**
+ * tqdm redraws without a newline, so a line printed meanwhile (Python logging, an HF metrics dict) lands
+ * right after a bar's text: `…| 1/30000 [00:04<40:34:55,  4.87s/it]11/25/2026 10:03:18 - INFO - …`.
+ * The text after a complete bar is read as a segment of its own.
+ */
+export function splitAfterBars(text: string): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.includes('|') || rest.includes('it [')) {
+    const m = progressBarEnd.exec(rest);
+    if (!m) break;
+    const end = m.index + m[0].length;
+    const after = rest.slice(end);
+    // Nothing follows, or the bar's bracket did not really end there (`lr=[1e-05]]`, `tensor([nan])]`).
+    if (after.trim() === '' || /^[^[]*\]/.test(after)) break;
+    pieces.push(rest.slice(0, end));
+    rest = after.replace(/^\s+/, '');
+  }
+  pieces.push(rest);
+  return pieces;
+}
+
+/** Which progress bar a run's training counter comes from, per rank. */
+interface BarState {
+  /** The training bar: its total, its description (digits ignored: `Epoch 3`), whether it carried metrics, whether it finished. */
+  main: { total: string; desc: string; metrics: boolean; done: boolean } | null;
+  /** The total of the validation progress bar under way, if any. */
+  side: string | null;
+  /** A validation/evaluation event happened since the training bar last drew. */
+  afterValidation: boolean;
+}
+
+type BarRole = 'training' | 'validation' | 'other';
+
+function descKey(desc: string): string {
+  return desc.replace(/\d+/g, '#').replace(/[:\s]+$/, '');
+}
+
+/**
+ * Nested bars (a diffusion pipeline's denoising loop, an evaluation loop, dataset maps) must not move the
+ * training counter. The training bar is the run's main bar (same total, or same description), or the bar
+ * that carries the training metrics; a bar with another total that starts after a validation/evaluation
+ * event is that validation's progress; a finished bar without metrics (a dataset map) gives way to the next.
+ */
+function barRole(state: BarState, bar: { total: string; desc: string }, step: number | null, hasMetrics: boolean): BarRole {
+  const desc = descKey(bar.desc);
+  const done = step !== null && String(step) === bar.total;
+  const becomeMain = (): BarRole => {
+    state.main = { total: bar.total, desc, metrics: hasMetrics, done };
+    state.side = null;
+    state.afterValidation = false;
+    return 'training';
+  };
+  const main = state.main;
+  if (!main) return becomeMain();
+  if (bar.total === main.total || (desc !== '' && desc === main.desc)) {
+    const metrics = main.metrics || hasMetrics;
+    becomeMain();
+    state.main!.metrics = metrics;
+    return 'training';
+  }
+  if (bar.total === state.side || state.afterValidation) {
+    state.side = bar.total;
+    return 'validation';
+  }
+  if (hasMetrics || (main.done && !main.metrics)) return becomeMain();
+  return 'other';
+}
+
 function notableKind(text: string): EventKind | null {
   for (const n of notableLines) if (n.pattern.test(text)) return n.event;
   return null;
@@ -48,6 +118,13 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   const currentStep = new Map<number | null, number>();
   const currentEpoch = new Map<number | null, number>();
   let sameLineStep: { line: number; rank: number | null; step: number } = { line: -1, rank: null, step: 0 };
+  const bars = new Map<number | null, BarState>();
+  const barsOf = (rank: number | null): BarState => {
+    let state = bars.get(rank);
+    if (!state) bars.set(rank, (state = { main: null, side: null, afterValidation: false }));
+    return state;
+  };
+  const lossScaling = new LossScalingEvidence();
 
   // tqdm redraws a bar when the step advances, still showing the previous step's postfix: that is no new value.
   const lastBarMetrics = new Map<number | null, { step: string; text: string }>();
@@ -57,28 +134,51 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     const last = lastBarMetrics.get(rank);
     lastBarMetrics.set(rank, { step: at, text });
     if (last === undefined || reading.step === null) return false;
-    // A redraw of the same step (after a validation printed over the bar) is no new step either.
-    if (last.step === at) return true;
+    // A redraw of the same step with the same values (after a validation printed over the bar) is no new step either;
+    // new values at the same step are the step's own (`update()` then `set_postfix()` draws the step twice).
+    if (last.step === at) return last.text === text;
     return (reading.format === 'tqdm' || reading.format === 'lightning') && last.text === text;
   }
 
   function emit(e: TrainingEvent): void {
     for (const cb of eventListeners) cb(e);
-    const established = tracker.add(e);
+    lossScaling.noteEvent(e);
+    if (e.kind === 'validation' || e.kind === 'evaluation') {
+      const state = barsOf(e.rank);
+      if (state.main) state.afterValidation = true;
+    }
+    const established = tracker.add(e, currentEpoch.get(e.rank) ?? null);
     if (established) for (const cb of incidentListeners) cb(established);
   }
 
-  function toEvent(segment: OutputSegment, reading: SegmentReading, rank: number | null, text: string): TrainingEvent | null {
+  /** A segment a format recognized that says nothing new (a nested bar's redraw): claimed, no event. */
+  const CLAIMED = 'claimed';
+
+  function toEvent(segment: OutputSegment, reading: SegmentReading, rank: number | null, text: string): TrainingEvent | typeof CLAIMED | null {
     if (reading.event === 'context') {
       tracker.noteFormat(reading.format);
       if (reading.epoch !== null) currentEpoch.set(rank, reading.epoch);
       return null;
     }
-    let kind: EventKind = reading.event;
+    // A loss scaler's skipped step is an overflow event, not the run's first non-finite value (./loss-scaling.ts).
+    const skippedStep = reading.gradNormOverflow === true && lossScaling.gradNormOverflowIsTransient();
+    const nonFinite = skippedStep ? undefined : reading.nonFinite;
+    let kind: EventKind = skippedStep ? 'overflow' : reading.event;
     const phaseKind = reading.phase ? NON_TRAIN_PHASE[reading.phase] : undefined;
     if (phaseKind) kind = phaseKind;
     else if (kind === 'step' && VALIDATION_DESC.test(text)) kind = 'validation';
     else if (kind === 'step' && reading.metrics.length > 0 && reading.metrics.every((m) => /^eval_/.test(m.name))) kind = 'evaluation';
+    if (kind === 'step' && reading.bar) {
+      const role = barRole(barsOf(rank), reading.bar, reading.step, reading.metrics.some((m) => m.value.finite));
+      if (role !== 'training') {
+        tracker.noteFormat(reading.format);
+        if (!nonFinite) return CLAIMED;
+        // A non-finite value on a nested bar is still the run's: at the training step, without moving it.
+        const e: TrainingEvent = { line: segment.line, kind: role === 'validation' ? 'validation' : 'step', step: currentStep.get(rank) ?? null, rank, format: reading.format };
+        e.nonFinite = { metric: nonFinite.metric ?? '', value: nonFinite.value };
+        return e;
+      }
+    }
 
     const epoch = reading.epoch ?? currentEpoch.get(rank) ?? null;
     if (reading.epoch !== null) currentEpoch.set(rank, reading.epoch);
@@ -110,7 +210,7 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
       }
     }
     if (any && !(kind === 'step' && isStaleRedraw(reading, rank, metrics))) e.metrics = metrics;
-    if (reading.nonFinite) e.nonFinite = { metric: reading.nonFinite.metric ?? '', value: reading.nonFinite.value };
+    if (nonFinite) e.nonFinite = { metric: nonFinite.metric ?? '', value: nonFinite.value };
     if (reading.scale !== undefined) e.lossScale = reading.scale;
     if (reading.message) e.text = reading.message;
     return e;
@@ -118,6 +218,16 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
 
   function onSegment(segment: OutputSegment): void {
     const { text, rank } = stripRank(segment.text);
+    const pieces = splitAfterBars(text);
+    onPiece(segment, pieces[0], rank);
+    for (let i = 1; i < pieces.length; i++) {
+      const own = stripRank(pieces[i]);
+      onPiece(segment, own.text, own.rank ?? rank);
+    }
+  }
+
+  function onPiece(segment: OutputSegment, text: string, rank: number | null): void {
+    lossScaling.noteText(text);
     if (command === undefined) {
       const c = commandLine.exec(text);
       if (c?.groups?.command) {
@@ -128,6 +238,7 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     }
     const reading = readSegment(text, headers);
     const event = reading ? toEvent(segment, reading, rank, text) : null;
+    if (event === CLAIMED) return;
     if (event && (event.kind !== 'step' || event.nonFinite || event.metrics || event.step !== null)) {
       emit(event);
       return;

@@ -100,7 +100,9 @@ class FastScan {
   /** Feeds the head in full; returns the line number at its end. */
   private async readHead(): Promise<number> {
     const head = await readAt(this.handle, 0, Math.min(this.size, this.tuning.headBytes));
-    const end = head.length >= this.size ? head.length : head.lastIndexOf(NEWLINE) + 1;
+    // A tqdm bar redraws with carriage returns only: its line can be far longer than the head, so a
+    // carriage return ends the head as well as a newline (the run's first steps are on that line).
+    const end = head.length >= this.size ? head.length : lastTerminator(head) + 1;
     this.analyzer.feed(head.subarray(0, end));
     this.fedUpTo = end;
     return 1 + countNewlines(head, 0, end);
@@ -224,7 +226,8 @@ class FastScan {
     let start = Math.max(this.fedUpTo, this.size - this.tuning.tailBytes);
     let tail = await readAt(this.handle, start, this.size - start);
     if (start > this.fedUpTo) {
-      const cut = tail.indexOf(NEWLINE);
+      // The last steps may be carriage-return redraws of one long line: start at a segment boundary.
+      const cut = firstTerminator(tail);
       if (cut < 0) return;
       tail = tail.subarray(cut + 1);
       start += cut + 1;

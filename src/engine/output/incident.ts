@@ -12,6 +12,7 @@ const LR_FACTOR = 5;
 
 interface PendingEvent extends BeforeEvent {
   rank: number | null;
+  epoch: number | null;
 }
 
 function incidentKind(e: TrainingEvent): IncidentKind {
@@ -39,8 +40,8 @@ export class IncidentTracker {
     if (!this.formats.includes(name)) this.formats.push(name);
   }
 
-  /** Returns the incident only when this event establishes it. */
-  add(e: TrainingEvent): Incident | null {
+  /** Returns the incident only when this event establishes it. `epoch`: the epoch the run is in, when the log shows it. */
+  add(e: TrainingEvent, epoch: number | null = null): Incident | null {
     if (e.format) this.noteFormat(e.format);
     if (e.step !== null && e.kind === 'step') {
       if (this.steps) this.steps.last = e.step;
@@ -64,28 +65,33 @@ export class IncidentTracker {
       return this.incident;
     }
     // A finite training step closes the window: `before` only holds what came after the last finite step.
-    if (e.kind === 'step' && e.metrics) this.pending = this.pending.filter((p) => p.rank !== null && e.rank !== null && p.rank !== e.rank);
-    if (NOTABLE.has(e.kind)) this.remember(e, e.kind);
-    if (e.metrics) this.watchMetrics(e);
+    // Events at that same step stay: its values were computed before them and only shown after
+    // (a tqdm postfix set after the validation that ran at that step).
+    if (e.kind === 'step' && e.metrics) {
+      const sameStep = (p: PendingEvent) => e.step !== null && p.step === e.step && p.epoch === epoch;
+      this.pending = this.pending.filter((p) => (p.rank !== null && e.rank !== null && p.rank !== e.rank) || sameStep(p));
+    }
+    if (NOTABLE.has(e.kind)) this.remember(e, e.kind, epoch);
+    if (e.metrics) this.watchMetrics(e, epoch);
     return null;
   }
 
-  private remember(e: TrainingEvent, event: EventKind): void {
-    this.pending.push({ line: e.line, step: e.step, event, rank: e.rank });
+  private remember(e: TrainingEvent, event: EventKind, epoch: number | null): void {
+    this.pending.push({ line: e.line, step: e.step, event, rank: e.rank, epoch });
     if (this.pending.length > MAX_PENDING) this.pending.shift();
   }
 
-  private watchMetrics(e: TrainingEvent): void {
+  private watchMetrics(e: TrainingEvent, epoch: number | null): void {
     for (const [name, value] of Object.entries(e.metrics ?? {})) {
       if (isGradNorm(name)) {
-        if (this.norms.length >= 5 && value > SPIKE_FACTOR * median(this.norms)) this.remember(e, 'grad-norm-spike');
+        if (this.norms.length >= 5 && value > SPIKE_FACTOR * median(this.norms)) this.remember(e, 'grad-norm-spike', epoch);
         this.norms.push(value);
         if (this.norms.length > NORM_WINDOW) this.norms.shift();
       } else if (isLearningRate(name) && e.kind !== 'learning-rate') {
         const previous = this.learningRate;
         this.learningRate = value;
         const changed = previous !== null && previous > 0 && (value / previous >= LR_FACTOR || value / previous <= 1 / LR_FACTOR);
-        if (changed) this.remember(e, 'learning-rate');
+        if (changed) this.remember(e, 'learning-rate', epoch);
       }
     }
   }

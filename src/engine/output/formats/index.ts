@@ -145,17 +145,19 @@ export const textFormats: TextFormat[] = [
     name: 'lightning',
     hints: ['%|'],
     pairs: 'kv',
+    progressBar: true,
     patterns: [
-      re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?:\d+|\?)\s*\[[^\]]*?,\s*[^,\]]*(?:it/s|s/it)\]?(?<metrics>[^\]]*\bv_num=[^\]]*)\]`),
-      re(String.raw`^(?<desc>(?:Epoch \d+|Validation|Sanity Checking|Testing|Predicting)[^:]*):\s+\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?:\d+|\?)\s*\[[^\]]*?(?:,\s*(?<metrics>[^\]]*))?\]`),
+      re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+|\?)\s*\[[^\]]*?,\s*[^,\]]*(?:it/s|s/it)\]?(?<metrics>[^\]]*\bv_num=[^\]]*)\]`),
+      re(String.raw`^(?<desc>(?:Epoch \d+|Validation|Sanity Checking|Testing|Predicting)[^:]*):\s+\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+|\?)\s*\[[^\]]*?(?:,\s*(?<metrics>[^\]]*))?\]`),
     ],
   },
   {
     name: 'tqdm',
     hints: ['%|', 'it ['],
     pairs: 'kv',
+    progressBar: true,
     patterns: [
-      re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?:\d+(?:\.\d+)?[kMG]?|\?)\s*\[(?<metrics>[^\]]*)\]`),
+      re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+(?:\.\d+)?[kMG]?|\?)\s*\[(?<metrics>[^\]]*)\]`),
       re(String.raw`^(?<desc>.*?)\s*(?<step>\d+)it \[(?<metrics>[^\]]*)\]`),
     ],
   },
@@ -211,5 +213,13 @@ export const rankPrefixes: RegExp[] = [
 ];
 
 /** A command line that started the run, printed in the log (discovery reads the config from it). */
-export const commandLine =
-  /^(?:.*?(?:\$|#|\+|>|[Cc]ommand(?: line)?:|[Rr]unning:?)\s+)?(?<command>(?:accelerate launch|torchrun|deepspeed|horovodrun|python3?(?:\.\d+)?(?: -u)?(?: -m torch\.distributed\.(?:launch|run))?)\s+\S*\.py\b.*?)\s*$/;
+// Launcher options come before the script (`torchrun --nproc_per_node=8 train.py`, `deepspeed --num_gpus 8 train.py`).
+// Python's own options go the same way (`python -u -m torch.distributed.run --nproc_per_node 2 train.py`).
+const LAUNCHER = String.raw`(?:accelerate launch|torchrun|deepspeed|horovodrun|python3?(?:\.\d+)?)`;
+const OPTION = String.raw`\s+--?[A-Za-z][\w.-]*(?:=\S*|\s+(?!-)(?![^\s]*\.py\b)\S+)?`;
+export const commandLine = new RegExp(
+  String.raw`^(?:.*?(?:\$|#|\+|>|[Cc]ommand(?: line)?:|[Rr]unning:?)\s+)?(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?<command>${LAUNCHER}(?:${OPTION})*\s+\S*\.py\b.*?)\s*$`,
+);
+
+/** The end of a complete tqdm bar (`…| 3/10 [00:01<00:02, 1.5it/s, loss=0.3]`, `5it [00:01, 4.2it/s]`): text after it is a line of its own. */
+export const progressBarEnd = /\d{1,3}%\|[^|]*\|\s*\d+(?:\.\d+)?[kMG]?\/(?:\d+(?:\.\d+)?[kMG]?|\?)\s*\[[^\]]*\]|\b\d+it \[[^\]]*\]/;

@@ -21,6 +21,13 @@ export interface SegmentReading {
   message?: string;
   /** `train`, `val`, `valid`, `test`, `eval` when the format shows it. */
   phase?: string;
+  /** A progress bar's total (`?` when unknown) and description: which bar this is. */
+  bar?: { total: string; desc: string };
+  /**
+   * Only gradient norms are non-finite while the loss is finite: a loss scaler's skipped step, or a real
+   * divergence when the run has no loss scaler. `nonFinite` is set; the analyzer decides (see ../loss-scaling.ts).
+   */
+  gradNormOverflow?: boolean;
 }
 
 /** Table headers seen so far (YOLO-style formats), by format name. */
@@ -104,6 +111,7 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
     metrics: [],
     phase: groups.phase,
   };
+  if (format.progressBar) reading.bar = { total: groups.total ?? '?', desc: (groups.desc ?? '').trim() };
   if (groups.message) reading.message = groups.message.trim();
   if (groups.scale !== undefined) reading.scale = numberOf(groups.scale) ?? undefined;
   for (const region of [groups.desc, groups.metrics]) {
@@ -141,9 +149,9 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
   if (bad && !bad.value.finite) {
     const onlyGradNorms = reading.metrics.every((m) => m.value.finite || isSentinel(m.name, m.value.value) || isGradNorm(m.name));
     const finiteLoss = reading.metrics.some((m) => m.value.finite && isLoss(m.name));
-    // fp16 runs log an infinite gradient norm on a skipped step while the loss stays finite: a transient overflow.
-    if (onlyGradNorms && finiteLoss) reading.event = 'overflow';
-    else reading.nonFinite = { metric: bad.name, value: bad.value.value };
+    reading.nonFinite = { metric: bad.name, value: bad.value.value };
+    // Whether this is a loss scaler's skipped step depends on the run, not the line: see ../loss-scaling.ts.
+    if (onlyGradNorms && finiteLoss) reading.gradNormOverflow = true;
   }
   const skipped = reading.metrics.find((m) => SKIPPED_ITERATIONS.test(m.name));
   if (!reading.nonFinite && skipped?.value.finite && skipped.value.value > 0) reading.event = 'overflow';

@@ -6,6 +6,7 @@ import type { EventKind, NonFiniteValue } from '../../types';
  * - `step`: the step/iteration counter; `epoch`: the epoch counter (used as the step when no step is shown)
  * - `metrics`, `desc`: a region of key/value pairs, read with the format's `pairs`
  * - `metric` + `value`: one named value; `scale`: the new loss scale; `message`: error text
+ * - `total`: a progress bar's total (`?` when unknown)
  * - `phase`: `train` | `val` | `test` | `eval` (non-train phases are validation/evaluation events)
  * - `columns` (header patterns) / `values` (row patterns): a whitespace-separated table
  * - `nans`: a count of non-finite iterations (> 0 means non-finite); `skips`: a count of skipped (overflow) iterations
@@ -30,6 +31,8 @@ export interface TextFormat {
   header?: RegExp;
   /** A matching line shows this format even when it carries no values (logging prefixes). */
   identifiesBare?: boolean;
+  /** A progress bar (tqdm, Lightning): `total` (and `desc`) tell the training bar from nested ones. */
+  progressBar?: boolean;
   /** The row's step is the epoch (tables that only show epochs). */
   stepIsEpoch?: boolean;
 }

@@ -1,0 +1,52 @@
+// The text reader's one rule for a non-finite gradient norm logged next to a finite loss.
+//
+// Under fp16 mixed precision a dynamic loss scaler (torch GradScaler, accelerate/HF Trainer fp16, DeepSpeed,
+// apex, fairseq) makes overflowing gradients routine: the step is skipped, the scale halves, training goes on,
+// and the logged grad norm of that step is inf/nan while the loss stays finite. That is a transient overflow:
+// an `overflow` event, not an incident (contract: "transient loss-scaler overflows that recover are events").
+// Without a loss scaler nothing skips the step: the infinite gradients reach the optimizer and the weights
+// become non-finite, so it is the run's first non-finite value: an incident.
+//
+// The log decides which, from what it shows about the run:
+// - a loss scaler at work (scaler overflow or loss-scale lines, a `loss_scale` value, fp16 mixed precision
+//   declared: accelerate's `Mixed precision type: fp16`, `--mixed_precision fp16`, `--fp16`) → transient;
+// - no loss scaler declared (`Mixed precision type: no|bf16`, `--mixed_precision no|bf16`, `--bf16`) and none
+//   at work → incident;
+// - nothing shown either way → transient (fp16 runs such as the HF Trainer's print nothing about their scaler,
+//   and a real divergence shows up as a non-finite loss on the next step, with this overflow in its `before`).
+import type { TrainingEvent } from '../types';
+
+export type LossScaling = 'shown' | 'absent' | 'unknown';
+
+const HINT = /recision|fp16|bf16|FP16|BF16/;
+const SCALER_DECLARED = /\bMixed precision type: fp16\b|--mixed[_-]precision[= ]["']?fp16\b|(?:^|\s)--fp16\b|\bfp16=True\b/;
+const NO_SCALER_DECLARED = /\bMixed precision type: (?:no|bf16|fp8)\b|--mixed[_-]precision[= ]["']?(?:no|bf16)\b|(?:^|\s)--bf16\b|\bbf16=True\b/;
+const SCALE_METRIC = /^(?:train[/_])?(?:loss[_ ]?scale|scale|grad[_ ]?scale|scaler[_ ]?scale)$/i;
+
+/** What one run's output has shown about loss scaling so far. */
+export class LossScalingEvidence {
+  private declared: LossScaling = 'unknown';
+  private atWork = false;
+
+  /** A line of output (rank prefix removed): accelerate's state, a command line, an args dump. */
+  noteText(text: string): void {
+    if (!HINT.test(text)) return;
+    if (SCALER_DECLARED.test(text)) this.declared = 'shown';
+    else if (NO_SCALER_DECLARED.test(text)) this.declared = 'absent';
+  }
+
+  /** An event the run produced: scaler overflows, loss-scale changes and scale values show a scaler at work. */
+  noteEvent(e: TrainingEvent): void {
+    if (e.kind === 'overflow' || e.kind === 'loss-scale' || e.lossScale !== undefined) this.atWork = true;
+    else if (e.metrics && Object.keys(e.metrics).some((name) => SCALE_METRIC.test(name))) this.atWork = true;
+  }
+
+  get state(): LossScaling {
+    return this.atWork ? 'shown' : this.declared;
+  }
+
+  /** True when a non-finite gradient norm with a finite loss is a skipped step rather than a divergence. */
+  gradNormOverflowIsTransient(): boolean {
+    return this.state !== 'absent';
+  }
+}
