@@ -50,3 +50,19 @@ test('errors and unrecovered overflows get their own incident kinds', () => {
   const b = new IncidentTracker();
   assert.equal(b.add({ line: 1, kind: 'overflow', step: 5, rank: null, nonFinite: { metric: 'loss_scale', value: 'overflow' } })?.kind, 'overflow');
 });
+
+test('a step whose values are shown after an event at that same step keeps the event in before; the next step closes it', () => {
+  const t = new IncidentTracker();
+  t.add({ line: 1, kind: 'step', step: 1, rank: null, format: 'tqdm' });
+  t.add({ line: 1, kind: 'validation', step: 1, rank: null }, 0);
+  // tqdm's set_postfix after the validation: step 1's own loss, computed before it.
+  t.add(step(30, 1, 0.153), 0);
+  const incident = t.add({ line: 30, kind: 'step', step: 2, rank: null, nonFinite: { metric: 'loss', value: 'nan' } }, 0);
+  assert.deepEqual(incident?.before, [{ line: 1, step: 1, event: 'validation' }]);
+
+  const u = new IncidentTracker();
+  u.add({ line: 1, kind: 'validation', step: 10, rank: null }, 0);
+  // Step 10 of the next epoch is another step: it closes the window.
+  u.add(step(2, 10, 0.5), 1);
+  assert.deepEqual(u.add({ line: 3, kind: 'step', step: 11, rank: null, nonFinite: { metric: 'loss', value: 'nan' } }, 1)?.before, []);
+});
