@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRunAnalyzer } from '../../src/engine/output/analyzer';
+import { isGradNormOverflow } from '../../src/engine/output/loss-scaling';
 import type { RunScan, TrainingEvent } from '../../src/engine/types';
 
 function analyze(log: string): { result: RunScan; events: TrainingEvent[] } {
@@ -43,4 +44,13 @@ test('without a loss scaler an infinite grad norm is the first non-finite value:
 test('a non-finite loss is an incident whatever the scaling', () => {
   const { result } = analyze("Mixed precision type: fp16\n{'loss': nan, 'grad_norm': inf, 'learning_rate': 1e-05, 'epoch': 0.01}\n");
   assert.equal(result.incident?.metric, 'loss');
+});
+
+test('the case the rule covers: only gradient norms are non-finite and a loss is finite', () => {
+  const v = (name: string, finite: boolean, sentinel = false) => ({ name, finite, sentinel });
+  assert.equal(isGradNormOverflow([v('loss', true), v('grad_norm', false), v('learning_rate', true)]), true);
+  assert.equal(isGradNormOverflow([v('loss', false), v('grad_norm', false)]), false);
+  assert.equal(isGradNormOverflow([v('grad_norm', false)]), false);
+  assert.equal(isGradNormOverflow([v('loss', true), v('grad_norm', false), v('lr', false)]), false);
+  assert.equal(isGradNormOverflow([v('loss', true), v('max_grad_norm', false, true)]), false);
 });

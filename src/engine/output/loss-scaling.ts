@@ -15,8 +15,22 @@
 // - nothing shown either way → transient (fp16 runs such as the HF Trainer's print nothing about their scaler,
 //   and a real divergence shows up as a non-finite loss on the next step, with this overflow in its `before`).
 import type { TrainingEvent } from '../types';
+import { isGradNorm, isLoss } from './formats/values';
 
 export type LossScaling = 'shown' | 'absent' | 'unknown';
+
+/** One value of a step as the rule sees it; `sentinel`: an infinity that is a setting (`max_grad_norm: inf`). */
+export interface StepValue {
+  name: string;
+  finite: boolean;
+  sentinel?: boolean;
+}
+
+/** The case this rule is about: some value is non-finite, all non-finite ones are gradient norms, and a loss is finite. */
+export function isGradNormOverflow(values: StepValue[]): boolean {
+  const bad = values.filter((v) => !v.finite && !v.sentinel);
+  return bad.length > 0 && bad.every((v) => isGradNorm(v.name)) && values.some((v) => v.finite && isLoss(v.name));
+}
 
 const HINT = /recision|fp16|bf16|FP16|BF16/;
 const SCALER_DECLARED = /\bMixed precision type: fp16\b|--mixed[_-]precision[= ]["']?fp16\b|(?:^|\s)--fp16\b|\bfp16=True\b/;

@@ -2,7 +2,8 @@
 import type { EventKind, NonFiniteValue } from '../../types';
 import { textFormats } from './index';
 import type { TextFormat } from './types';
-import { VALUE_SOURCE, isGradNorm, isLearningRate, isLoss, isSentinel, parseValue, type ParsedValue } from './values';
+import { isGradNormOverflow } from '../loss-scaling';
+import { VALUE_SOURCE, isLearningRate, isLoss, isSentinel, parseValue, type ParsedValue } from './values';
 
 export interface MetricReading {
   name: string;
@@ -147,11 +148,10 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
   reading.metrics = reading.metrics.filter((m) => !NAN_ITERATIONS.test(m.name));
   const bad = firstNonFinite(reading.metrics);
   if (bad && !bad.value.finite) {
-    const onlyGradNorms = reading.metrics.every((m) => m.value.finite || isSentinel(m.name, m.value.value) || isGradNorm(m.name));
-    const finiteLoss = reading.metrics.some((m) => m.value.finite && isLoss(m.name));
     reading.nonFinite = { metric: bad.name, value: bad.value.value };
     // Whether this is a loss scaler's skipped step depends on the run, not the line: see ../loss-scaling.ts.
-    if (onlyGradNorms && finiteLoss) reading.gradNormOverflow = true;
+    const values = reading.metrics.map((m) => ({ name: m.name, finite: m.value.finite, sentinel: !m.value.finite && isSentinel(m.name, m.value.value) }));
+    if (isGradNormOverflow(values)) reading.gradNormOverflow = true;
   }
   const skipped = reading.metrics.find((m) => SKIPPED_ITERATIONS.test(m.name));
   if (!reading.nonFinite && skipped?.value.finite && skipped.value.value > 0) reading.event = 'overflow';
