@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePythonJson } from '../../../src/engine/output/structured/python-json';
+import { scanFile } from '../../../src/engine/output/scan';
 import { fixture, firstNonFinite, readAll } from './read-all';
 
 test("Python's json literals NaN, Infinity, -Infinity parse; lines of objects are kept", () => {
@@ -39,4 +40,22 @@ test('a trainer_state.json without log_history, or cut short, is a clear error',
   await assert.rejects(readAll(path), /no log_history/);
   writeFileSync(path, '{\n  "log_history": [\n    {\n      "loss": 1.0,\n');
   await assert.rejects(readAll(path), /unexpected end of file/);
+});
+
+test("an fp16 run's skipped step (grad_norm inf, loss finite) is an overflow event; the later NaN loss is the incident", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nd-ts-'));
+  const path = join(dir, 'trainer_state.json');
+  const entry = (step: number, gradNorm: string, loss: string) =>
+    `    {\n      "epoch": ${step / 10},\n      "grad_norm": ${gradNorm},\n      "learning_rate": 5e-05,\n      "loss": ${loss},\n      "step": ${step}\n    }`;
+  const history = [entry(1, '3.25', '2.1'), entry(2, 'Infinity', '2.0'), entry(3, '2.5', '1.9')];
+  writeFileSync(path, `{\n  "global_step": 3,\n  "log_history": [\n${history.join(',\n')}\n  ]\n}\n`);
+  const { events } = await readAll(path);
+  assert.equal(firstNonFinite(events), null);
+  assert.deepEqual(events.map((e) => e.kind), ['step', 'overflow', 'step']);
+  assert.deepEqual(events[1].metrics, { learning_rate: 5e-5, loss: 2.0 });
+
+  writeFileSync(path, `{\n  "global_step": 4,\n  "log_history": [\n${[...history, entry(4, 'NaN', 'NaN')].join(',\n')}\n  ]\n}\n`);
+  const run = await scanFile(path);
+  assert.equal(run.incident?.step, 4);
+  assert.equal(run.incident?.value, 'nan');
 });

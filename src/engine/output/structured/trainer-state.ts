@@ -25,8 +25,10 @@ async function* read(path: string, signal?: AbortSignal): AsyncGenerator<Trainin
     const step = typeof e.step === 'number' ? e.step : typeof e.epoch === 'number' ? e.epoch : null;
     const event = eventFromValues('trainer-state', lineOf.get(entry) ?? 1, step, values);
     // The Trainer's own evaluation entries carry eval_* keys; its final summary carries train_*.
-    if (values.every(([k]) => k.startsWith('eval_'))) event.kind = 'evaluation';
-    else if (values.every(([k]) => k.startsWith('train_') || k.startsWith('eval_'))) event.kind = 'step';
+    if (event.kind !== 'overflow') {
+      if (values.every(([k]) => k.startsWith('eval_'))) event.kind = 'evaluation';
+      else if (values.every(([k]) => k.startsWith('train_') || k.startsWith('eval_'))) event.kind = 'step';
+    }
     yield event;
   }
 }

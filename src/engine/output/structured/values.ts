@@ -1,5 +1,6 @@
 // Shared by the structured readers: what a number is, and what kind of event a metric name implies.
 import type { EventKind, NonFiniteValue, TrainingEvent } from '../../types';
+import { isGradNormOverflow } from '../loss-scaling';
 
 export function nonFiniteOf(v: number): NonFiniteValue | null {
   if (Number.isNaN(v)) return 'nan';
@@ -31,21 +32,23 @@ export function kindOfMetrics(names: string[]): EventKind {
   return 'step';
 }
 
-/** Builds an event from named values: finite ones become metrics, the first non-finite one is reported. */
+/**
+ * Builds an event from named values: finite ones become metrics, the first non-finite one is reported.
+ * A non-finite gradient norm beside a finite loss is a loss scaler's skipped step (loss-scaling.ts):
+ * structured files never show the precision, so it is an overflow event, as the text reader decides.
+ */
 export function eventFromValues(
   format: string,
   line: number,
   step: number | null,
   values: [string, number][],
 ): TrainingEvent {
-  const event: TrainingEvent = { line, kind: kindOfMetrics(values.map(([n]) => n)), step, rank: null, format };
+  const skipped = isGradNormOverflow(values.map(([name, v]) => ({ name, finite: Number.isFinite(v) })));
+  const event: TrainingEvent = { line, kind: skipped ? 'overflow' : kindOfMetrics(values.map(([n]) => n)), step, rank: null, format };
   for (const [name, v] of values) {
     const bad = nonFiniteOf(v);
-    if (bad) {
-      if (!event.nonFinite) event.nonFinite = { metric: name, value: bad };
-    } else {
-      (event.metrics ??= {})[name] = v;
-    }
+    if (!bad) (event.metrics ??= {})[name] = v;
+    else if (!event.nonFinite && !skipped) event.nonFinite = { metric: name, value: bad };
   }
   return event;
 }
