@@ -3,50 +3,23 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import * as protocol from '../server/protocol.ts';
 
-// The shell-execution API is stable since VS Code 1.93; the declared engine is older, so it is typed here and feature-detected.
-interface ShellExecution {
-  readonly commandLine: { readonly value: string };
-  readonly cwd: vscode.Uri | undefined;
-  read(): AsyncIterable<string>;
-}
-interface ShellExecutionStart {
-  readonly terminal: vscode.Terminal;
-  readonly execution: ShellExecution;
-}
-interface ShellExecutionEnd {
-  readonly terminal: vscode.Terminal;
-  readonly execution: ShellExecution;
-  readonly exitCode: number | undefined;
-}
-interface ShellWindow {
-  onDidStartTerminalShellExecution?: vscode.Event<ShellExecutionStart>;
-  onDidEndTerminalShellExecution?: vscode.Event<ShellExecutionEnd>;
-}
-
 export class TerminalForwarder implements vscode.Disposable {
   /** Exit codes of ended commands, waited for by the reader (the output stream may finish first). */
-  private readonly exits = new Map<ShellExecution, (code: number | undefined) => void>();
+  private readonly exits = new Map<vscode.TerminalShellExecution, (code: number | undefined) => void>();
   /** Which terminal ran each forwarded command, to show it for "Open log". */
   readonly terminals = new Map<string, vscode.Terminal>();
   private readonly disposables: vscode.Disposable[] = [];
   private next = 0;
-  readonly available: boolean;
 
   constructor(
     private readonly client: LanguageClient,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    const w = vscode.window as unknown as ShellWindow;
-    this.available = !!w.onDidStartTerminalShellExecution && !!w.onDidEndTerminalShellExecution;
-    if (!this.available) {
-      log.warn('This VS Code has no terminal shell-execution API (1.93+); terminal output is not watched.');
-      return;
-    }
-    this.disposables.push(w.onDidStartTerminalShellExecution!((e) => void this.started(e)));
-    this.disposables.push(w.onDidEndTerminalShellExecution!((e) => this.ended(e)));
+    this.disposables.push(vscode.window.onDidStartTerminalShellExecution((e) => void this.started(e)));
+    this.disposables.push(vscode.window.onDidEndTerminalShellExecution((e) => this.ended(e)));
   }
 
-  private async started(e: ShellExecutionStart): Promise<void> {
+  private async started(e: vscode.TerminalShellExecutionStartEvent): Promise<void> {
     if (!vscode.workspace.getConfiguration('nanDoctor').get<boolean>('watchTerminals', true)) return;
     const id = `t${++this.next}`;
     const exited = new Promise<number | undefined>((resolve) => this.exits.set(e.execution, resolve));
@@ -64,7 +37,7 @@ export class TerminalForwarder implements vscode.Disposable {
     await this.client.sendNotification(protocol.terminalEnded, { id, exitCode } satisfies protocol.TerminalEndedParams);
   }
 
-  private ended(e: ShellExecutionEnd): void {
+  private ended(e: vscode.TerminalShellExecutionEndEvent): void {
     this.exits.get(e.execution)?.(e.exitCode);
   }
 
