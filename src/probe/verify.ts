@@ -20,6 +20,8 @@ export interface VerifyOptions {
   iterations?: number;
   parallel?: number;
   timeoutMs?: number;
+  /** Memory limit of each probe worker process. */
+  memoryMb?: number;
   workerPath?: string;
 }
 
@@ -108,6 +110,7 @@ export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOpti
     parallel: opts.parallel,
     signal: opts.signal,
     timeoutMs: opts.timeoutMs,
+    memoryMb: opts.memoryMb,
     workerPath: opts.workerPath,
     onProgress: (p) => opts.onProgress?.(p.message, Math.round((100 * p.done) / p.total)),
   });

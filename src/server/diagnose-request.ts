@@ -90,6 +90,7 @@ async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string,
       signal: both,
       iterations: p.iterations,
       timeoutMs: p.timeoutSeconds * 1000,
+      memoryMb: p.memoryMb,
       onProgress: (message: string, percent?: number) => progress.report(percent === undefined ? 30 : 30 + Math.round(percent * 0.7), message),
     });
   } catch (e) {
