@@ -99,6 +99,8 @@ async function runProbe(result: DiagnoseResult, root: string, model: string | un
   return verifyDiagnostics(result, {
     root,
     model,
+    // The user ran this command in their own shell: a JS-module model is their code, as with `nan-doctor probe`.
+    allowCode: true,
     onProgress: (message: string, percent?: number) => {
       const line = `probe: ${message}${percent === undefined ? '' : ` (${Math.round(percent)}%)`}`;
       if (line !== last) io.stderr(line + '\n');
