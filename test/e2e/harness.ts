@@ -86,6 +86,7 @@ export async function openWorkspace(example: string, prepare?: (workspace: strin
       // The DOM renderer keeps the terminal's text in the page, where the test can wait for it.
       'terminal.integrated.gpuAcceleration': 'off',
       'security.workspace.trust.enabled': false,
+      'files.autoSave': 'off',
     }),
   );
   const env = {

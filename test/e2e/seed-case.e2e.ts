@@ -37,6 +37,34 @@ async function showConfigWithProblems(page: Page): Promise<void> {
   await page.mouse.move(700, 300); // no hover over the list in the picture
 }
 
+/**
+ * Puts the cursor on the editor line containing `lineText`, presses Ctrl+. and returns the offered fix
+ * matching `title`. The editor's quick-fix menu sometimes stays a spinning light bulb (about 1 run in 7
+ * here, cause not found): a second Ctrl+. is then tried, once.
+ */
+async function openQuickFixes(page: Page, lineText: string, title: RegExp) {
+  const fix = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.locator('.monaco-editor .view-line', { hasText: lineText }).first().click(); // the editor takes the focus
+    await page.keyboard.press('Control+.');
+    try {
+      await fix.waitFor({ timeout: 15_000 });
+      return fix;
+    } catch (e) {
+      if (attempt === 2) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+/** How many problems the Problems panel counts in all (its tab says so). */
+async function problemTotal(page: Page): Promise<number> {
+  const label = await page.locator('[aria-label^="Problems (Ctrl+Shift+M) - Total"]').first().getAttribute('aria-label');
+  const total = Number(/Total (\d+) Problems/.exec(label ?? '')?.[1]);
+  assert.ok(total > 0, `the Problems tab counts problems: ${label}`);
+  return total;
+}
+
 test('a NaN appended to a watched log puts diagnostics on the config and script lines', () =>
   scenario('1-log-append', example, cutBeforeFirstNaN, async (s) => {
     await serverReady(s.page);
@@ -80,18 +108,22 @@ test('"Diagnose NaN" from the command palette runs the diagnosis and the probe',
 
 test('applying the epsilon quick fix makes its diagnostic go away', () =>
   scenario('4-quick-fix', example, undefined, async (s) => {
-    const rows = await filterProblems(s.page, 'adam_epsilon');
-    const epsilon = rows.filter({ hasText: /rounds to 0 in fp16/ }).first();
+    const rows = await filterProblems(s.page, 'rounds to 0 in fp16');
+    const epsilon = rows.filter({ hasText: /adam_epsilon 1\.0e-8 rounds to 0 in fp16/ }).first();
     await epsilon.waitFor({ timeout: 60_000 });
+    const before = await problemTotal(s.page);
     await epsilon.click(); // opens stage1.yaml at the diagnostic
-    await s.page.locator('.monaco-editor .view-line', { hasText: 'adam_epsilon' }).first().click(); // the editor takes the focus
-    await s.page.keyboard.press('Control+.');
-    const fix = s.page.locator('.action-widget .monaco-list-row', { hasText: /1(\.0)?e-6/ }).first();
-    await fix.waitFor({ timeout: 20_000 });
+    const fix = await openQuickFixes(s.page, 'adam_epsilon', /1(\.0)?e-6/);
     await s.screenshot('4a-quick-fix-menu');
     await fix.click();
     await s.page.locator('.monaco-editor .view-lines', { hasText: /adam_epsilon:\s1(\.0)?e-6/ }).first().waitFor();
-    await rows.filter({ hasText: /rounds to 0 in fp16/ }).first().waitFor({ state: 'detached', timeout: 30_000 });
+    // One problem fewer in all, and the table of the rest no longer lists it.
+    await s.page.locator(`[aria-label="Problems (Ctrl+Shift+M) - Total ${before - 1} Problems"]`).first().waitFor({ timeout: 30_000 });
+    await filterProblems(s.page, '');
+    await s.page.locator('.panel [aria-label="View as Table"]').first().click();
+    const table = s.page.locator('.markers-panel');
+    await table.filter({ hasText: /mixed_precision: "no" while the trainable weights are fp16/ }).waitFor();
+    assert.doesNotMatch(await table.innerText(), /adam_epsilon 1\.0e-8 rounds to 0/);
     const config = readFileSync(join(s.workspace, 'configs/train/stage1.yaml'), 'utf8');
     assert.match(config, /adam_epsilon: 1\.0e-8/, 'nothing is written to disk until the user saves');
     await s.screenshot('4b-quick-fix-applied');
