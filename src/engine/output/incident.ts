@@ -56,10 +56,8 @@ export class IncidentTracker {
         value: e.nonFinite.value,
         kind: incidentKind(e),
         rank: e.rank,
-        before: this.pending
-          .filter((p) => p.rank === null || e.rank === null || p.rank === e.rank)
-          .reverse()
-          .map(({ line, step, event }) => ({ line, step, event })),
+        // Nearest last (contract): `pending` is already in log order.
+        before: this.pending.filter((p) => p.rank === null || e.rank === null || p.rank === e.rank).map(({ line, step, event }) => ({ line, step, event })),
       };
       this.pending = [];
       return this.incident;
