@@ -68,6 +68,11 @@ export interface RunScan {
   steps: { first: number; last: number } | null;
   /** The command line that started the run, when the log shows it (used for discovery). */
   command?: string;
+  /**
+   * Whether a finite training step was logged before the incident (so at least one optimizer update ran
+   * before it); undefined when the reader does not say. The rules fall back on `steps` and the incident's step.
+   */
+  finiteStepBefore?: boolean;
 }
 
 // ---- Positions and edits, 0-based as in the Language Server Protocol ----
