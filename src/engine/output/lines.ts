@@ -1,4 +1,5 @@
 // Turns training-output bytes (any chunking) into numbered line segments, the way `grep -n` counts lines.
+import { TextDecoder } from 'node:util';
 
 /** One carriage-return segment of a line: tqdm redraws are separate segments of the same line. */
 export interface OutputSegment {
@@ -62,8 +63,52 @@ export class LineReader {
     this.pending = false;
   }
 
+  // UTF-16 output (Windows PowerShell 5.1 `>` writes UTF-16LE with a BOM) is decoded to UTF-8 first.
+  private encoding: 'unknown' | 'utf8' | 'utf-16' = 'unknown';
+  private decoder: TextDecoder | null = null;
+  private sniffed: Uint8Array | null = null;
+
+  /** Reads the byte-order mark from the first two bytes; returns the bytes to go on with (none while undecided). */
+  private sniff(bytes: Uint8Array): Uint8Array {
+    const all = this.sniffed ? Buffer.concat([this.sniffed, bytes]) : bytes;
+    this.sniffed = null;
+    if (all.length < 2 && (all.length === 0 || all[0] === 0xff || all[0] === 0xfe)) {
+      this.sniffed = all;
+      return new Uint8Array(0);
+    }
+    const bom = all.length >= 2 ? (all[0] << 8) | all[1] : -1;
+    if (bom === 0xfffe || bom === 0xfeff) {
+      this.encoding = 'utf-16';
+      this.decoder = new TextDecoder(bom === 0xfffe ? 'utf-16le' : 'utf-16be');
+    } else {
+      this.encoding = 'utf8';
+    }
+    return all;
+  }
+
+  /** The encoding read from the output's first bytes: `utf-16` when it starts with a UTF-16 byte-order mark. */
+  get detectedEncoding(): 'unknown' | 'utf8' | 'utf-16' {
+    return this.encoding;
+  }
+
   push(chunk: Uint8Array | string): void {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let bytes: Uint8Array;
+    if (typeof chunk === 'string') {
+      // Text already decoded (a terminal's output): no byte-order mark to read.
+      if (this.encoding === 'unknown') {
+        this.encoding = 'utf8';
+        if (this.sniffed) this.scan(this.sniffed);
+        this.sniffed = null;
+      }
+      bytes = Buffer.from(chunk, 'utf8');
+    } else {
+      bytes = this.encoding === 'unknown' ? this.sniff(chunk) : chunk;
+    }
+    if (this.decoder) bytes = Buffer.from(this.decoder.decode(bytes, { stream: true }), 'utf8');
+    this.scan(bytes);
+  }
+
+  private scan(bytes: Uint8Array): void {
     let start = 0;
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i];
@@ -87,6 +132,13 @@ export class LineReader {
 
   /** The input ended: an unterminated last line still counts. */
   end(): void {
+    if (this.sniffed) {
+      const held = this.sniffed;
+      this.sniffed = null;
+      this.encoding = 'utf8';
+      this.scan(held);
+    }
+    if (this.decoder) this.scan(Buffer.from(this.decoder.decode(), 'utf8'));
     this.flushSegment();
     if (this.pending) {
       this.lineNumber++;

@@ -58,9 +58,18 @@ export const textFormats: TextFormat[] = [
     event: 'error',
     nonFinite: 'from-message',
     patterns: [
-      re(String.raw`^\s*(?:\w+\.)*(?<message>FloatingPointError: .*)$`),
+      // After any prefix (logging, Ray's `(RayTrainWorker pid=…)`), but not a traceback's `except FloatingPointError:`.
+      re(String.raw`(?<![\w.])(?<!\b(?:except|raise)\s+)(?:\w+\.)*(?<message>FloatingPointError: .*)$`),
       re(String.raw`(?<message>\b(?<metric>[Ll]oss) is (?<value>nan|NaN|inf|Inf|-inf)\b.*(?:stopping|terminat|abort|exit).*)`),
     ],
+  },
+  {
+    // fairseq's NanDetector (and hooks written after it) name the first module whose output went non-finite.
+    name: 'nan-detector',
+    hints: ['detected in'],
+    event: 'error',
+    nonFinite: 'from-message',
+    patterns: [re(String.raw`(?<message>\b(?<value>NaN|Inf|nan|inf) detected in (?:the )?(?:output|input)(?: tuple)? of (?<metric>[\w.\[\]/-]+).*)$`)],
   },
   // ---- Loss scalers: a transient overflow is an event ----
   {
@@ -128,6 +137,16 @@ export const textFormats: TextFormat[] = [
     patterns: [
       re(String.raw`\| (?<phase>valid) \| epoch (?<epoch>\d+) \| valid on '\w+' subset (?<metrics>\|.*)$`),
       re(String.raw`\| (?<phase>train) \| epoch (?<epoch>\d+) (?<metrics>\|.*)$`),
+    ],
+  },
+  {
+    // PyTorch examples' word_language_model: `| epoch   1 |   400/ 2983 batches | lr 20.00 | … | loss  5.83 | ppl …`.
+    name: 'word-language-model',
+    hints: ['batches |', 'end of epoch'],
+    pairs: 'kv',
+    patterns: [
+      re(String.raw`^\|\s*epoch\s+(?<epoch>\d+)\s*\|\s*(?<step>\d+)\s*/\s*\d+ batches\s*(?<metrics>\|.*)$`),
+      re(String.raw`^\|\s*end of epoch\s+(?<epoch>\d+)\s*\|.*?\|\s*(?<phase>valid) (?<metrics>loss\s.*)$`),
     ],
   },
   {
