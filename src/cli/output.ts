@@ -70,8 +70,13 @@ const RULE_TEXT: Record<string, string> = {
   'loss-function': 'The loss function is numerically unsafe',
 };
 
+/** A relative URI reference: each path segment percent-encoded, so `#` and `?` stay part of the name. */
 function uri(file: string): string {
-  return encodeURI(file.replaceAll('\\', '/'));
+  return file
+    .replaceAll('\\', '/')
+    .split('/')
+    .map((segment, i) => (i === 0 && /^[A-Za-z]:$/.test(segment) ? segment : encodeURIComponent(segment)))
+    .join('/');
 }
 
 interface SarifResult {

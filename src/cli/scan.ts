@@ -5,14 +5,23 @@ import { ScanError, scanFile } from '../engine/output/scan';
 import { UsageError, type CliIO } from './io';
 import { exitStatus, outputFormats, render, type OutputFormat } from './output';
 
+export const scanHelp = `usage: nan-doctor scan [--format text|json|sarif] [--thorough] LOG...
+
+Reads training output (text logs, metrics.csv, trainer_state.json, JSON lines, TensorBoard
+event files, MLflow metric files) and reports the first non-finite value of each run.
+  --format F      text (default), json or sarif
+  --thorough      read every line through the full analyzer (slower on big logs)
+Standard input is not read: save the output first (python train.py 2>&1 | tee train.log).`;
+
 interface ScanArgs {
   format: OutputFormat;
   logs: string[];
   thorough: boolean;
+  help: boolean;
 }
 
 function parseArgs(args: string[]): ScanArgs {
-  const parsed: ScanArgs = { format: 'text', logs: [], thorough: false };
+  const parsed: ScanArgs = { format: 'text', logs: [], thorough: false, help: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--format' || arg.startsWith('--format=')) {
@@ -20,6 +29,8 @@ function parseArgs(args: string[]): ScanArgs {
       if (!value) throw new UsageError('--format needs a value: text, json or sarif');
       if (!outputFormats.includes(value as OutputFormat)) throw new UsageError(`unknown format '${value}' (use text, json or sarif)`);
       parsed.format = value as OutputFormat;
+    } else if (arg === '--help' || arg === '-h') {
+      parsed.help = true;
     } else if (arg === '--thorough') {
       parsed.thorough = true;
     } else if (arg === '--') {
@@ -31,12 +42,18 @@ function parseArgs(args: string[]): ScanArgs {
       parsed.logs.push(arg);
     }
   }
+  if (parsed.help) return parsed;
+  if (parsed.logs.includes('-')) throw new UsageError('-: reading a log from standard input is not supported; save the output to a file first (python train.py 2>&1 | tee train.log)');
   if (parsed.logs.length === 0) throw new UsageError('no log file given (usage: nan-doctor scan [--format text|json|sarif] LOG...)');
   return parsed;
 }
 
 export async function scanCommand(args: string[], io: CliIO): Promise<number> {
-  const { format, logs, thorough } = parseArgs(args);
+  const { format, logs, thorough, help } = parseArgs(args);
+  if (help) {
+    io.stdout(scanHelp + '\n');
+    return 0;
+  }
   const runs: RunScan[] = [];
   const failures: string[] = [];
   for (const log of logs) {
