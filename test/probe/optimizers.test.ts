@@ -4,6 +4,7 @@ import { createAdam } from '../../src/probe/optimizers/adam';
 import { createSgd } from '../../src/probe/optimizers/sgd';
 import type { Optimizer, OptimizerParam } from '../../src/probe/optimizers/types';
 import type { Precision } from '../../src/probe/precision';
+import { toFp16 } from '../../src/probe/precision';
 import { decodeAll, firstMismatch, fixture, type Encoded } from './helpers';
 
 interface Hyper {
@@ -94,4 +95,13 @@ test('fp32 AdamW with the same tiny gradients stays finite', () => {
 
 test('SGD refuses nesterov without momentum, as torch does', () => {
   assert.throws(() => createSgd({ momentum: 0, dampening: 0, nesterov: true, weightDecay: 0 }), /Nesterov/);
+});
+
+test('fp16 AdamW multiplies by the step size in fp32 before rounding, as addcdiv_ does (no overflow of m/denom alone)', () => {
+  // g = 5e-3: g² underflows exp_avg_sq, so denom is eps (6e-8, one fp16 subnormal step) and m/denom passes 65504.
+  const p = param(Float32Array.from([0.5]), 'fp16');
+  p.grad = Float32Array.from([5e-3]).map(toFp16);
+  const adam = createAdam({ beta1: 0.9, beta2: 0.999, eps: 6e-8, weightDecay: 0, decoupled: true });
+  for (let step = 1; step <= 15; step++) adam.step([p], 1e-3, step);
+  assert.equal(p.weights[0], -1259);
 });
