@@ -117,3 +117,24 @@ test('diagnostics become SARIF results with 1-based regions, related locations a
 test('JSON rendering is the result itself', () => {
   assert.deepEqual(JSON.parse(render(diagnosed, 'json')), diagnosed);
 });
+
+test('scan --help prints usage and exits 0; scan - says standard input is not read', async () => {
+  const help = await run(['scan', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^usage: nan-doctor scan /);
+  assert.equal(help.stderr, '');
+  const stdin = await run(['scan', '-']);
+  assert.equal(stdin.code, 2);
+  assert.match(stdin.stderr, /^nan-doctor scan: -: reading a log from standard input is not supported; save the output to a file first/);
+});
+
+test('SARIF URIs percent-encode the characters a file name may hold (#, ?, spaces)', () => {
+  const result = { version: 1 as const, runs: [{ log: 'runs/my run#1?.log', formats: [], incident: { line: 2, step: 1, metric: 'loss', value: 'nan' as const, kind: 'metric' as const, rank: null, before: [] }, steps: null }] };
+  const sarif = JSON.parse(render(result, 'sarif'));
+  assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'runs/my%20run%231%3F.log');
+});
+
+test('text output lists the events just before the incident nearest last', async () => {
+  const r = await run(['scan', 'mmengine.log']);
+  assert.match(r.stdout, /just before: checkpoint \(line 4\), validation \(line 5\), validation \(line 6\) \[first-nonfinite\]$/m);
+});

@@ -53,3 +53,18 @@ test('any chunking of a real log gives the same result (property)', () => {
     );
   }
 });
+
+test('FloatingPointError after a prefix is an incident; the source line of a handler is not', () => {
+  const incidentOf = (text: string) => {
+    const a = createRunAnalyzer('train.log');
+    a.feed(text);
+    a.end();
+    return a.incident();
+  };
+  // A traceback prints the source line of the frame: `except FloatingPointError:` there is code, not the error.
+  assert.equal(incidentOf('step 1: loss=0.5\n    except FloatingPointError: return None\n  raise FloatingPointError(msg)\n'), null);
+  const ray = incidentOf('step 1: loss=0.5\n(RayTrainWorker pid=4242) FloatingPointError: gradients are Nan/Inf\n');
+  assert.deepEqual([ray?.line, ray?.kind, ray?.value], [2, 'error', 'nan']);
+  const fairseq = incidentOf('2024-01-01 10:00:00 | ERROR | fairseq_cli.train | FloatingPointError: Loss is inf\n');
+  assert.deepEqual([fairseq?.line, fairseq?.kind, fairseq?.value, fairseq?.metric], [1, 'error', 'inf', 'loss']);
+});

@@ -76,3 +76,31 @@ test('any chunk boundaries give the same segments (property)', () => {
     { numRuns: 300 },
   );
 });
+
+// Windows PowerShell 5.1 `>` writes UTF-16LE with a byte-order mark; some tools write UTF-16BE.
+function utf16(text: string, bigEndian: boolean): Uint8Array {
+  const le = Buffer.from('\ufeff' + text, 'utf16le');
+  return bigEndian ? Buffer.from(le).swap16() : le;
+}
+
+test('UTF-16 output with a byte-order mark is decoded, whatever the chunking', () => {
+  const text = 'step 1 loss: 0.5\r\nstep 2 loss: nan \u00b5\u{1f525}\r\n';
+  const want = [
+    { line: 1, text: 'step 1 loss: 0.5' },
+    { line: 2, text: 'step 2 loss: nan \u00b5\u{1f525}' },
+  ];
+  for (const bigEndian of [false, true]) {
+    const bytes = utf16(text, bigEndian);
+    assert.deepEqual(read([bytes]).segments, want);
+    // One byte at a time: the mark and every code unit (and the surrogate pair) split across pushes.
+    assert.deepEqual(read([...bytes].map((b) => Uint8Array.of(b))).segments, want);
+  }
+  const reader = new LineReader(() => undefined);
+  reader.push(utf16('x\n', false));
+  assert.equal(reader.detectedEncoding, 'utf-16');
+});
+
+test('a one-byte output that only looks like the start of a byte-order mark is still read', () => {
+  assert.deepEqual(read([Uint8Array.of(0xfe)]).segments, [{ line: 1, text: '\ufffd' }]);
+  assert.deepEqual(read([Uint8Array.of(0xff), 'loss=1\n']).segments, [{ line: 1, text: '\ufffdloss=1' }]);
+});

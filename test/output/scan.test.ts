@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanError, scanFile } from '../../src/engine/output/scan';
+import { ScanError, looksBinary, scanFile } from '../../src/engine/output/scan';
 import { scanTextFast } from '../../src/engine/output/fast-scan';
 
 const dir = mkdtempSync(join(tmpdir(), 'nd-scan-'));
@@ -15,6 +15,18 @@ test('missing files, directories and binary data are clear ScanErrors', async ()
   const binary = join(dir, 'model.bin');
   writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1, 2, 3, 0, 0, 110, 97, 110]));
   await assert.rejects(scanFile(binary), (e: unknown) => e instanceof ScanError && /binary/.test(e.reason));
+});
+
+test('UTF-16 without a byte-order mark is named as such, not as binary data', async () => {
+  const bomless = join(dir, 'bomless.log');
+  writeFileSync(bomless, Buffer.from('step 1 loss: 0.5\r\nstep 2 loss: nan\r\n', 'utf16le'));
+  await assert.rejects(scanFile(bomless, { displayName: 'bomless.log' }), (e: unknown) => e instanceof ScanError && /UTF-16/.test(e.reason) && /UTF-8/.test(e.reason));
+});
+
+test('backspaces are text (Keras redraws), other control bytes still mean binary', () => {
+  const keras = Buffer.from(' 1/10 [==>....] - ETA: 5s - loss: 0.6931' + '\b'.repeat(40) + '\r 2/10 [====>..] - ETA: 4s - loss: nan');
+  assert.equal(looksBinary(keras), false);
+  assert.equal(looksBinary(Buffer.from('loss=1 ' + '\x01\x02\x03'.repeat(20))), true);
 });
 
 test('an empty or truncated log is a clean result', async () => {
