@@ -19,12 +19,14 @@ export interface FolderResult {
   notes: string[];
   /** Files that could not be read or parsed, as `file: reason`. */
   errors: string[];
+  /** The editor version read of each open document the analysis used (absolute path); files read from disk are absent. */
+  versions: Map<string, number>;
 }
 
 const toPosix = (p: string): string => p.split(sep).join('/');
 
 export class FolderAnalysis {
-  private readonly located = new Map<string, { stamp: string; file: LocatedFile }>();
+  private readonly located = new Map<string, { stamp: string; file: LocatedFile; version: number | null }>();
   private discovered: { key: string; paths: string[]; notes: string[] } | null = null;
 
   constructor(
@@ -54,11 +56,14 @@ export class FolderAnalysis {
 
   async run(runs: RunScan[], logPaths: string[]): Promise<FolderResult> {
     const withIncident = runs.filter((r) => r.incident);
-    if (withIncident.length === 0) return { diagnostics: [], files: [], notes: [], errors: [] };
+    if (withIncident.length === 0) return { diagnostics: [], files: [], notes: [], errors: [], versions: new Map() };
     const { paths, notes } = await this.discover(runs, logPaths);
-    const files = await Promise.all(paths.map((p) => this.locate(p)));
+    const read = await Promise.all(paths.map((p) => this.locate(p)));
+    const files = read.map((r) => r.file);
+    const versions = new Map<string, number>();
+    read.forEach((r, i) => r.version !== null && versions.set(paths[i], r.version));
     const errors = files.filter((f) => f.error).map((f) => `${f.file}: ${f.error}`);
-    return { diagnostics: analyze(withIncident, files), files, notes, errors };
+    return { diagnostics: analyze(withIncident, files), files, notes, errors, versions };
   }
 
   private async discover(runs: RunScan[], logPaths: string[]): Promise<{ paths: string[]; notes: string[] }> {
@@ -71,7 +76,7 @@ export class FolderAnalysis {
     return { paths: this.discovered.paths, notes: [...this.discovered.notes] };
   }
 
-  private async locate(abs: string): Promise<LocatedFile> {
+  private async locate(abs: string): Promise<{ file: LocatedFile; version: number | null }> {
     const open = this.openText(abs);
     let stamp: string;
     if (open) stamp = `open:${open.version}:${open.text.length}`;
@@ -84,7 +89,7 @@ export class FolderAnalysis {
       }
     }
     const cached = this.located.get(abs);
-    if (cached && cached.stamp === stamp) return cached.file;
+    if (cached && cached.stamp === stamp) return cached;
     const name = this.display(abs);
     let file: LocatedFile;
     try {
@@ -93,7 +98,8 @@ export class FolderAnalysis {
       // A locator bug or an unreadable file must not stop the other files' diagnostics.
       file = { file: name, language: 'unknown', values: [], facts: [], error: (e as Error).message };
     }
-    this.located.set(abs, { stamp, file });
-    return file;
+    const entry = { stamp, file, version: open ? open.version : null };
+    this.located.set(abs, entry);
+    return entry;
   }
 }

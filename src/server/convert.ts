@@ -7,6 +7,7 @@ import {
   type CodeAction,
   type Diagnostic,
   type DiagnosticRelatedInformation,
+  type TextDocumentEdit,
   type TextEdit,
 } from 'vscode-languageserver/node';
 import type { NanDiagnostic, Severity } from '../engine/types.ts';
@@ -20,7 +21,8 @@ const severities: Record<Severity, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-export const uriOf = (root: string, file: string): string => pathToFileURL(isAbsolute(file) ? file : join(root, file)).href;
+export const absoluteOf = (root: string, file: string): string => (isAbsolute(file) ? file : join(root, file));
+export const uriOf = (root: string, file: string): string => pathToFileURL(absoluteOf(root, file)).href;
 
 /** What points a diagnostic back at its NaN Doctor finding (survives the round trip through the client). */
 export interface DiagnosticData {
@@ -52,14 +54,23 @@ export function toLspDiagnostic(d: NanDiagnostic, root: string, isFile: (file: s
   };
 }
 
-/** The quick fixes of one diagnostic as code actions; the first fix is the preferred one. */
-export function toCodeActions(d: NanDiagnostic, lsp: Diagnostic, root: string): CodeAction[] {
+/**
+ * The quick fixes of one diagnostic as code actions; the first fix is the preferred one.
+ * With `versionOf` (the client takes versioned edits) each file's edits name the document version they were
+ * computed for (null: the file on disk), so the editor refuses an edit for text that has changed since.
+ */
+export function toCodeActions(d: NanDiagnostic, lsp: Diagnostic, root: string, versionOf?: (abs: string) => number | null): CodeAction[] {
   return d.fixes.map((fix, i) => {
-    const changes: Record<string, TextEdit[]> = {};
+    const byFile = new Map<string, TextEdit[]>();
     for (const e of fix.edits) {
-      const uri = uriOf(root, e.file ?? d.file);
-      (changes[uri] ??= []).push({ range: e.range, newText: e.newText });
+      const abs = absoluteOf(root, e.file ?? d.file);
+      byFile.set(abs, [...(byFile.get(abs) ?? []), { range: e.range, newText: e.newText }]);
     }
-    return { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [lsp], isPreferred: i === 0, edit: { changes } };
+    const action: CodeAction = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [lsp], isPreferred: i === 0 };
+    if (versionOf) {
+      const documentChanges: TextDocumentEdit[] = [...byFile].map(([abs, edits]) => ({ textDocument: { uri: uriOf(root, abs), version: versionOf(abs) }, edits }));
+      action.edit = { documentChanges };
+    } else action.edit = { changes: Object.fromEntries([...byFile].map(([abs, edits]) => [uriOf(root, abs), edits])) };
+    return action;
   });
 }

@@ -1,13 +1,18 @@
 // Publishes each folder's diagnostics and remembers them for code actions; clears files that no longer have any.
 import type { Connection, Diagnostic } from 'vscode-languageserver/node';
 import type { NanDiagnostic } from '../engine/types.ts';
-import { keyOf, toLspDiagnostic, uriOf } from './convert.ts';
+import { absoluteOf, keyOf, toLspDiagnostic, uriOf } from './convert.ts';
 
 export interface Published {
   root: string;
   nan: NanDiagnostic;
   lsp: Diagnostic;
+  /** Editor versions of the open documents the analysis read (absolute path); a file read from disk is absent. */
+  versions: ReadonlyMap<string, number>;
 }
+
+/** The editor version the diagnostic's own file had when it was computed; null when it was read from disk. */
+export const versionOf = (p: Published): number | null => p.versions.get(absoluteOf(p.root, p.nan.file)) ?? null;
 
 export class Publisher {
   private readonly byRoot = new Map<string, Map<string, Published[]>>();
@@ -20,14 +25,14 @@ export class Publisher {
     for (const d of ds) if (d.verified) this.verified.add(keyOf(d));
   }
 
-  publish(root: string, diagnostics: NanDiagnostic[], isFile: (file: string) => boolean): void {
+  publish(root: string, diagnostics: NanDiagnostic[], isFile: (file: string) => boolean, versions: ReadonlyMap<string, number> = new Map()): void {
     const next = new Map<string, Published[]>();
     for (const d of diagnostics) {
       if (!isFile(d.file)) continue; // a terminal run's own line has no file to show it on
       const nan = this.verified.has(keyOf(d)) ? { ...d, verified: true } : d;
       const uri = uriOf(root, d.file);
       const list = next.get(uri) ?? [];
-      list.push({ root, nan, lsp: toLspDiagnostic(nan, root, isFile) });
+      list.push({ root, nan, lsp: toLspDiagnostic(nan, root, isFile), versions });
       next.set(uri, list);
     }
     const before = this.byRoot.get(root) ?? new Map<string, Published[]>();

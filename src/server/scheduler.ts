@@ -1,7 +1,7 @@
 // Debounced jobs per key (a workspace folder): a request while the job runs makes it run once more after.
 export class Scheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly running = new Set<string>();
+  private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
 
   constructor(private readonly job: (key: string) => Promise<void>) {}
@@ -13,17 +13,32 @@ export class Scheduler {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        if (this.running.has(key)) {
-          this.again.add(key);
-          return;
-        }
-        this.running.add(key);
-        void this.job(key).finally(() => {
-          this.running.delete(key);
-          if (this.again.delete(key)) this.schedule(key, 0);
-        });
+        if (this.running.has(key)) this.again.add(key);
+        else void this.start(key);
       }, delay),
     );
+  }
+
+  /** Runs the job now (after the one in progress) and resolves when a run that began after this call ends. */
+  now(key: string): Promise<void> {
+    const current = this.running.get(key);
+    if (current) return current.then(() => this.now(key));
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.timers.delete(key);
+    this.again.delete(key);
+    return this.start(key);
+  }
+
+  private start(key: string): Promise<void> {
+    const run = this.job(key)
+      .catch(() => undefined) // the job reports its own errors
+      .finally(() => {
+        this.running.delete(key);
+        if (this.again.delete(key)) this.schedule(key, 0);
+      });
+    this.running.set(key, run);
+    return run;
   }
 
   dispose(): void {

@@ -7,6 +7,8 @@ import {
   DidChangeConfigurationNotification,
   TextDocumentSyncKind,
   TextDocuments,
+  type CodeAction,
+  type CodeActionParams,
   type Connection,
   type InitializeParams,
   type InitializeResult,
@@ -19,7 +21,7 @@ import { codeActions } from './code-actions.ts';
 import { handleDiagnose, type DiagnoseContext } from './diagnose-request.ts';
 import { matcher } from './glob.ts';
 import * as protocol from './protocol.ts';
-import { Publisher } from './publisher.ts';
+import { Publisher, versionOf } from './publisher.ts';
 import { Scheduler } from './scheduler.ts';
 import { Runs, type Run } from './runs.ts';
 import { defaultSettings, readSettings, type Settings } from './settings.ts';
@@ -44,8 +46,8 @@ export class NanDoctorServer {
   private readonly manualLogs = new Set<string>();
   /** Re-analysis of one workspace folder, debounced. */
   private readonly scheduler = new Scheduler((root) => this.analyzeFolder(root));
-  private readonly incidents: protocol.IncidentParams[] = [];
-  private readonly announced = new Set<Run>();
+  /** The announced incident of each run; a reset or a stopped run drops its entry. */
+  private readonly incidents = new Map<Run, protocol.IncidentParams>();
   private lastReport: ProbeReport | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private reportedErrors = new Set<string>();
@@ -55,8 +57,9 @@ export class NanDoctorServer {
     this.runs = new Runs({
       incident: (run) => this.schedule(run.root, 0),
       reset: (run) => {
-        this.announced.delete(run);
+        this.incidents.delete(run);
         this.schedule(run.root, 0);
+        this.sendStatus();
       },
       error: (run, message) => connection.console.error(`${run.name}: ${message}`),
     });
@@ -67,7 +70,7 @@ export class NanDoctorServer {
     c.onInitialize((p) => this.initialize(p));
     c.onInitialized(() => void this.guard('initialized', () => this.initialized()));
     c.onDidChangeConfiguration((p) => void this.guard('configuration', () => this.configurationChanged(p.settings)));
-    c.onCodeAction((p) => codeActions(p, this.publisher.at(p.textDocument.uri)));
+    c.onCodeAction((p) => this.codeActions(p));
     c.onNotification(protocol.terminalStarted, (p: protocol.TerminalStartedParams) => this.guardSync(() => this.terminalStarted(p)));
     c.onNotification(protocol.terminalData, (p: protocol.TerminalDataParams) => this.guardSync(() => this.runs.feedTerminal(String(p.id), String(p.data ?? ''))));
     c.onNotification(protocol.terminalEnded, (p: protocol.TerminalEndedParams) => this.guardSync(() => this.runs.endTerminal(String(p.id))));
@@ -95,6 +98,7 @@ export class NanDoctorServer {
     this.pullConfiguration = p.capabilities.workspace?.configuration === true;
     this.dynamicConfiguration = p.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     this.workspaceFolderEvents = p.capabilities.workspace?.workspaceFolders === true;
+    this.versionedEdits = p.capabilities.workspace?.workspaceEdit?.documentChanges === true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -108,6 +112,7 @@ export class NanDoctorServer {
 
   private dynamicConfiguration = false;
   private workspaceFolderEvents = false;
+  private versionedEdits = false;
 
   private async initialized(): Promise<void> {
     if (this.dynamicConfiguration) void this.connection.client.register(DidChangeConfigurationNotification.type, { section: 'nanDoctor' });
@@ -143,7 +148,13 @@ export class NanDoctorServer {
     const isExcluded = matcher(this.settings.exclude);
     folder.analysis.invalidate();
     folder.watcher?.close();
-    folder.watcher = new FolderWatcher(root, { isLog, isExcluded }, (abs) => this.addLog(root, abs, false), (m) => this.connection.console.warn(m));
+    folder.watcher = new FolderWatcher(
+      root,
+      { isLog, isExcluded },
+      (abs) => this.addLog(root, abs, false),
+      (m) => this.connection.console.warn(m),
+      (abs) => this.fileChangedOnDisk(abs),
+    );
     const found = folder.watcher.start();
     for (const abs of found) this.addLog(root, abs, false);
     return found;
@@ -216,8 +227,7 @@ export class NanDoctorServer {
     this.stopFolders();
     this.runs.stopAll();
     this.manualLogs.clear();
-    this.incidents.length = 0;
-    this.announced.clear();
+    this.incidents.clear();
     this.publisher.clear();
     this.connection.console.info('stopped watching');
     this.sendStatus();
@@ -256,6 +266,28 @@ export class NanDoctorServer {
     }
   }
 
+  /** A config or script changed outside the editor (git checkout, vim, sed, a generator): the editor's copy wins while open. */
+  private fileChangedOnDisk(abs: string): void {
+    if (this.openText(abs)) return;
+    for (const [root, f] of this.folders) if (f.analysis.reads(abs)) this.schedule(root, 300);
+  }
+
+  /** Quick fixes only from diagnostics computed for the document as the editor has it now. */
+  private async codeActions(p: CodeActionParams): Promise<CodeAction[]> {
+    const uri = p.textDocument.uri;
+    const abs = uri.startsWith('file:') ? fileURLToPath(uri) : null;
+    // Only files the analysis reads (configs, scripts) have versions; a log's diagnostics come from the follower.
+    const readers = abs ? [...this.folders].filter(([, f]) => f.analysis.reads(abs)).map(([root]) => root) : [];
+    const doc = readers.length > 0 ? this.documents.get(uri) : undefined;
+    const options = () => ({ version: doc ? (this.documents.get(uri)?.version ?? null) : null, versionedEdits: this.versionedEdits });
+    const published = this.publisher.at(uri);
+    if (doc && published.some((pub) => versionOf(pub) !== doc.version)) {
+      await Promise.all(readers.map((root) => this.scheduler.now(root)));
+      return codeActions(p, this.publisher.at(uri), options());
+    }
+    return codeActions(p, published, options());
+  }
+
   private schedule(root: string, delay: number): void {
     this.scheduler.schedule(root, delay);
   }
@@ -264,12 +296,14 @@ export class NanDoctorServer {
     const analysis = this.folder(root);
     const runs = this.runs.all().filter((r) => r.root === root);
     let diagnostics: NanDiagnostic[] = [];
+    let versions: ReadonlyMap<string, number> = new Map();
     try {
       const result = await analysis.run(
         runs.map((r) => r.scan()),
         runs.flatMap((r) => (r.log ? [r.log] : [])),
       );
       diagnostics = result.diagnostics;
+      versions = result.versions;
       for (const n of result.notes) this.connection.console.log(n);
       // Report each file error once, not on every re-analysis.
       const errors = new Set(result.errors);
@@ -280,11 +314,10 @@ export class NanDoctorServer {
       return;
     }
     const isFile = (file: string) => !runs.some((r) => !r.log && r.name === file);
-    this.publisher.publish(root, diagnostics, isFile);
+    this.publisher.publish(root, diagnostics, isFile, versions);
     for (const run of runs) {
       const incident = run.incidentAt !== undefined ? run.scan().incident : null;
-      if (!incident || this.announced.has(run)) continue;
-      this.announced.add(run);
+      if (!incident || this.incidents.has(run)) continue;
       const params: protocol.IncidentParams = {
         run: run.name,
         log: run.log,
@@ -295,7 +328,7 @@ export class NanDoctorServer {
         // Only what the Problems panel shows (a terminal run's own line has no file).
         diagnostics: diagnostics.filter((d) => isFile(d.file) && (d.related.some((r) => r.file === run.name) || d.file === run.name)).length,
       };
-      this.incidents.push(params);
+      this.incidents.set(run, params);
       void this.connection.sendNotification(protocol.incident, params);
     }
     this.sendStatus();
@@ -332,7 +365,10 @@ export class NanDoctorServer {
     if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = null;
-      const params: protocol.StatusParams = { logs: this.runs.watchedLogs(), terminals: this.runs.activeTerminals(), incidents: [...this.incidents], ready: this.ready };
+      // Runs no longer followed (settings, removed folders) take their incidents with them.
+      const live = new Set(this.runs.all());
+      for (const run of this.incidents.keys()) if (!live.has(run)) this.incidents.delete(run);
+      const params: protocol.StatusParams = { logs: this.runs.watchedLogs(), terminals: this.runs.activeTerminals(), incidents: [...this.incidents.values()], ready: this.ready };
       void this.connection.sendNotification(protocol.status, params);
     }, 20);
   }

@@ -20,9 +20,11 @@ function readDir(dir: string): Dirent[] {
   }
 }
 
-/** The directories (absolute) and log files (absolute) under root, excluded ones left out. */
-export function walk(root: string, o: WalkOptions): { dirs: string[]; logs: string[] } {
-  const max = o.maxDirectories ?? 2000;
+export const defaultMaxDirectories = 2000;
+
+/** The directories (absolute) and log files (absolute) under root, excluded ones left out; `truncated` when the budget ran out. */
+export function walk(root: string, o: WalkOptions): { dirs: string[]; logs: string[]; truncated: boolean } {
+  const max = o.maxDirectories ?? defaultMaxDirectories;
   const dirs: string[] = [];
   const logs: string[] = [];
   const queue = [root];
@@ -37,40 +39,70 @@ export function walk(root: string, o: WalkOptions): { dirs: string[]; logs: stri
       } else if (e.isFile() && !o.isExcluded(r) && o.isLog(r)) logs.push(abs);
     }
   }
-  return { dirs, logs };
+  return { dirs, logs, truncated: queue.length > 0 };
 }
+
+const under = (dir: string, abs: string): boolean => abs === dir || abs.startsWith(dir + sep);
 
 /** Watches a folder tree for new log files (and new directories that may hold them). */
 export class FolderWatcher {
   private readonly watchers = new Map<string, FSWatcher>();
+  private warnedBudget = false;
 
   constructor(
     private readonly root: string,
     private readonly options: WalkOptions,
     private readonly onLog: (abs: string) => void,
     private readonly onError: (message: string) => void,
+    /** Any other file under a watched directory changed (a config edited outside the editor, say). */
+    private readonly onFile: (abs: string) => void = () => undefined,
   ) {}
+
+  private get max(): number {
+    return this.options.maxDirectories ?? defaultMaxDirectories;
+  }
 
   /** Walks the tree, starts watching its directories, and returns the logs already there. */
   start(): string[] {
-    const { dirs, logs } = walk(this.root, this.options);
+    const { dirs, logs, truncated } = walk(this.root, this.options);
     for (const d of dirs) this.watchDir(d);
+    if (truncated) this.overBudget();
     return logs;
   }
 
+  /** Said once per watcher, so a huge data folder does not hide logs silently. */
+  private overBudget(): void {
+    if (this.warnedBudget) return;
+    this.warnedBudget = true;
+    this.onError(
+      `${this.root}: more than ${this.max} directories; only the first ${this.max} are searched and watched for logs, so some logs may not be followed. ` +
+        'Narrow the search with the nanDoctor.exclude setting (e.g. "**/data/**") or nanDoctor.logGlobs, or watch a log by hand.',
+    );
+  }
+
   private watchDir(dir: string): void {
-    if (this.watchers.has(dir) || this.watchers.size >= (this.options.maxDirectories ?? 2000)) return;
+    if (this.watchers.has(dir)) return;
+    if (this.watchers.size >= this.max) {
+      this.overBudget();
+      return;
+    }
     try {
       const w = watch(dir, { persistent: false }, (_event, name) => {
         if (name) this.changed(join(dir, name.toString()));
       });
-      w.on('error', () => {
-        w.close();
-        this.watchers.delete(dir);
-      });
+      w.on('error', () => this.forget(dir));
       this.watchers.set(dir, w);
     } catch (e) {
       this.onError(`cannot watch ${dir}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Stops watching a directory and everything below it (it vanished, or is about to be walked afresh). */
+  private forget(dir: string): void {
+    for (const [d, w] of this.watchers) {
+      if (!under(dir, d)) continue;
+      w.close();
+      this.watchers.delete(d);
     }
   }
 
@@ -81,17 +113,22 @@ export class FolderWatcher {
     try {
       isDir = statSync(abs).isDirectory();
     } catch {
-      return; // deleted again, or a rename's old name
+      // Deleted (or a rename's old name): a watcher on a deleted directory would block watching its successor.
+      this.forget(abs);
+      return;
     }
     if (isDir) {
-      if (this.options.isExcluded(`${r}/x`)) return;
-      // A new directory (a new lightning_logs/version_N, say): watch it and what is inside.
+      if (this.options.isExcluded(`${r}/`) || this.options.isExcluded(`${r}/x`)) return;
+      // A new or re-created directory (a new lightning_logs/version_N, `rm -rf out && mkdir out`): watch it afresh.
+      this.forget(abs);
       const sub = walk(abs, { ...this.options, isLog: (x) => this.options.isLog(`${r}/${x}`), isExcluded: (x) => this.options.isExcluded(`${r}/${x}`) });
       for (const d of sub.dirs) this.watchDir(d);
+      if (sub.truncated) this.overBudget();
       for (const l of sub.logs) this.onLog(l);
       return;
     }
     if (!this.options.isExcluded(r) && this.options.isLog(r)) this.onLog(abs);
+    else this.onFile(abs);
   }
 
   close(): void {
