@@ -41,7 +41,8 @@ export class LspClient {
     public settings: Record<string, unknown>,
   ) {}
 
-  static async start(root: string, settings: Record<string, unknown> = {}, trusted = true): Promise<LspClient> {
+  /** `versionedEdits`: the client says it applies versioned `documentChanges` (as VS Code does). */
+  static async start(root: string, settings: Record<string, unknown> = {}, trusted = true, options: { versionedEdits?: boolean } = {}): Promise<LspClient> {
     if (!existsSync(serverPath)) throw new Error(`${serverPath} is missing: run npm run build first`);
     const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -62,7 +63,7 @@ export class LspClient {
       processId: process.pid,
       rootUri: pathToFileURL(root).href,
       workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'ws' }],
-      capabilities: { workspace: { configuration: true, workspaceFolders: true }, window: { workDoneProgress: true }, textDocument: { publishDiagnostics: { relatedInformation: true } } },
+      capabilities: { workspace: { configuration: true, workspaceFolders: true, workspaceEdit: { documentChanges: options.versionedEdits === true } }, window: { workDoneProgress: true }, textDocument: { publishDiagnostics: { relatedInformation: true } } },
       initializationOptions: { trusted },
     });
     await connection.sendNotification('initialized', {});
