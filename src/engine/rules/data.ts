@@ -24,7 +24,7 @@ export const data: Rule = {
     const at = dataSetting(ctx);
     const message =
       `${logRef(e)} shows ${whatWentNonFinite(e)}, the first forward pass, before any optimizer update: ` +
-      'no learning rate, epsilon or clipping setting can have caused it yet; check the input batch for NaN/Inf ' +
+      'no learning rate, warmup, epsilon or clipping setting can have caused it yet; check the input batch for NaN/Inf ' +
       '(corrupt samples, division by zero in normalization, empty masks), the loss on that batch, and the initial weights';
     const d: NanDiagnostic = {
       file: at?.file ?? e.run.log,

@@ -50,14 +50,41 @@ export function eventBefore(e: Evidence, kinds: EventKind[]): BeforeEvent | unde
   return undefined;
 }
 
+/**
+ * Whether a finite training step came before the incident: true means at least one optimizer update ran,
+ * false means the incident is the first forward pass, undefined means the log does not tell.
+ */
+export function finiteStepBefore(e: Evidence): boolean | undefined {
+  if (e.run.finiteStepBefore !== undefined) return e.run.finiteStepBefore;
+  const { step } = e.incident;
+  const steps = finishedSteps(e.run);
+  if (steps === null) return e.run.steps === null ? undefined : false;
+  // an error without a step (a traceback) comes after the steps the run logged
+  if (step === null) return true;
+  // the first step logged is another step than the incident's, and the incident is the first non-finite event
+  return steps.first !== step;
+}
+
+// Progress bars count finished steps: `0/100` is the bar drawn before the first step, not a finite step.
+const PROGRESS_BARS = new Set(['tqdm', 'lightning', 'keras']);
+
+function finishedSteps(run: RunScan): { first: number; last: number } | null {
+  const steps = run.steps;
+  if (!steps || steps.first !== 0 || !run.formats.some((f) => PROGRESS_BARS.has(f))) return steps;
+  return steps.last === 0 ? null : { first: 1, last: steps.last };
+}
+
 /** Went non-finite on the first logged step, i.e. in the first forward pass, before any optimizer update. */
 export function atFirstStep(e: Evidence): boolean {
-  const { step } = e.incident;
-  if (step === null) return false;
-  return step <= 1 || (e.run.steps !== null && step <= e.run.steps.first);
+  return finiteStepBefore(e) === false;
 }
 
 /** Went non-finite after at least one update (the optimizer had a chance to write a bad value). */
 export function afterAnUpdate(e: Evidence): boolean {
-  return e.incident.step !== null && !atFirstStep(e);
+  return finiteStepBefore(e) === true;
+}
+
+/** `, the first forward pass, before any optimizer update, …`: why a setting is cleared by a first-step incident. */
+export function firstPassClears(e: Evidence, what: string): string {
+  return `${shows(e)}, the first forward pass, before any optimizer update: ${what} has not acted yet, so it is not the cause of this NaN (cleared)`;
 }

@@ -1,6 +1,6 @@
 // Gradient clipping absent, 0 or huge while gradient norms spike; cleared when it is on.
-import type { NanDiagnostic, Range, ScriptFact } from '../types';
-import { afterAnUpdate, baseName, eventBefore, firstEvidence, relatedEvent, relatedIncident, shows } from './evidence';
+import type { LocatedValue, NanDiagnostic, Range, ScriptFact } from '../types';
+import { afterAnUpdate, atFirstStep, baseName, eventBefore, firstEvidence, firstPassClears, relatedEvent, relatedIncident, shows } from './evidence';
 import { fix, formatLike, replaceValue } from './edits';
 import type { Rule, RuleContext, Setting } from './types';
 
@@ -16,6 +16,17 @@ function literalMaxNorm(call: ScriptFact | undefined): Setting<number | null> | 
   const m = call?.detail?.maxNorm as { text: string; range: Range; value?: unknown } | null | undefined;
   if (!call || !m || typeof m.value !== 'number') return undefined;
   return { value: m.value, at: { file: call.file, keyPath: 'max_norm', key: 'max_norm', value: m.value, text: m.text, range: m.range, source: 'python' } };
+}
+
+/** The suggested max norm in the setting's own form: mmengine's `clip_grad` / mmcv's `grad_clip` take a dict of clip_grad_norm_ arguments. */
+function clipText(at: LocatedValue): string {
+  const text = at.text.trim();
+  if (/^[\d.eE+-]+$/.test(text)) return formatLike(text, SUGGESTED);
+  if (at.key !== 'clip_grad' && at.key !== 'grad_clip') return '1.0';
+  if (at.source === 'python') return `dict(max_norm=${SUGGESTED.toFixed(1)})`;
+  if (at.source === 'json') return `{ "max_norm": ${SUGGESTED.toFixed(1)} }`;
+  if (at.source === 'yaml') return `{ max_norm: ${SUGGESTED.toFixed(1)} }`;
+  return '1.0';
 }
 
 export const gradientClipping: Rule = {
@@ -47,25 +58,30 @@ export const gradientClipping: Rule = {
         },
       ];
     }
-    if (!afterAnUpdate(e) && !spike) return [];
+    // clipping acts on the gradients of an update: a NaN in the first forward pass came before any
+    const cleared = atFirstStep(e);
+    if (!afterAnUpdate(e) && !spike && !cleared) return [];
     const what = setting ? (norm === null || norm === 0 ? `gradient clipping is off (${setting.at.key}: ${setting.at.text})` : `${setting.at.key} ${setting.at.text} is too large to clip`) : 'the training loop never clips gradients (no clip_grad_norm_ after backward)';
-    const evidence = spike ? `; gradient norms spiked at line ${spike.line} just before ${shows(e).replace(/ shows /, ': ')}` : `; ${shows(e)}`;
+    const evidence = cleared
+      ? `, but ${firstPassClears(e, 'gradient clipping')}`
+      : spike
+        ? `; gradient norms spiked at line ${spike.line} just before ${shows(e).replace(/ shows /, ': ')}`
+        : `; ${shows(e)}`;
     // a clip call whose max norm we cannot read is clipping all the same
     if (!setting && call) return [];
     // absent: only a custom loop (an optimizer built in a script, no clip call) surely has none; Trainer defaults clip
     const optimizer = ctx.facts.find((f) => f.kind === 'optimizer');
     const place = setting?.at ?? (optimizer ? { file: optimizer.file, range: optimizer.range } : undefined);
     if (!place) return [];
-    const numeric = setting && /^[\d.eE+-]+$/.test(setting.at.text.trim());
     return [
       {
         file: place.file,
         range: place.range,
-        severity: spike ? 'error' : 'warning',
+        severity: cleared ? 'information' : spike ? 'error' : 'warning',
         code: 'gradient-clipping',
         message: `${what}${evidence}`,
         related,
-        fixes: setting ? [fix(`Clip gradients at ${SUGGESTED}`, replaceValue(setting.at, numeric ? formatLike(setting.at.text, SUGGESTED) : '1.0'))] : [],
+        fixes: setting ? [fix(`Clip gradients at ${SUGGESTED}`, replaceValue(setting.at, clipText(setting.at)))] : [],
         verified: false,
         change: { max_grad_norm: SUGGESTED },
       },

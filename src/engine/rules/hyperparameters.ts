@@ -186,11 +186,14 @@ export function hyperparameterValues(hp: Hyperparameters): Record<string, unknow
 }
 
 // mmengine warmup: `param_scheduler = [dict(type='LinearLR', begin=0, end=500, by_epoch=False), …]`.
+// Schedulers count in epochs unless `by_epoch=False` (mmengine's default is True): only then is `end` a step count.
 function mmengineWarmup(values: LocatedValue[]): Setting<number>[] {
   const out: Setting<number>[] = [];
   for (const v of values) {
     const m = /^(.*param_scheduler(?:\[\d+\])?)\.type$/.exec(v.keyPath);
     if (!m || !/^(LinearLR|ConstantLR|LinearLr|QuadraticWarmupLR|LinearWarmup)/.test(String(v.value))) continue;
+    const byEpoch = values.find((o) => o.keyPath === `${m[1]}.by_epoch`);
+    if (!byEpoch || toBool(byEpoch.value) !== false) continue;
     const end = values.find((o) => o.keyPath === `${m[1]}.end`);
     const n = end ? toNumber(end.value) : undefined;
     if (end && n !== undefined) out.push({ value: n, at: end });

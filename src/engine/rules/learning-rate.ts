@@ -1,6 +1,6 @@
 // A learning rate that is high for its optimizer and task (scale_lr multiplies it by the batch).
 import type { NanDiagnostic } from '../types';
-import { afterAnUpdate, firstEvidence, relatedIncident, shows, whatWentNonFinite } from './evidence';
+import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows, whatWentNonFinite } from './evidence';
 import { settingRef } from './weights';
 import { fix, formatLike, replaceValue } from './edits';
 import type { Rule, RuleContext } from './types';
@@ -65,13 +65,15 @@ export const learningRate: Rule = {
     }
     const target = setting.value / 10;
     const implicated = !!e && afterAnUpdate(e);
-    const evidence = e ? `; ${shows(e)}` : '';
+    // a NaN in the first forward pass came before the learning rate was ever applied
+    const cleared = !!e && atFirstStep(e);
+    const evidence = !e ? '' : cleared ? `, but ${firstPassClears(e, 'the learning rate')}` : `; ${shows(e)}`;
     const scaleFix = eff.factor !== 1 && ctx.hp.scale_lr ? [fix('Turn scale_lr off', replaceValue(ctx.hp.scale_lr.at, falseLike(ctx.hp.scale_lr.at.text)))] : [];
     return [
       {
         file: setting.at.file,
         range: setting.at.range,
-        severity: implicated ? 'error' : 'warning',
+        severity: cleared ? 'information' : implicated ? 'error' : 'warning',
         code: 'learning-rate',
         message: `${setting.at.key} ${setting.at.text}${effText} is high for ${optimizer} (above ${formatLike('1e-3', limit)})${evidence}`,
         related,

@@ -1,6 +1,6 @@
 // Adam's epsilon below fp16's smallest subnormal is 0 once the weights or optimizer state are fp16.
 import type { NanDiagnostic, ScriptFact } from '../types';
-import { afterAnUpdate, firstEvidence, relatedIncident, shows } from './evidence';
+import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows } from './evidence';
 import { fix, formatLike, replaceValue } from './edits';
 import { halfWeights, mixedPrecisionOn } from './weights';
 import type { Rule, RuleContext, Setting } from './types';
@@ -56,9 +56,13 @@ export const optimizerEpsilon: Rule = {
       ];
     }
     const implicated = !!e && afterAnUpdate(e) && half.strength === 'strong';
-    const evidence = e
-      ? `; ${shows(e)}${afterAnUpdate(e) ? ', after the first optimizer update' : ''}`
-      : '; the first update divides by sqrt(v) + 0 and can write inf/NaN into the weights';
+    // epsilon only enters the optimizer update: a NaN in the first forward pass came before it
+    const cleared = !!e && atFirstStep(e);
+    const evidence = !e
+      ? '; the first update divides by sqrt(v) + 0 and can write inf/NaN into the weights'
+      : cleared
+        ? `, but ${firstPassClears(e, 'the epsilon')}`
+        : `; ${shows(e)}${afterAnUpdate(e) ? ', after the first optimizer update' : ''}`;
     const message =
       `${name} ${roundsTo(value)} (smallest fp16 subnormal is 6.0e-8); ` +
       `the trainable weights are fp16 (${half.why})${mixedPrecisionOn(ctx) ? '' : ' with no fp32 master copy'}${evidence}`;
@@ -69,7 +73,7 @@ export const optimizerEpsilon: Rule = {
       {
         file,
         range,
-        severity: implicated ? 'error' : 'warning',
+        severity: cleared ? 'information' : implicated ? 'error' : 'warning',
         code: 'optimizer-epsilon',
         message,
         related,

@@ -1,6 +1,6 @@
 // No (or a one-step) warmup while Adam's first updates, with an uncalibrated second moment, are large.
 import type { NanDiagnostic } from '../types';
-import { firstEvidence, relatedIncident, shows } from './evidence';
+import { atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows } from './evidence';
 import { fix, formatLike, replaceValue } from './edits';
 import { effectiveLearningRate } from './learning-rate';
 import type { Rule } from './types';
@@ -20,6 +20,8 @@ export const warmup: Rule = {
     const short = !steps || steps.value <= 1;
     if (!short || !steps) return []; // a warmup is set, or nowhere to put a diagnostic
     const early = e && e.incident.step !== null && e.incident.step <= EARLY;
+    // warmup scales the updates; a NaN in the first forward pass came before any
+    const cleared = !!e && atFirstStep(e);
     const related: NanDiagnostic['related'] = e ? [relatedIncident(e)] : [];
     if (eff.lr < NEEDS_WARMUP) {
       if (!early) return [];
@@ -40,9 +42,11 @@ export const warmup: Rule = {
       {
         file: steps.at.file,
         range: steps.at.range,
-        severity: early ? 'error' : 'warning',
+        severity: cleared ? 'information' : early ? 'error' : 'warning',
         code: 'warmup',
-        message: `${steps.at.key}: ${steps.at.text} gives the full learning rate ${formatLike('1e-3', eff.lr)} from the first steps, when Adam's second-moment estimate is not calibrated yet${early ? `; ${shows(e!)}` : ''}`,
+        message:
+          `${steps.at.key}: ${steps.at.text} gives the full learning rate ${formatLike('1e-3', eff.lr)} from the first steps, when Adam's second-moment estimate is not calibrated yet` +
+          (cleared ? `, but ${firstPassClears(e!, 'the warmup')}` : early ? `; ${shows(e!)}` : ''),
         related,
         fixes: [fix(`Warm up over ${SUGGESTED} steps`, replaceValue(steps.at, formatLike(steps.at.text, SUGGESTED)))],
         verified: false,
