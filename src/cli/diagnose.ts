@@ -1,8 +1,10 @@
 // `nan-doctor diagnose [DIR] [--log FILE]... [--config FILE]... [--probe] [--model M] [--format F]` (contract.md).
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { DiagnoseResult, NanDiagnostic, RunScan } from '../engine/types';
 import { diagnose } from '../engine/diagnose';
+import { isLogPath } from '../engine/discovery';
 import { UsageError, type CliIO } from './io';
 import { exitStatus, incidentMessage, outputFormats, render, type OutputFormat } from './output';
 
@@ -61,14 +63,42 @@ export function parseDiagnoseArgs(args: string[]): DiagnoseArgs {
   return parsed;
 }
 
-/** Named files must exist: a typo is a usage error, not an empty diagnosis. */
+/** Named files must be readable: a typo is a usage error, not an empty diagnosis. */
 async function checkNamed(root: string, files: string[], what: string): Promise<void> {
   for (const f of files) {
     const path = isAbsolute(f) ? f : resolve(root, f);
-    const info = await stat(path).catch(() => null);
-    if (!info) throw new UsageError(`${f}: no such ${what} (paths are relative to the directory, ${root})`);
+    const info = await stat(path).catch((e: NodeJS.ErrnoException) => e);
+    if (info instanceof Error) throw new UsageError(`${f}: ${unreadable(info, what, root)}`);
     if (info.isDirectory()) throw new UsageError(`${f}: is a directory, not a ${what}`);
+    await access(path, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`${f}: ${unreadable(e, what, root)}`);
+    });
   }
+}
+
+/** Why a named file cannot be read, in words (ENOENT, EACCES, ELOOP …). */
+function unreadable(e: NodeJS.ErrnoException, what: string, root: string): string {
+  switch (e.code) {
+    case 'ENOENT':
+      return `no such ${what} (paths are relative to the directory, ${root})`;
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied, cannot read this ${what}`;
+    case 'ELOOP':
+      return `symbolic link loop, the ${what} cannot be reached`;
+    case 'ENOTDIR':
+      return `a part of this path is not a directory, no such ${what}`;
+    case 'ENAMETOOLONG':
+      return `the path is too long`;
+    default:
+      return `cannot read this ${what} (${e.code ?? e.message})`;
+  }
+}
+
+/** Whether a reported file is one the user named (those make the command fail; found ones are notes). */
+function namedBy(root: string, named: string[]): (file: string) => boolean {
+  const paths = new Set(named.map((f) => resolve(root, f)));
+  return (file) => paths.has(resolve(root, file));
 }
 
 export async function diagnoseCommand(args: string[], io: CliIO): Promise<number> {
@@ -86,9 +116,12 @@ export async function diagnoseCommand(args: string[], io: CliIO): Promise<number
   let result = await diagnose({ root, logs: opts.logs, configs: opts.configs });
   if (opts.probe) result = await runProbe(result, root, opts.model, io);
 
-  io.stdout(opts.format === 'text' ? renderForPeople(result, opts.dir) : render(result, opts.format));
-  for (const e of result.errors ?? []) io.stderr(`nan-doctor diagnose: ${e.file}: ${e.message}\n`);
-  return result.errors?.length ? 2 : exitStatus(result);
+  // a file the user named that cannot be read fails the command; one discovery found is a note
+  const named = namedBy(root, [...opts.logs, ...opts.configs]);
+  io.stdout(opts.format === 'text' ? renderForPeople(result, opts.dir, named) : render(result, opts.format));
+  const failed = (result.errors ?? []).filter((e) => named(e.file));
+  for (const e of failed) io.stderr(`nan-doctor diagnose: ${e.file}: ${e.message}\n`);
+  return failed.length ? 2 : exitStatus(result);
 }
 
 async function runProbe(result: DiagnoseResult, root: string, model: string | undefined, io: CliIO): Promise<DiagnoseResult> {
@@ -128,13 +161,14 @@ function runLine(run: RunScan): string {
   return `${run.log}:${run.incident.line}: ${incidentMessage(run.incident)}`;
 }
 
-export function renderForPeople(result: DiagnoseResult, dir: string): string {
+export function renderForPeople(result: DiagnoseResult, dir: string, named: (file: string) => boolean = () => true): string {
   const out: string[] = [];
   const runs = result.runs;
   const nonFinite = runs.filter((r) => r.incident);
+  const unreadLogs = (result.errors ?? []).some((e) => !named(e.file) && isLogPath(e.file));
   out.push(
     runs.length === 0
-      ? `NaN Doctor: no training output found in ${dir} (name one with --log FILE)`
+      ? `NaN Doctor: no ${unreadLogs ? 'readable ' : ''}training output found in ${dir} (name one with --log FILE)`
       : `NaN Doctor: ${runs.length} run${runs.length === 1 ? '' : 's'} read, ${nonFinite.length ? `${nonFinite.length} went non-finite` : 'all finite'}`,
   );
   const shown = new Set(result.diagnostics.filter((d) => d.code === 'first-nonfinite').map((d) => d.file));
@@ -157,9 +191,14 @@ export function renderForPeople(result: DiagnoseResult, dir: string): string {
     out.push('', 'Checked and ruled out:');
     for (const d of cleared) out.push(...diagnosticLines(d).map((l) => `  ${l}`));
   }
-  if (result.errors?.length) {
+  const errors = result.errors ?? [];
+  if (errors.some((e) => named(e.file))) {
     out.push('', 'Could not read:');
-    for (const e of result.errors) out.push(`  ${e.file}: error: ${e.message}`);
+    for (const e of errors.filter((x) => named(x.file))) out.push(`  ${e.file}: error: ${e.message}`);
+  }
+  if (errors.some((e) => !named(e.file))) {
+    out.push('', 'Skipped (found, but could not be read):');
+    for (const e of errors.filter((x) => !named(x.file))) out.push(`  ${e.file}: note: ${e.message}`);
   }
   if (result.probe) {
     const p = result.probe;

@@ -137,23 +137,28 @@ function spansWholeLine(d: NanDiagnostic): boolean {
   return start.character === 0 && end.character === 0 && end.line === start.line + 1;
 }
 
-/** The length of some 0-based lines (newline-terminated, as `grep -n` counts; `\r` redraws stay on their line). */
+/** The length of some 0-based lines (newline-terminated, as `grep -n` counts; `\r` redraws stay on their line; a CRLF's `\r` is not text). */
 async function lineLengths(path: string, lines: Set<number>): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   const last = Math.max(...lines);
   let n = 0;
   let length = 0;
+  // whether the text so far on this line ends with `\r` (a chunk may end between `\r` and `\n`)
+  let endsWithCR = false;
+  const textLength = () => length - (endsWithCR ? 1 : 0);
   try {
     for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
-      for (const part of (chunk as string).split('\n').map((t, i, all) => ({ len: t.length, ends: i < all.length - 1 }))) {
-        length += part.len;
+      for (const part of (chunk as string).split('\n').map((t, i, all) => ({ text: t, ends: i < all.length - 1 }))) {
+        length += part.text.length;
+        if (part.text.length) endsWithCR = part.text.endsWith('\r');
         if (!part.ends) continue;
-        if (lines.has(n)) out.set(n, length);
+        if (lines.has(n)) out.set(n, textLength());
         length = 0;
+        endsWithCR = false;
         if (++n > last) return out;
       }
     }
-    if (lines.has(n)) out.set(n, length);
+    if (lines.has(n)) out.set(n, textLength());
   } catch {
     // the log went away since it was scanned: keep the whole-line range
   }

@@ -31,7 +31,7 @@ const MAX_DEPTH = 10;
 /** Logs past this size are still logs; configs past MAX_CONFIG_BYTES are not read. */
 const MAX_LOG_BYTES = 4 * 1024 * 1024 * 1024;
 const CONFIG_EXT = new Set(['.yaml', '.yml', '.json', '.jsonc', '.toml', '.cfg', '.ini', '.py', '.sh', '.bash', '.slurm', '.sbatch']);
-const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|__init__\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
+const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|metrics\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|__init__\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
 const RUN_DUMP = /(^|\/)(wandb|mlruns|lightning_logs|\.hydra|checkpoint-\d+)\//;
 const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
 const TRAINING_KEYS =
@@ -42,8 +42,11 @@ const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|\bTrainer\(|trai
 export function isLogPath(rel: string): boolean {
   const name = basename(rel);
   if (/\.(log|out)$/i.test(name) || /^slurm-.*\.(out|err)$/.test(name)) return true;
+  // detectron2 and others write `log.txt` / `train_log.txt`; detectron2's `metrics.json` is JSON lines
+  if (/^([\w.-]*[_.-])?log\.txt$/i.test(name) || name === 'metrics.json') return true;
   if (name === 'metrics.csv' || name === 'trainer_state.json' || name.startsWith('events.out.tfevents.')) return true;
-  if (/(^|\/)mlruns\/.*\/metrics\/[^/]+$/.test(rel)) return true;
+  // MLflow's file store: mlruns/<experiment>/<run>/metrics/<name>, where a name with `/` is a nested path
+  if (/(^|\/)mlruns\/[^/]+\/[^/]+\/metrics\/.+$/.test(rel)) return true;
   // A .jsonl under data/ is a dataset, not training output.
   return /\.jsonl$/i.test(name) && !/(^|\/)(data|datasets?|corpus)\//i.test(rel);
 }
@@ -196,7 +199,7 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   if (!explicitConfigs && !configs.some((c) => configLanguageOf(c) !== 'shell')) {
     for (const c of scored.filter((s) => s.kind === 'config').slice(0, 5)) addConfig(c.rel, `sets ${c.score} training keys`);
   }
-  if (!logs.length) notes.push(`no training output found under ${root} (looked for *.log, *.out, metrics.csv, trainer_state.json, TensorBoard events, MLflow metrics, *.jsonl)`);
+  if (!logs.length) notes.push(`no training output found under ${root} (looked for *.log, *.out, log.txt, metrics.csv, metrics.json, trainer_state.json, TensorBoard events, MLflow metrics, *.jsonl)`);
   return { logs, configs, scripts, notes };
 }
 
