@@ -1,9 +1,11 @@
 // nan-doctor probe: re-run the first iterations with per-layer probes and the counterfactual sweep (contract.md).
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ProbeReport } from '../engine/types';
 import { UsageError, type CliIO } from './io';
-import type { ProbeSpec } from '../probe/spec';
+import { resolveSettings, type ProbeSpec } from '../probe/spec';
+import { isProbeSettingName, unknownSettingMessage } from '../probe/setting-names';
 import { launchProbe, ProbeError } from '../probe/client';
 import { runSweep } from '../probe/sweep';
 import { hyperparametersOf, locationOf, readConfigFiles } from '../probe/config-hyperparameters';
@@ -82,7 +84,9 @@ export function parseProbeArgs(args: string[]): ProbeArgs {
         const v = value();
         const at = v.indexOf('=');
         if (at <= 0) throw new UsageError(`--set needs KEY=VALUE (got '${v}')`);
-        out.sets[v.slice(0, at).trim()] = parseSetValue(v.slice(at + 1));
+        const key = v.slice(0, at).trim();
+        if (!isProbeSettingName(key)) throw new UsageError(`--set ${key}: ${unknownSettingMessage(key)}`);
+        out.sets[key] = parseSetValue(v.slice(at + 1));
         break;
       }
       case '--backend': {
@@ -114,8 +118,11 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
   }
   if (!a.model) throw new UsageError('--model is required (e.g. --model builtin:imageproj)');
 
+  // Unreadable input is one line on stderr, before any worker starts.
   const { files, errors } = await readConfigFiles(a.configs, io.cwd);
   if (errors.length) throw new UsageError(errors[0].message.startsWith(errors[0].file) ? errors[0].message : `${errors[0].file}: ${errors[0].message}`);
+  if (!a.model.startsWith('builtin:')) await checkReadable(a.model, io.cwd, 'model', false);
+  if (a.data !== undefined && !a.data.startsWith('synthetic')) await checkReadable(a.data, io.cwd, 'data', true);
   const { values, where } = hyperparametersOf(files);
   const spec: ProbeSpec = {
     model: resolveModel(a.model, io.cwd),
@@ -125,6 +132,11 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
     ...(a.backend !== undefined && { backend: a.backend }),
     allowCode: true,
   };
+  try {
+    resolveSettings(spec.hyperparameters, spec.iterations ?? 5);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
 
   // Progress goes to stderr, so stdout stays the report.
   let last = '';
@@ -133,16 +145,20 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
     last = line;
   };
   let report: ProbeReport;
+  const stopWorkers = new AbortController();
+  const unwatch = killWorkersOnSignals(stopWorkers);
   try {
     if (a.sweep) {
-      const sweep = await runSweep(spec, [], { onProgress: (p) => progress(`${p.message} (${p.done}/${p.total})`) });
+      const sweep = await runSweep(spec, [], { signal: stopWorkers.signal, onProgress: (p) => progress(`${p.message} (${p.done}/${p.total})`) });
       report = { ...sweep.base, counterfactuals: sweep.counterfactuals };
     } else {
-      report = await launchProbe(spec, { onProgress: (p) => progress(p.message) });
+      report = await launchProbe(spec, { signal: stopWorkers.signal, onProgress: (p) => progress(p.message) });
     }
   } catch (err) {
-    if (err instanceof ProbeError) throw new UsageError(err.message.includes(a.model) ? err.message : `${a.model}: ${err.message}`);
+    if (err instanceof ProbeError) throw new UsageError(probeFailure(err.message, a.model, a.data, spec.data));
     throw err;
+  } finally {
+    unwatch();
   }
   // Say where each changed setting is written in the user's config, when it is.
   report.counterfactuals = report.counterfactuals.map((c) => {
@@ -162,6 +178,46 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
     io.stdout(text);
   }
   return report.firstNonFinite === null && report.origin === null ? 0 : 1;
+}
+
+/** The failure line names the file the user typed: the data file when the message is about it, else the model. */
+function probeFailure(message: string, model: string, data: string | undefined, dataPath: string | undefined): string {
+  if (data !== undefined && dataPath !== undefined && message.includes(dataPath)) return message.split(dataPath).join(data);
+  if (data !== undefined && message.includes(data)) return message;
+  return message.includes(model) ? message : `${model}: ${message}`;
+}
+
+/** A path that does not exist or cannot be read is a usage error naming the path as typed; `folder` allows a directory. */
+async function checkReadable(path: string, cwd: string, what: string, folder: boolean): Promise<void> {
+  const abs = resolve(cwd, path);
+  try {
+    const s = await stat(abs);
+    if (s.isDirectory() && !folder) throw new UsageError(`${path}: the ${what} is a folder, not a file`);
+    await access(abs, constants.R_OK);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`${path}: cannot read the ${what} (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code ?? String(err)})`);
+  }
+}
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const SIGNAL_NUMBERS: Record<(typeof STOP_SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** On SIGTERM / SIGINT / SIGHUP the probe workers are killed before this process exits (128 + the signal's number). */
+function killWorkersOnSignals(stop: AbortController): () => void {
+  const handlers = STOP_SIGNALS.map((signal) => {
+    const handler = (): void => {
+      // Aborting kills every worker synchronously (SIGKILL) in the probe client.
+      stop.abort();
+      process.exit(128 + SIGNAL_NUMBERS[signal]);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
 }
 
 /** JSON has no NaN or Infinity: statistics that went non-finite are written as strings, the way the contract names values. */

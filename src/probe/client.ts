@@ -151,7 +151,7 @@ export function launchProbe(spec: ProbeSpec, opts: LaunchOptions = {}): Promise<
       setImmediate(settle);
     });
 
-    child.send({ type: 'start', spec, stopAtVerdict: opts.stopAtVerdict } satisfies ClientMessage, (err) => {
+    child.send({ type: 'start', spec, stopAtVerdict: opts.stopAtVerdict, timeoutMs } satisfies ClientMessage, (err) => {
       if (err) fail('failed', `could not send the probe to the worker: ${err.message}`);
     });
     if (child.pid) opts.onSpawn?.(child.pid);

@@ -20,12 +20,14 @@ export async function readConfigFiles(paths: string[], root: string): Promise<{ 
   for (const p of paths) {
     const abs = isAbsolute(p) ? p : resolve(root, p);
     const display = isAbsolute(p) ? relative(root, p) || p : p;
+    // An error names the path as the user typed it (relative to a far-away cwd it would read ../../…).
+    const typed = (message: string): string => (message.startsWith(display) ? p + message.slice(display.length) : message);
     try {
       const located = await locateFile(abs, display);
-      if (located.error) errors.push({ file: display, message: located.error });
+      if (located.error) errors.push({ file: p, message: typed(located.error) });
       else files.push(located);
     } catch (err) {
-      errors.push({ file: display, message: err instanceof Error ? err.message : String(err) });
+      errors.push({ file: p, message: typed(err instanceof Error ? err.message : String(err)) });
     }
   }
   return { files, errors };

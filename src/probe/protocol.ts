@@ -8,6 +8,8 @@ export interface StartMessage {
   spec: ProbeSpec;
   /** Stop at the first non-finite value the training shows: a sweep only needs the verdict (the report covers the iterations run). */
   stopAtVerdict?: boolean;
+  /** The client's time limit: the worker kills itself a little after it, should the client be gone. */
+  timeoutMs?: number;
 }
 
 /** Client → worker: stop now (the client also kills the process if it does not exit). */

@@ -13,7 +13,7 @@ import { castTo, FP16_MAX, rounder, roundArray, type Precision } from './precisi
 import { ProbeRecorder, summarize } from './probes';
 import { learningRateAt } from './schedule';
 import { LossScaler } from './loss-scale';
-import { resolveSettings, validatesAfter, type ProbeSpec, type ReplaySettings } from './spec';
+import { resolveSettings, usedHyperparameters, validatesAfter, type ProbeSpec, type ReplaySettings } from './spec';
 
 export interface Replay {
   readonly backend: BackendName;
@@ -41,25 +41,6 @@ interface Slot extends OptimizerParam {
 export interface ReplayOptions {
   /** false: no per-layer statistics (only the loss is watched), for the probe-overhead benchmark. */
   probes?: boolean;
-}
-
-/** Canonical hyperparameters the replay actually used, for the report. */
-function usedHyperparameters(s: ReplaySettings): Record<string, unknown> {
-  const h: Record<string, unknown> = {
-    optimizer: s.optimizer,
-    learning_rate: s.learningRate,
-    weight_decay: s.weightDecay,
-    max_grad_norm: s.maxGradNorm,
-    weight_dtype: s.weightDtype,
-    mixed_precision: s.mixedPrecision === 'fp32' ? 'no' : s.mixedPrecision,
-    warmup_steps: s.warmupSteps,
-    validation: s.validation,
-    loss_scale: s.lossScale,
-    seed: s.seed,
-  };
-  if (s.optimizer === 'sgd') Object.assign(h, { momentum: s.momentum, dampening: s.dampening, nesterov: s.nesterov });
-  else Object.assign(h, { adam_epsilon: s.epsilon, adam_beta1: s.beta1, adam_beta2: s.beta2 });
-  return h;
 }
 
 export async function createReplay(spec: ProbeSpec, o: ReplayOptions = {}): Promise<Replay> {

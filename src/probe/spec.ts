@@ -78,7 +78,7 @@ export function resolveSettings(h: Record<string, unknown>, iterations: number):
   const scheduler = String(h.lr_scheduler ?? 'constant_with_warmup');
   const loss = h.loss === undefined ? null : String(h.loss);
   if (loss !== null && loss !== 'mse' && loss !== 'cross-entropy') throw new Error(`loss must be mse or cross-entropy (got ${JSON.stringify(h.loss)})`);
-  return {
+  const settings: ReplaySettings = {
     optimizer,
     learningRate: num(h, 'learning_rate', optimizer === 'sgd' ? 0.01 : 1e-3),
     beta1: num(h, 'adam_beta1', 0.9),
@@ -101,6 +101,47 @@ export function resolveSettings(h: Record<string, unknown>, iterations: number):
     loss,
     seed: Math.floor(num(h, 'seed', 42)),
   };
+  checkTorchAccepts(settings);
+  return settings;
+}
+
+/**
+ * Refuses what torch.optim's constructors refuse (they raise ValueError), with torch's own words:
+ * a replay of a training that could not have started would verify nothing.
+ */
+function checkTorchAccepts(s: ReplaySettings): void {
+  const name = s.optimizer === 'sgd' ? 'SGD' : s.optimizer === 'adam' ? 'Adam' : 'AdamW';
+  const refuse = (key: string, value: number, torchSays: string, rule: string): never => {
+    throw new Error(`${key} = ${value} is refused by torch.optim.${name} (ValueError: ${torchSays}: ${value}); ${rule}`);
+  };
+  if (!(s.learningRate >= 0)) refuse('learning_rate', s.learningRate, 'Invalid learning rate', 'it must be 0 or more');
+  if (!(s.weightDecay >= 0)) refuse('weight_decay', s.weightDecay, 'Invalid weight_decay value', 'it must be 0 or more');
+  if (s.optimizer === 'sgd') {
+    if (!(s.momentum >= 0)) refuse('momentum', s.momentum, 'Invalid momentum value', 'it must be 0 or more');
+    return;
+  }
+  if (!(s.epsilon >= 0)) refuse('adam_epsilon', s.epsilon, 'Invalid epsilon value', 'it must be 0 or more');
+  if (!(s.beta1 >= 0 && s.beta1 < 1)) refuse('adam_beta1', s.beta1, 'Invalid beta parameter at index 0', 'it must be at least 0 and below 1');
+  if (!(s.beta2 >= 0 && s.beta2 < 1)) refuse('adam_beta2', s.beta2, 'Invalid beta parameter at index 1', 'it must be at least 0 and below 1');
+}
+
+/** The hyperparameters the replay resolved, PyTorch's defaults included, under canonical names (for the report and the sweep). */
+export function usedHyperparameters(s: ReplaySettings): Record<string, unknown> {
+  const h: Record<string, unknown> = {
+    optimizer: s.optimizer,
+    learning_rate: s.learningRate,
+    weight_decay: s.weightDecay,
+    max_grad_norm: s.maxGradNorm,
+    weight_dtype: s.weightDtype,
+    mixed_precision: s.mixedPrecision === 'fp32' ? 'no' : s.mixedPrecision,
+    warmup_steps: s.warmupSteps,
+    validation: s.validation,
+    loss_scale: s.lossScale,
+    seed: s.seed,
+  };
+  if (s.optimizer === 'sgd') Object.assign(h, { momentum: s.momentum, dampening: s.dampening, nesterov: s.nesterov });
+  else Object.assign(h, { adam_epsilon: s.epsilon, adam_beta1: s.beta1, adam_beta2: s.beta2 });
+  return h;
 }
 
 /** Whether a validation pass runs after iteration `it` (1-based). */

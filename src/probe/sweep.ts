@@ -1,6 +1,6 @@
 // The counterfactual sweep: the base probe plus one re-run per candidate fix, in parallel workers.
 import type { Counterfactual, ProbeReport } from '../engine/types';
-import type { ProbeSpec } from './spec';
+import { resolveSettings, usedHyperparameters, type ProbeSpec } from './spec';
 import { launchProbe, ProbeError, type LaunchOptions } from './client';
 
 /** A candidate fix: a canonical hyperparameter change, and where the user's setting is (if known). */
@@ -100,7 +100,7 @@ export function changeId(change: Record<string, unknown>): string {
  * as not finite with its error; a failed base run, a timeout of the base, or a cancel throws.
  */
 export async function runSweep(spec: ProbeSpec, changes: CandidateChange[], opts: SweepOptions = {}): Promise<SweepResult> {
-  const candidates = dedupe(changes.length ? changes : defaultCandidates(spec.hyperparameters));
+  const candidates = dedupe(changes.length ? changes : defaultCandidates(resolvedBase(spec)));
   const parallel = Math.max(1, Math.floor(opts.parallel ?? 2));
   // One failure (or the caller's cancel) stops the workers still running.
   const stop = new AbortController();
@@ -115,15 +115,26 @@ export async function runSweep(spec: ProbeSpec, changes: CandidateChange[], opts
     opts.onProgress?.({ done, total, message });
   };
 
+  // A candidate that fails is reported only once the base ran: when the base fails too, its error is the one line to show.
+  let baseRan!: (ok: boolean) => void;
+  const baseOutcome = new Promise<boolean>((r) => (baseRan = r));
   // Job 0 is the base run; the rest are the candidates, in order.
   const jobs: (() => Promise<ProbeReport | SweepCounterfactual>)[] = [
     async () => {
-      const report = await launchProbe(spec, launch);
+      let report: ProbeReport;
+      try {
+        report = await launchProbe(spec, launch);
+      } catch (err) {
+        baseRan(false);
+        throw err;
+      }
+      baseRan(true);
       finished(`base run: ${isFinite(report) ? 'finite' : 'non-finite'}`);
       return report;
     },
     ...candidates.map((candidate) => async (): Promise<SweepCounterfactual> => {
       const cf = await runCandidate(spec, candidate, launch);
+      if (cf.error && !(await baseOutcome)) return cf;
       finished(`${describeChange(candidate.change)}: ${cf.error ? 'failed' : cf.finite ? 'finite' : 'non-finite'}`);
       return cf;
     }),
@@ -133,6 +144,16 @@ export async function runSweep(spec: ProbeSpec, changes: CandidateChange[], opts
     return { base: results[0] as ProbeReport, counterfactuals: results.slice(1) as SweepCounterfactual[] };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The base hyperparameters with PyTorch's defaults filled in, so a default learning rate gets its candidate too. */
+function resolvedBase(spec: ProbeSpec): Record<string, unknown> {
+  try {
+    return { ...spec.hyperparameters, ...usedHyperparameters(resolveSettings(spec.hyperparameters, spec.iterations ?? 5)) };
+  } catch {
+    // Settings the replay refuses: the base run reports why.
+    return spec.hyperparameters;
   }
 }
 

@@ -5,6 +5,12 @@ import { runProbe, type RunProbeOptions } from './run';
 import { createReplay } from './replay';
 import type { ProbeSpec } from './spec';
 import { isClientMessage, TEST_CRASH_MODEL, TEST_HANG_MODEL, TEST_OOM_MODEL, type WorkerMessage } from './protocol';
+import { startWatchdog } from './watchdog';
+
+// Model code may never yield to the event loop: a watcher thread ends this process if the parent dies or time runs out.
+const watchdog = startWatchdog();
+// Beyond the parent's own limit: normally the parent kills us first, with a clear error.
+const LIMIT_GRACE_MS = 5000;
 
 const abort = new AbortController();
 let started = false;
@@ -89,6 +95,7 @@ process.on('message', (message: unknown) => {
   }
   if (message.type === 'start' && !started) {
     started = true;
+    if (message.timeoutMs !== undefined) watchdog.limit(message.timeoutMs + LIMIT_GRACE_MS);
     void start(message.spec, message.stopAtVerdict === true);
   }
 });
