@@ -1,0 +1,76 @@
+// "The first forward pass, before any update" is decided by whether a finite step came before the incident,
+// not by the step's number: fractional epochs and counters from 0 are not the first pass; a NaN there clears
+// the settings that act through updates (learning rate, warmup, epsilon, clipping), not precision.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { locate } from '../../src/engine/config/index.ts';
+import { analyze } from '../../src/engine/diagnose.ts';
+import { scanFile } from '../../src/engine/output/scan.ts';
+import type { RunScan } from '../../src/engine/types.ts';
+import { byCode, expectAtMost, expectOne } from './helpers.ts';
+
+const LOGS = join(__dirname, 'fixtures', 'logs');
+
+async function scanned(name: string): Promise<RunScan> {
+  return scanFile(join(LOGS, name), { displayName: `logs/${name}` });
+}
+
+test('HF Trainer epochs 0.1-0.3 finite, NaN at epoch 0.4: after updates, so clipping off is a warning and the data is not blamed', async () => {
+  const args = await locate('args.json', '{ "learning_rate": 5e-05, "max_grad_norm": 0.0, "fp16": true }\n');
+  const d = analyze([await scanned('hf_trainer_epochs.log')], [args]);
+  const clip = expectOne(d, 'gradient-clipping', 'warning', 'args.json', 1);
+  assert.match(clip.message, /gradient clipping is off \(max_grad_norm: 0\.0\); hf_trainer_epochs\.log:4 shows loss=nan at step 0\.4/);
+  assert.equal(byCode(d, 'data').length, 0, 'three finite steps came first: not the first forward pass');
+});
+
+test('a counter from 0: iter 0 finite, NaN at iter 1 is after an update (lr 0.5 is an error, clipping off a warning)', async () => {
+  const cfg = await locate('config.yaml', 'learning_rate: 0.5\nmax_grad_norm: 0\n');
+  const d = analyze([await scanned('iter_from_zero.log')], [cfg]);
+  expectOne(d, 'learning-rate', 'error', 'config.yaml', 1);
+  expectOne(d, 'gradient-clipping', 'warning', 'config.yaml', 2);
+  assert.equal(byCode(d, 'data').length, 0);
+});
+
+test('NaN on the very first step clears learning rate, warmup, epsilon and clipping to information, saying why; precision stays', async () => {
+  const cfg = await locate(
+    'config.yaml',
+    'learning_rate: 0.5\nmax_grad_norm: 0\nadam_epsilon: 1e-8\nweight_dtype: fp16\nmixed_precision: "no"\nlr_warmup_steps: 0\n',
+  );
+  const d = analyze([await scanned('nan_at_step_1.log')], [cfg]);
+  const data = expectOne(d, 'data', 'warning', 'logs/nan_at_step_1.log', 1);
+  assert.match(data.message, /no learning rate, warmup, epsilon or clipping setting can have caused it yet/);
+  for (const [code, line] of [['learning-rate', 1], ['gradient-clipping', 2], ['optimizer-epsilon', 3], ['warmup', 6]] as const) {
+    const x = expectOne(d, code, 'information', 'config.yaml', line);
+    assert.match(x.message, /the first forward pass, before any optimizer update: .* has not acted yet, so it is not the cause of this NaN \(cleared\)/, code);
+  }
+  // fp16 weights can overflow in the first forward pass itself: not cleared
+  expectOne(d, 'precision', 'warning', 'config.yaml', 4);
+});
+
+test('real tqdm: the bar drawn at 0/8 is not a finished step, so a NaN at 1/8 is the first forward pass', async () => {
+  const run = await scanned('tqdm_first_step_nan.log');
+  assert.deepEqual(run.steps, { first: 0, last: 1 }, 'the reader counts the 0/8 bar as a step');
+  const cfg = await locate('config.yaml', 'learning_rate: 0.5\nlr_warmup_steps: 0\n');
+  const d = analyze([run], [cfg]);
+  expectOne(d, 'data', 'warning', 'logs/tqdm_first_step_nan.log', 1);
+  expectAtMost(d, 'learning-rate', 'information');
+  expectAtMost(d, 'warmup', 'information');
+});
+
+test("the reader's finiteStepBefore wins over step numbers: Keras epoch 2's batch 1 comes after epoch 1's updates", async () => {
+  const cfg = await locate('config.yaml', 'learning_rate: 0.5\nmax_grad_norm: 0\n');
+  const keras: RunScan = {
+    log: 'logs/train.log',
+    formats: ['keras'],
+    incident: { line: 5, step: 1, metric: 'loss', value: 'nan', kind: 'metric', rank: null, before: [] },
+    steps: { first: 1, last: 1 },
+    finiteStepBefore: true,
+  };
+  const after = analyze([keras], [cfg]);
+  expectOne(after, 'learning-rate', 'error', 'config.yaml', 1);
+  assert.equal(byCode(after, 'data').length, 0);
+  const first = analyze([{ ...keras, steps: { first: 7, last: 7 }, incident: { ...keras.incident!, step: 7 }, finiteStepBefore: false }], [cfg]);
+  expectOne(first, 'learning-rate', 'information', 'config.yaml', 1);
+  expectOne(first, 'data', 'warning', 'logs/train.log', 5);
+});
