@@ -142,3 +142,31 @@ test('isLogPath: log names, structured outputs, and what is not a log', () => {
   }
   for (const p of ['data/train.jsonl', 'datasets/x.jsonl', 'train.py', 'config.yaml', 'metrics.py', 'mlruns/0/r/params/lr']) assert.equal(isLogPath(p), false, p);
 });
+
+test('isLogPath: detectron2 output/log.txt and output/metrics.json, nested MLflow metric names', () => {
+  for (const p of ['output/log.txt', 'output/metrics.json', 'runs/train_log.txt', 'mlruns/0/abc/metrics/eval/loss', 'out/mlruns/1/r/metrics/train/step/loss']) {
+    assert.equal(isLogPath(p), true, p);
+  }
+  for (const p of ['requirements.txt', 'CHANGELOG.txt', 'catalog.txt', 'dialog.txt', 'mlruns/0/abc/artifacts/plot.png', 'mlruns/0/abc/meta.yaml']) assert.equal(isLogPath(p), false, p);
+});
+
+test('discover: detectron2 default outputs and a nested MLflow metric are training output', async () => {
+  const root = workspace({
+    'output/log.txt':
+      '[11/25 18:00:05 d2.utils.events]:  eta: 0:12:34  iter: 19  total_loss: 2.104  loss_cls: 1.213  loss_box_reg: 0.6591  time: 0.3811  data_time: 0.0129  lr: 3.9962e-05  max_mem: 2694M\n' +
+      '[11/25 18:00:13 d2.utils.events]:  eta: 0:12:26  iter: 39  total_loss: nan  loss_cls: nan  loss_box_reg: nan  time: 0.3807  data_time: 0.0121  lr: 7.9922e-05  max_mem: 2694M\n',
+    'output/metrics.json':
+      '{"data_time": 0.0129, "eta_seconds": 754.2, "fast_rcnn/cls_accuracy": 0.87, "iteration": 19, "loss_box_reg": 0.6591, "loss_cls": 1.213, "lr": 3.9962e-05, "time": 0.3811, "total_loss": 2.104}\n' +
+      '{"data_time": 0.0121, "eta_seconds": 746.3, "fast_rcnn/cls_accuracy": 0.0, "iteration": 39, "loss_box_reg": NaN, "loss_cls": NaN, "lr": 7.9922e-05, "time": 0.3807, "total_loss": NaN}\n',
+    'output/config.yaml': 'SOLVER:\n  BASE_LR: 0.02\n  IMS_PER_BATCH: 16\n  MAX_ITER: 90000\n',
+    'mlruns/0/abc/metrics/eval/loss': '1732550005000 0.91 5\n1732550010000 nan 10\n',
+    'mlruns/0/abc/meta.yaml': 'run_id: abc\nexperiment_id: \'0\'\n',
+  });
+  try {
+    const d = await discover(root, {});
+    assert.deepEqual([...d.logs].sort(), ['mlruns/0/abc/metrics/eval/loss', 'output/log.txt', 'output/metrics.json']);
+    assert.ok(!d.configs.includes('output/metrics.json'), 'metrics.json is output, not a config');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
