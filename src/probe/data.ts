@@ -88,6 +88,8 @@ function nestedToArray(value: unknown, file: string): { shape: number[]; data: F
 
 /** Splits an array into samples of the model's per-sample shape (the first axis is the sample axis). */
 function asSamples(a: { shape: number[]; data: Float32Array }, sampleShape: number[], what: string, file: string): Samples {
+  // Training on an empty array would train on the zeros of an empty batch and call that finite.
+  if (a.data.length === 0) throw new Error(`no samples in ${file} (${what} of shape [${a.shape.join(', ')}])`);
   const per = size(sampleShape);
   if (a.shape.length === sampleShape.length && size(a.shape) === per) return { shape: sampleShape, data: a.data, count: 1 };
   if (per === 0 || a.data.length % per !== 0 || size(a.shape.slice(1)) !== per) {
@@ -206,6 +208,7 @@ export function createBatchSource(data: string | undefined, model: ProbeModel, o
     ({ x, y } = loadFiles(data, model));
     description = data;
   }
+  if (x.count === 0) throw new Error(`no samples in ${data ?? 'the synthetic data'}`);
   const targets = y ?? syntheticTargets(model, x.count, o.targetScale ?? model.targetScale, o.seed + 2);
   if (targets.count !== x.count) throw new Error(`${data}: ${x.count} inputs but ${targets.count} targets`);
   const batch = Math.max(1, Math.min(batchSize, x.count));

@@ -148,7 +148,7 @@ export async function runSweep(spec: ProbeSpec, changes: CandidateChange[], opts
 }
 
 /** The base hyperparameters with PyTorch's defaults filled in, so a default learning rate gets its candidate too. */
-function resolvedBase(spec: ProbeSpec): Record<string, unknown> {
+export function resolvedBase(spec: ProbeSpec): Record<string, unknown> {
   try {
     return { ...spec.hyperparameters, ...usedHyperparameters(resolveSettings(spec.hyperparameters, spec.iterations ?? 5)) };
   } catch {

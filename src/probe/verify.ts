@@ -6,7 +6,7 @@ import type { DiagnoseResult, LocatedValue, NanDiagnostic } from '../engine/type
 import type { ProbeSpec } from './spec';
 import { discover } from '../engine/discovery';
 import { hyperparametersOf, locationOf, readConfigFiles } from './config-hyperparameters';
-import { changeId, isFinite, runSweep, type CandidateChange } from './sweep';
+import { changeId, defaultCandidates, isFinite, resolvedBase, runSweep, type CandidateChange } from './sweep';
 
 export interface VerifyOptions {
   /** The workspace root: diagnostic files are relative to it, and its nan-doctor.json names the probe model. */
@@ -104,7 +104,7 @@ export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOpti
     allowCode: opts.allowCode ?? false,
   };
 
-  const candidates = candidatesOf(result.diagnostics, where);
+  const candidates = [...candidatesOf(result.diagnostics, where), ...clearedCandidates(result.diagnostics, spec, where)];
   opts.onProgress?.(`probing ${model}: base run and ${candidates.length || 'the default'} candidate fix${candidates.length === 1 ? '' : 'es'}`, 0);
   const sweep = await runSweep(spec, candidates, {
     parallel: opts.parallel,
@@ -135,6 +135,26 @@ function candidatesOf(diagnostics: NanDiagnostic[], where: Record<string, Locate
     if (seen.has(id)) continue;
     seen.add(id);
     out.push({ change: d.change, ...(locationOf(d.change, where, { file: d.file, line: d.range.start.line }) ?? { file: d.file, line: d.range.start.line + 1 }) });
+  }
+  return out;
+}
+
+// A cleared suspect's diagnostic has no fix of its own; the usual fix of its setting is what the sweep tries.
+const CLEARED_SETTING: Record<string, string> = { 'learning-rate': 'learning_rate', 'gradient-clipping': 'max_grad_norm', 'optimizer-epsilon': 'adam_epsilon' };
+
+/**
+ * The usual fix of each setting a diagnostic names without changing it (a learning rate the evidence
+ * clears gets learning rate / 10): a non-finite re-run is the evidence that clears it. Its diagnostic stays unverified.
+ */
+function clearedCandidates(diagnostics: NanDiagnostic[], spec: ProbeSpec, where: Record<string, LocatedValue>): CandidateChange[] {
+  const usual = defaultCandidates(resolvedBase(spec));
+  const out: CandidateChange[] = [];
+  for (const d of diagnostics) {
+    const key = CLEARED_SETTING[d.code];
+    if (!key || (d.change && Object.keys(d.change).length > 0)) continue;
+    const fix = usual.find((c) => Object.keys(c.change).length === 1 && key in c.change);
+    if (!fix) continue;
+    out.push({ change: fix.change, ...(locationOf(fix.change, where, { file: d.file, line: d.range.start.line }) ?? { file: d.file, line: d.range.start.line + 1 }) });
   }
   return out;
 }

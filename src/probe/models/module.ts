@@ -18,7 +18,7 @@ const asTensor = (v: unknown): tf.Tensor => (v instanceof tf.Tensor ? v : tf.ten
 
 export async function loadModelModule(path: string, allowCode: boolean | undefined): Promise<ModelModule> {
   if (!allowCode) {
-    throw new Error(`${path}: a JS model module runs code from the workspace; it is only loaded in a trusted workspace (trust the workspace, or pass --allow-code)`);
+    throw new Error(`${path}: a JS model module runs code from the workspace; it is only loaded in a trusted workspace (trust the workspace with Workspaces: Manage Workspace Trust, or run nan-doctor probe from a terminal)`);
   }
   const file = resolve(path);
   let mod: Record<string, unknown>;
