@@ -268,8 +268,10 @@ export class NanDoctorServer {
 
   /** A config or script changed outside the editor (git checkout, vim, sed, a generator): the editor's copy wins while open. */
   private fileChangedOnDisk(abs: string): void {
-    if (this.openText(abs)) return;
-    for (const [root, f] of this.folders) if (f.analysis.reads(abs)) this.schedule(root, 300);
+    const readers = [...this.folders].filter(([, f]) => f.analysis.reads(abs));
+    // Checked second: most files written during training (checkpoints, samples) are read by no analysis.
+    if (readers.length === 0 || this.openText(abs)) return;
+    for (const [root] of readers) this.schedule(root, 300);
   }
 
   /** Quick fixes only from diagnostics computed for the document as the editor has it now. */
