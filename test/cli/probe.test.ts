@@ -50,6 +50,60 @@ test('an unreadable config exits 2 naming the file', async () => {
   assert.match(r.err, /stage1\.yaml/);
 });
 
+test('an unreadable config is named as typed, not relative to the working folder', async () => {
+  const r = await run(['--model', 'builtin:imageproj', '--config', '/nonexist.yaml']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^nan-doctor probe: \/nonexist\.yaml: /);
+  assert.doesNotMatch(r.err, /\.\.\//);
+});
+
+test('unknown --set keys are usage errors naming the key, the closest name and the accepted ones', async () => {
+  for (const [set, near] of [['lr=1000', 'learning_rate'], ['eps=0', 'adam_epsilon'], ['learnin_rate=1', 'learning_rate']]) {
+    const r = await run(['--model', 'builtin:imageproj', '--set', set]);
+    assert.equal(r.code, 2, set);
+    const key = set.split('=')[0];
+    assert.match(r.err, new RegExp(`--set ${key}: unknown hyperparameter '${key}' \\(did you mean ${near}\\?\\); accepted: .*adam_epsilon`));
+    assert.equal(r.err.trim().split('\n').length, 1);
+    assert.equal(r.out, '');
+  }
+});
+
+test('values torch.optim refuses are usage errors before any run', async () => {
+  for (const [set, message] of [['adam_beta2=1', /Invalid beta parameter at index 1: 1/], ['learning_rate=-1', /Invalid learning rate: -1/]] as const) {
+    const r = await run(['--model', 'builtin:imageproj', '--set', set]);
+    assert.equal(r.code, 2, set);
+    assert.match(r.err, message);
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+  }
+});
+
+test('a missing model or data file is one line on stderr, with no progress before it', async () => {
+  for (const args of [['--model', '/nonexistent/model.json'], ['--model', 'builtin:imageproj', '--data', '/nonexistent/x.npy'], ['--model', 'builtin:no-such-model']]) {
+    const r = await run(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+    assert.match(r.err, /^nan-doctor probe: (\/nonexistent\/(model\.json|x\.npy): cannot read the (model|data) \(no such file\)|.*no-such-model)/);
+  }
+});
+
+test('an empty .npy is "no samples", exit 2, named as typed', async () => {
+  // np.save('x0.npy', np.zeros((0, 512), np.float32)) by fixtures/generate/data.py
+  const dir = join(process.cwd(), 'test', 'probe', 'fixtures', 'data', 'empty');
+  for (const extra of [['--no-sweep'], []]) {
+    const r = await run(['--model', 'builtin:imageproj', '--data', 'x0.npy', ...extra], dir);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^nan-doctor probe: no samples in x0\.npy/);
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+  }
+});
+
+test('a default learning rate still gets its learning rate / 10 counterfactual', async () => {
+  const r = await run(['--model', 'builtin:imageproj', '--iterations', '2', '--set', 'weight_dtype=fp16', '--set', 'adam_epsilon=1e-8']);
+  const report = JSON.parse(r.out) as { hyperparameters: { learning_rate: number }; counterfactuals: { change: Record<string, unknown> }[] };
+  assert.equal(report.hyperparameters.learning_rate, 1e-3);
+  assert.ok(report.counterfactuals.some((c) => c.change.learning_rate === 1e-4), JSON.stringify(report.counterfactuals));
+});
+
 test('a model the worker cannot load exits 2 with the reason', async () => {
   const r = await run(['--model', 'builtin:no-such-model', '--no-sweep']);
   assert.equal(r.code, 2);

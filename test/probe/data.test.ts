@@ -54,3 +54,12 @@ test('clean .npy inputs with y.npy targets replay finite', async () => {
 test('inputs that do not fit the model are refused with the shapes named', async () => {
   await assert.rejects(runProbe({ model: 'builtin:imageproj', hyperparameters: {}, data: join(dir, 'x.npy'), iterations: 1, backend: 'cpu' }), /x\.npy: inputs of shape \[8, 16\] does not fit the model's \[N, 512\]/);
 });
+
+test('an empty .npy (shape [0, 512]) is refused as no samples, not trained on zeros', async () => {
+  const file = join(dir, 'empty', 'x0.npy');
+  assert.deepEqual(npy('empty/x0.npy').shape, [0, 512]);
+  await assert.rejects(runProbe({ model: 'builtin:imageproj', hyperparameters: {}, data: file, iterations: 1, backend: 'cpu' }), (err: Error) => {
+    assert.match(err.message, /^no samples in .*x0\.npy/);
+    return true;
+  });
+});

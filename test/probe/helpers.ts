@@ -1,4 +1,5 @@
-// Shared helpers for the probe tests: fixture numbers with nan/inf spelled as strings.
+// Shared helpers for the probe tests: fixture numbers with nan/inf spelled as strings, and waiting for processes to end.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -36,3 +37,22 @@ export function firstMismatch(actual: ArrayLike<number>, expected: ArrayLike<num
   }
   return -1;
 }
+
+/** Gone, or a zombie nobody reaps (as under a container's init): either way it runs no more. */
+export function isDead(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** Waits for a condition with a generous bound (the watchdog looks every 250 ms; a loaded machine may be slow). */
+export async function eventually(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) assert.fail(`${what} after ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+

@@ -38,7 +38,13 @@ test('a Keras model JSON (to_json) loads with seeded weights, so re-runs agree',
 });
 
 test('a JS model module is refused outside a trusted workspace, with the reason', async () => {
-  await assert.rejects(runProbe({ model: join(fixtures, 'model-module.js'), hyperparameters: {}, iterations: 1, backend: 'cpu' }), /trusted workspace/);
+  await assert.rejects(runProbe({ model: join(fixtures, 'model-module.js'), hyperparameters: {}, iterations: 1, backend: 'cpu' }), (err: Error) => {
+    assert.match(err.message, /trusted workspace/);
+    // Only ways out that exist: no command has an --allow-code option.
+    assert.doesNotMatch(err.message, /--allow-code/);
+    assert.match(err.message, /Manage Workspace Trust|nan-doctor probe/);
+    return true;
+  });
 });
 
 test('a JS model module runs when code is allowed, with its own sample batch', async () => {

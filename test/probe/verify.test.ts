@@ -32,9 +32,17 @@ test('the example: the epsilon fix is verified by a re-run, the log line and cle
   assert.equal(cf.finite, true);
   // Located where the user wrote it (1-based line, the way logs and compilers count).
   assert.deepEqual([cf.key, cf.file, cf.line], ['solver.adam_epsilon', 'configs/train/stage1.yaml', epsilon.range.start.line + 1]);
-  // Every counterfactual points at the line of the diagnostic whose fix it tried.
+  // The cleared learning rate's usual fix was tried too: learning rate / 10 stays non-finite, which is what clears it.
+  const learningRate = verified.diagnostics.find((d) => d.code === 'learning-rate');
+  assert.ok(learningRate && learningRate.change === undefined, 'the example has a cleared learning-rate diagnostic');
+  assert.equal(learningRate.verified, false);
+  const lower = probe.counterfactuals.find((c) => c.change.learning_rate !== undefined);
+  assert.ok(lower, JSON.stringify(probe.counterfactuals.map((c) => c.change)));
+  assert.equal(lower.change.learning_rate, 1e-6);
+  assert.equal(lower.finite, false);
+  // Every counterfactual points at the line of the diagnostic whose fix it tried (a cleared one's, for lr / 10).
   for (const c of probe.counterfactuals) {
-    const d = verified.diagnostics.find((x) => x.change && JSON.stringify(x.change) === JSON.stringify(c.change));
+    const d = verified.diagnostics.find((x) => (x.change && JSON.stringify(x.change) === JSON.stringify(c.change)) || (x === learningRate && c === lower));
     assert.ok(d, `no diagnostic for ${JSON.stringify(c.change)}`);
     assert.deepEqual([c.file, c.line], [d.file, d.range.start.line + 1], JSON.stringify(c.change));
   }
