@@ -1,6 +1,5 @@
 // nan-doctor probe killed while its workers spin in a model that never yields: no worker outlives it (needs `npm run build`).
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diagnose } from '../../src/engine/diagnose';
 import { verifyDiagnostics, readWorkspaceProbeSettings, resolveData, resolveModel } from '../../src/probe/verify';
-import type { DiagnoseResult } from '../../src/engine/types';
+import type { DiagnoseResult, NanDiagnostic } from '../../src/engine/types';
 
 const example = join(process.cwd(), 'examples', 'hallo-stage1');
 
@@ -42,7 +42,7 @@ test('the example: the epsilon fix is verified by a re-run, the log line and cle
   assert.equal(lower.finite, false);
   // Every counterfactual points at the line of the diagnostic whose fix it tried (a cleared one's, for lr / 10).
   for (const c of probe.counterfactuals) {
-    const d = verified.diagnostics.find((x) => (x.change && JSON.stringify(x.change) === JSON.stringify(c.change)) || (x === learningRate && c === lower));
+    const d: NanDiagnostic | undefined = verified.diagnostics.find((x) => (x.change && JSON.stringify(x.change) === JSON.stringify(c.change)) || (x === learningRate && c === lower));
     assert.ok(d, `no diagnostic for ${JSON.stringify(c.change)}`);
     assert.deepEqual([c.file, c.line], [d.file, d.range.start.line + 1], JSON.stringify(c.change));
   }
