@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IncidentTracker } from '../../src/engine/output/incident';
+import { createRunAnalyzer } from '../../src/engine/output/analyzer';
 import type { TrainingEvent } from '../../src/engine/types';
 
 const step = (line: number, s: number, loss: number, rank: number | null = null): TrainingEvent => ({ line, kind: 'step', step: s, rank, metrics: { loss }, format: 'test' });
@@ -65,4 +66,18 @@ test('a step whose values are shown after an event at that same step keeps the e
   // Step 10 of the next epoch is another step: it closes the window.
   u.add(step(2, 10, 0.5), 1);
   assert.deepEqual(u.add({ line: 3, kind: 'step', step: 11, rank: null, nonFinite: { metric: 'loss', value: 'nan' } }, 1)?.before, []);
+});
+
+test('a run says whether a finite training step was logged before its incident (the rules tell the first forward pass by it)', () => {
+  const scan = (text: string) => {
+    const a = createRunAnalyzer('train.log');
+    a.feed(text);
+    a.end();
+    return a.result();
+  };
+  assert.equal(scan('step 1 loss: nan\n').finiteStepBefore, false);
+  assert.equal(scan('iter 0 loss: 0.5\niter 1 loss: nan\n').finiteStepBefore, true);
+  // A tqdm bar drawn before any step (0/8, no metrics) is not a finite step.
+  assert.equal(scan('Steps:   0%|          | 0/8 [00:00<?, ?it/s]\rSteps:  12%|█▎        | 1/8 [00:01<00:07,  1.00s/it, step_loss=nan]\n').finiteStepBefore, false);
+  assert.equal(scan('iter 0 loss: 0.5\n').finiteStepBefore, undefined, 'only a run with an incident says');
 });

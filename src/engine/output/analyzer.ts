@@ -258,7 +258,7 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     onIncident: (cb) => incidentListeners.push(cb),
     onEvent: (cb) => eventListeners.push(cb),
     result: () => {
-      const scan: RunScan = { log, formats: [...tracker.formats], incident: tracker.incident, steps: tracker.steps ? { ...tracker.steps } : null };
+      const scan = tracker.runScan(log);
       if (command !== undefined) scan.command = command;
       return scan;
     },

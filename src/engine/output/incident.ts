@@ -1,5 +1,5 @@
 // Turns a run's events into its incident: the first non-finite event, with the notable events just before it.
-import type { BeforeEvent, EventKind, Incident, IncidentKind, TrainingEvent } from '../types';
+import type { BeforeEvent, EventKind, Incident, IncidentKind, RunScan, TrainingEvent } from '../types';
 import { isGradNorm, isLearningRate } from './formats/values';
 
 const NOTABLE: ReadonlySet<EventKind> = new Set(['validation', 'evaluation', 'checkpoint', 'resume', 'loss-scale', 'overflow', 'learning-rate', 'grad-norm-spike']);
@@ -34,6 +34,16 @@ export class IncidentTracker {
   private pending: PendingEvent[] = [];
   private norms: number[] = [];
   private learningRate: number | null = null;
+  private finiteStepSeen = false;
+  private finiteStepBefore: boolean | undefined;
+
+  /** The run as `scan` reports it; `format` names the run when no format recognized a line. */
+  runScan(log: string, format?: string): RunScan {
+    const formats = this.formats.length || !format ? [...this.formats] : [format];
+    const scan: RunScan = { log, formats, incident: this.incident, steps: this.steps ? { ...this.steps } : null };
+    if (this.incident) scan.finiteStepBefore = this.finiteStepBefore;
+    return scan;
+  }
 
   /** A format recognized a line that carried no event (a bare logging line, a table header). */
   noteFormat(name: string): void {
@@ -49,6 +59,7 @@ export class IncidentTracker {
     }
     if (this.incident) return null;
     if (e.nonFinite) {
+      this.finiteStepBefore = this.finiteStepSeen;
       this.incident = {
         line: e.line,
         step: e.step,
@@ -66,6 +77,7 @@ export class IncidentTracker {
     // Events at that same step stay: its values were computed before them and only shown after
     // (a tqdm postfix set after the validation that ran at that step).
     if (e.kind === 'step' && e.metrics) {
+      this.finiteStepSeen = true;
       const sameStep = (p: PendingEvent) => e.step !== null && p.step === e.step && p.epoch === epoch;
       this.pending = this.pending.filter((p) => (p.rank !== null && e.rank !== null && p.rank !== e.rank) || sameStep(p));
     }

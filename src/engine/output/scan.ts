@@ -105,7 +105,7 @@ async function scanStructured(path: string, log: string, name: string, events: A
   const tracker = new IncidentTracker();
   for await (const e of events) tracker.add(e.format ? e : { ...e, format: name });
   void path;
-  return { log, formats: tracker.formats.length ? tracker.formats : [name], incident: tracker.incident, steps: tracker.steps };
+  return tracker.runScan(log, name);
 }
 
 /** Every line through the analyzer: the reference the fast path must agree with. */

@@ -69,7 +69,7 @@ export function liveStructuredRun(path: string, format: StructuredFormat, opts: 
       if (closed) return;
       lastError = '';
       suspect = null;
-      scan = { log: opts.log, formats: tracker.formats.length ? tracker.formats : [format.name], incident: tracker.incident, steps: tracker.steps };
+      scan = tracker.runScan(opts.log, format.name);
       opts.onEvents?.(events);
       const incident = tracker.incident;
       if (!incident) reported = null; // the file went back to finite: the next incident is a new run's
