@@ -1,6 +1,5 @@
 // DepthwiseConv2dNativeBackpropFilter for wasm, computed in place on the heap (NHWC, as tfjs defines it).
 import {
-  backend_util,
   DepthwiseConv2dNativeBackpropFilter,
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   type KernelConfig,
@@ -8,25 +7,15 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { floatsOf, store, wasmBackend } from './heap';
+import { depthwiseGeometry } from './depthwise_geometry';
 
 const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend: untyped, attrs }) => {
   const backend = wasmBackend(untyped);
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const info = depthwiseGeometry(x.shape as [number, number, number, number], filterShape, { strides, dilations, pad, dimRoundingMode });
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, multiplier, top, left } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const multiplier = outChannels / inChannels;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
 
   const out = backend.makeOutput([...filterShape], 'float32');
   const xs = floatsOf(backend, x);

@@ -1,6 +1,5 @@
 // DepthwiseConv2dNativeBackpropInput for wasm, computed in place on the heap (NHWC, as tfjs defines it).
 import {
-  backend_util,
   DepthwiseConv2dNativeBackpropInput,
   type DepthwiseConv2dNativeBackpropInputAttrs,
   type KernelConfig,
@@ -8,25 +7,15 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { floatsOf, store, wasmBackend } from './heap';
+import { depthwiseGeometry } from './depthwise_geometry';
 
 const depthwiseBackpropInput: KernelFunc = ({ inputs, backend: untyped, attrs }) => {
   const backend = wasmBackend(untyped);
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const info = depthwiseGeometry(inputShape, filter.shape as [number, number, number, number], { strides, dilations, pad, dimRoundingMode });
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, multiplier, top, left } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const multiplier = outChannels / inChannels;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
 
   const out = backend.makeOutput([...inputShape], 'float32');
   const dys = floatsOf(backend, dy);
