@@ -1,6 +1,6 @@
 // Scans one training-output file for its first non-finite value: structured readers first, else text.
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { RunScan } from '../types';
+import type { RunScan, TrainingEvent } from '../types';
 import { createRunAnalyzer } from './analyzer';
 import { IncidentTracker } from './incident';
 import { findStructuredFormat } from './structured/index';
@@ -86,7 +86,7 @@ export async function scanFile(path: string, opts: ScanOptions = {}): Promise<Ru
   try {
     const head = await readHead(handle);
     const structured = findStructuredFormat(path, head);
-    if (structured) return await scanStructured(path, log, structured.name, structured.read(path, opts.signal));
+    if (structured) return await scanStructured(log, structured.name, structured.read(path, opts.signal));
     // The prefilter reads UTF-8 bytes: UTF-16 goes through the full analyzer, whose line reader decodes it.
     if (hasUtf16Bom(head)) return await scanTextThorough(handle, log, opts.signal);
     if (looksLikeBomlessUtf16(head)) throw new ScanError(log, 'UTF-16 text without a byte-order mark: convert the log to UTF-8');
@@ -101,10 +101,9 @@ export async function scanFile(path: string, opts: ScanOptions = {}): Promise<Ru
   }
 }
 
-async function scanStructured(path: string, log: string, name: string, events: AsyncIterable<import('../types').TrainingEvent>): Promise<RunScan> {
+async function scanStructured(log: string, name: string, events: AsyncIterable<TrainingEvent>): Promise<RunScan> {
   const tracker = new IncidentTracker();
   for await (const e of events) tracker.add(e.format ? e : { ...e, format: name });
-  void path;
   return tracker.runScan(log, name);
 }
 
