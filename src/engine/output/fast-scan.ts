@@ -1,11 +1,16 @@
 // The fast path for big text logs: a WebAssembly prefilter counts newlines and finds the few places that
-// could be non-finite; only those (with a window of lines before them), the head and the tail go through
-// the full analyzer. Results match the full analyzer whenever the events before an incident lie within the window.
+// could be non-finite; the candidate filter keeps the segments that hold a non-finite value or an incident
+// word, and only those (with a window of lines before them), the head and the tail go through the full
+// analyzer, from the chunk already in memory. Results match the full analyzer whenever the events before an
+// incident lie within the window.
 import type { FileHandle } from 'node:fs/promises';
 import type { RunScan } from '../types';
 import { createRunAnalyzer, type SkippingRunAnalyzer } from './analyzer';
+import { createCandidateFilter, type CandidateFilter } from './prefilter/candidate-filter';
 import { createPrefilter } from './prefilter/index';
-import { startRangeScan, type RangeScan } from './prefilter/range-worker';
+import { startRangeScan, type RangeFilter, type RangeScan } from './prefilter/range-worker';
+import { hasNonFiniteValue, tokenRules } from './nonfinite-tokens';
+import { incidentWords, needles } from './search-words';
 
 export interface FastScanTuning {
   /** Bytes at the start read in full (formats, the command line, the first step). */
@@ -62,8 +67,17 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
   return buffer.subarray(0, got);
 }
 
+/** A chunk of the file already in memory: `bytes` holds the file's bytes from `position` on. */
+interface InMemory {
+  bytes: Uint8Array;
+  position: number;
+}
+
+const filterSettings = (maxSegment: number): RangeFilter => ({ needles, rules: tokenRules, words: incidentWords, maxSegment });
+
 class FastScan {
   private readonly analyzer: SkippingRunAnalyzer;
+  private readonly keep: CandidateFilter;
   /** Everything before this offset has been fed to the analyzer or deliberately skipped. */
   private fedUpTo = 0;
 
@@ -76,6 +90,7 @@ class FastScan {
     private readonly path?: string,
   ) {
     this.analyzer = createRunAnalyzer(log);
+    this.keep = createCandidateFilter(hasNonFiniteValue, incidentWords, tuning.maxSegmentBytes);
   }
 
   async run(): Promise<RunScan> {
@@ -83,7 +98,7 @@ class FastScan {
     const middle = Math.floor(this.size / 2);
     const worker =
       this.path && this.size >= this.tuning.parallelMinBytes && middle > this.tuning.headBytes
-        ? startRangeScan(this.path, middle, this.size, this.size, this.tuning.chunkBytes, this.tuning.workerCandidates)
+        ? startRangeScan(this.path, middle, this.size, this.size, this.tuning.chunkBytes, this.tuning.workerCandidates, filterSettings(this.tuning.maxSegmentBytes))
         : null;
     try {
       let line = await this.readHead();
@@ -145,14 +160,22 @@ class FastScan {
           next += step;
         }
         prefilter.takeNewlines();
+        const chunkBytes = prefilter.bytes.subarray(base, base + n);
         for (let from = 0; ; ) {
           const found = prefilter.find(base + from, base + end) - base;
           line += prefilter.takeNewlines();
           if (found >= end) break;
           const at = position + found;
-          if (at >= this.fedUpTo) await this.replay(at, line);
-          if (this.analyzer.incident()) return line;
           from = found + 1;
+          if (at < this.fedUpTo) continue;
+          const verdict = this.keep(chunkBytes, found, 0, n);
+          // Nothing non-finite in this segment: go on from its terminator (the next find counts it).
+          if (!verdict.keep) {
+            from = Math.max(from, Math.min(verdict.end, end));
+            continue;
+          }
+          await this.replay(at, line, { bytes: chunkBytes, position });
+          if (this.analyzer.incident()) return line;
         }
         position += end;
         index = (index + 1) % count;
@@ -178,16 +201,22 @@ class FastScan {
     return found.stoppedAt < this.size ? await this.scanMiddle(line, found.stoppedAt, this.size) : line;
   }
 
+  /** Bytes [from, to) of the file: from the chunk in memory when it holds them, else read. */
+  private bytesAt(from: number, to: number, chunk?: InMemory): Uint8Array | Promise<Uint8Array> {
+    if (chunk && from >= chunk.position && to <= chunk.position + chunk.bytes.length) return chunk.bytes.subarray(from - chunk.position, to - chunk.position);
+    return readAt(this.handle, from, to - from);
+  }
+
   /** Feeds the window before a candidate and the candidate's segment through the analyzer. */
-  private async replay(at: number, line: number): Promise<void> {
+  private async replay(at: number, line: number, chunk?: InMemory): Promise<void> {
     let start = this.fedUpTo;
-    let before: Buffer;
+    let before: Uint8Array;
     if (at - this.fedUpTo <= this.tuning.windowBytes) {
-      before = await readAt(this.handle, start, at - start);
+      before = await this.bytesAt(start, at, chunk);
     } else {
       // Start the window on a segment boundary, or at the candidate's own segment if that is longer.
       start = at - this.tuning.windowBytes;
-      before = await readAt(this.handle, start, at - start);
+      before = await this.bytesAt(start, at, chunk);
       let cut = firstTerminator(before);
       if (cut < 0) {
         start = Math.max(this.fedUpTo, at - this.tuning.maxSegmentBytes);
@@ -201,7 +230,15 @@ class FastScan {
       this.analyzer.skipTo(line - countNewlines(before));
     }
     this.analyzer.feed(before);
-    // The candidate's segment, through its terminator.
+    // The candidate's segment, through its terminator: usually still in the chunk.
+    if (chunk) {
+      const end = firstTerminator(chunk.bytes, at - chunk.position);
+      if (end >= 0) {
+        this.analyzer.feed(chunk.bytes.subarray(at - chunk.position, end + 1));
+        this.fedUpTo = chunk.position + end + 1;
+        return;
+      }
+    }
     let position = at;
     for (;;) {
       const piece = await readAt(this.handle, position, 64 * 1024);
@@ -239,8 +276,8 @@ class FastScan {
   }
 }
 
-function firstTerminator(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] === NEWLINE || bytes[i] === CARRIAGE_RETURN) return i;
+function firstTerminator(bytes: Uint8Array, from = 0): number {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] === NEWLINE || bytes[i] === CARRIAGE_RETURN) return i;
   return -1;
 }
 

@@ -32,6 +32,7 @@ export const textFormats: TextFormat[] = [
     name: 'keras',
     event: 'error',
     hints: ['Invalid loss'],
+    words: ['invalid loss'],
     nonFinite: 'error',
     metric: 'loss',
     patterns: [re(String.raw`(?<message>Batch (?<step>\d+): Invalid loss(?: \S+)?, terminating training)`)],
@@ -41,6 +42,7 @@ export const textFormats: TextFormat[] = [
     event: 'overflow',
     nonFinite: 'overflow',
     hints: ['inimum loss scale'],
+    words: ['minimum loss scale'],
     metric: 'loss_scale',
     patterns: [re(String.raw`(?<message>Minimum loss scale reached \((?<scale>{N})\))`)],
   },
@@ -49,12 +51,14 @@ export const textFormats: TextFormat[] = [
     event: 'overflow',
     nonFinite: 'overflow',
     hints: ['already at minimum'],
+    words: ['already at minimum'],
     metric: 'loss_scale',
     patterns: [re(String.raw`(?<message>Current loss scale already at minimum)`)],
   },
   {
     name: 'python-error',
     hints: ['FloatingPointError', 'oss is '],
+    words: ['floatingpointerror'],
     event: 'error',
     nonFinite: 'from-message',
     patterns: [
@@ -81,6 +85,7 @@ export const textFormats: TextFormat[] = [
   {
     name: 'apex',
     hints: ['Gradient overflow'],
+    words: ['gradient overflow'],
     event: 'overflow',
     minimumScale: 1,
     patterns: [re(String.raw`Gradient overflow\.\s+Skipping step,.*?reducing loss scale to (?<scale>{N})`)],

@@ -15,6 +15,11 @@ export interface TextFormat {
   name: string;
   /** Cheap pre-check: the segment must contain one of these strings before any pattern is tried. */
   hints?: string[];
+  /**
+   * Words (case-insensitive) that make a line of this format non-finite without a `nan`/`inf` token in it
+   * (`Invalid loss, terminating training`, `Current loss scale already at minimum`): the fast path searches for them.
+   */
+  words?: string[];
   /** Any pattern that matches claims the segment for this format (first format wins). */
   patterns: RegExp[];
   /** What a match reports; 'context' only updates the step/epoch/table header for later lines. */

@@ -1,6 +1,7 @@
 ;; The fast scan's byte prefilter: 16 bytes at a time (WebAssembly SIMD) it counts newlines and stops at the
-;; first place a training log could say something non-finite. build.mjs fills in the {{...}} nibble tables
-;; from its needle list and assembles this file with wat2wasm (wabt) into wasm.ts.
+;; first place a training log could say something non-finite. The needles' nibble tables are data: the
+;; caller writes them at the start of memory (bytes 0-95, see index.ts); build.mjs assembles this file
+;; with wat2wasm (wabt) into wasm.ts.
 ;;
 ;; Needles are 3 bytes, matched case-insensitively with nibble tables (Hyperscan's "Teddy" idea): byte j of
 ;; needle b sets bit b in LOj[low nibble] and HIj[high nibble]; a block position matches needle b when bit b
@@ -21,12 +22,14 @@
 
   ;; Whether the needle match at p is a real candidate: "nan"/"inf" only as whole tokens ("inf" may go on as "infinity").
   (func $accept (param $p i32) (result i32)
-    (local $c0 i32) (local $c1 i32) (local $after i32)
+    (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $after i32)
     (local.set $c0 (i32.or (i32.load8_u (local.get $p)) (i32.const 0x20)))
     (local.set $c1 (i32.or (i32.load8_u offset=1 (local.get $p)) (i32.const 0x20)))
+    (local.set $c2 (i32.or (i32.load8_u offset=2 (local.get $p)) (i32.const 0x20)))
+    ;; Other needles (the formats' words) are accepted as they are.
     (if (i32.or
-          (i32.and (i32.eq (local.get $c0) (i32.const 0x6e)) (i32.eq (local.get $c1) (i32.const 0x61)))
-          (i32.and (i32.eq (local.get $c0) (i32.const 0x69)) (i32.eq (local.get $c1) (i32.const 0x6e))))
+          (i32.and (i32.and (i32.eq (local.get $c0) (i32.const 0x6e)) (i32.eq (local.get $c1) (i32.const 0x61))) (i32.eq (local.get $c2) (i32.const 0x6e)))
+          (i32.and (i32.and (i32.eq (local.get $c0) (i32.const 0x69)) (i32.eq (local.get $c1) (i32.const 0x6e))) (i32.eq (local.get $c2) (i32.const 0x66))))
       (then
         (if (i32.gt_u (local.get $p) (i32.const 0))
           (then (if (call $word (i32.load8_u (i32.sub (local.get $p) (i32.const 1)))) (then (return (i32.const 0))))))
@@ -45,14 +48,14 @@
     (v128.and
       (v128.and
         (v128.and
-          (i8x16.swizzle (v128.const i8x16 {{LO0}}) (v128.and (local.get $b0) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)))
-          (i8x16.swizzle (v128.const i8x16 {{HI0}}) (v128.and (i16x8.shr_u (local.get $b0) (i32.const 4)) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f))))
+          (i8x16.swizzle (v128.load (i32.const 0)) (v128.and (local.get $b0) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)))
+          (i8x16.swizzle (v128.load (i32.const 16)) (v128.and (i16x8.shr_u (local.get $b0) (i32.const 4)) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f))))
         (v128.and
-          (i8x16.swizzle (v128.const i8x16 {{LO1}}) (v128.and (local.get $b1) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)))
-          (i8x16.swizzle (v128.const i8x16 {{HI1}}) (v128.and (i16x8.shr_u (local.get $b1) (i32.const 4)) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)))))
+          (i8x16.swizzle (v128.load (i32.const 32)) (v128.and (local.get $b1) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)))
+          (i8x16.swizzle (v128.load (i32.const 48)) (v128.and (i16x8.shr_u (local.get $b1) (i32.const 4)) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)))))
       (v128.and
-        (i8x16.swizzle (v128.const i8x16 {{LO2}}) (v128.and (local.get $b2) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)))
-        (i8x16.swizzle (v128.const i8x16 {{HI2}}) (v128.and (i16x8.shr_u (local.get $b2) (i32.const 4)) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f))))))
+        (i8x16.swizzle (v128.load (i32.const 64)) (v128.and (local.get $b2) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)))
+        (i8x16.swizzle (v128.load (i32.const 80)) (v128.and (i16x8.shr_u (local.get $b2) (i32.const 4)) (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f))))))
 
   ;; Sum of the 16 byte lanes.
   (func $sum (param $v v128) (result i32)
@@ -89,10 +92,10 @@
     (local $x v128) (local $y v128) (local $ma v128) (local $mb v128) (local $nla v128) (local $nlb v128)
     (local $lo0 v128) (local $hi0 v128) (local $lo2 v128) (local $hi2 v128) (local $low v128) (local $newline v128)
     ;; Constants live in locals so the loop does not rebuild them each turn.
-    (local.set $lo0 (v128.const i8x16 {{LO0}}))
-    (local.set $hi0 (v128.const i8x16 {{HI0}}))
-    (local.set $lo2 (v128.const i8x16 {{LO2}}))
-    (local.set $hi2 (v128.const i8x16 {{HI2}}))
+    (local.set $lo0 (v128.load (i32.const 0)))
+    (local.set $hi0 (v128.load (i32.const 16)))
+    (local.set $lo2 (v128.load (i32.const 64)))
+    (local.set $hi2 (v128.load (i32.const 80)))
     (local.set $low (v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f))
     (local.set $newline (v128.const i32x4 0x0a0a0a0a 0x0a0a0a0a 0x0a0a0a0a 0x0a0a0a0a))
     (block $done

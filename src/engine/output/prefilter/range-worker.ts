@@ -1,5 +1,10 @@
 // Prefilters a byte range of a file on a worker thread, so a big log's two halves are scanned at once.
+// The worker keeps only the hits the candidate filter keeps, so logs that say "nan" on every line
+// (Megatron's `number of nan iterations: 0`) do not flood the main thread.
 import { Worker } from 'node:worker_threads';
+import { createCandidateFilter } from './candidate-filter';
+import { createValueFinder, type TokenRules } from '../nonfinite-tokens';
+import { nibbleTables, TABLES_BYTES } from './index';
 import { prefilterWasm } from './wasm';
 
 export interface RangeScan {
@@ -11,15 +16,26 @@ export interface RangeScan {
   stoppedAt: number;
 }
 
-// Plain JavaScript run with `eval: true`, so it needs no file of its own beside the bundle.
+export interface RangeFilter {
+  needles: string[];
+  rules: TokenRules;
+  words: string[];
+  maxSegment: number;
+}
+
+// Plain JavaScript run with `eval: true`, so it needs no file of its own beside the bundle; the value finder
+// and the candidate filter are the same functions the main thread uses, passed as their source text.
 const source = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const { wasm, path, from, to, size, chunk, maxCandidates } = workerData;
+const { wasm, tables, base, filter, path, from, to, size, chunk, maxCandidates } = workerData;
+const find = (${createValueFinder.toString()})(filter.rules);
+const keep = (${createCandidateFilter.toString()})((text) => find(text, true).length > 0, filter.words, filter.maxSegment);
 const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, 'base64')), {}).exports;
-const bytes = new Uint8Array(exports.memory.buffer);
-const fd = fs.openSync(path, 'r');
+const memory = new Uint8Array(exports.memory.buffer);
+memory.set(tables, 0);
 const candidates = [];
+const fd = fs.openSync(path, 'r');
 let newlines = 0;
 let stoppedAt = to;
 let position = from;
@@ -27,25 +43,31 @@ scan: while (position < to) {
   const want = Math.min(chunk, size - position);
   let n = 0;
   while (n < want) {
-    const got = fs.readSync(fd, bytes, n, want - n, position + n);
+    const got = fs.readSync(fd, memory, base + n, want - n, position + n);
     if (got === 0) break;
     n += got;
   }
-  bytes.fill(0, n, n + 64);
+  memory.fill(0, base + n, base + n + 64);
   const atEnd = n < chunk;
   const end = Math.min(to - position, atEnd ? n : n - 2);
   exports.newlines.value = 0;
   for (let p = 0; ; ) {
-    const k = exports.find(p, end);
+    const k = exports.find(base + p, base + end) - base;
     newlines += exports.newlines.value;
     exports.newlines.value = 0;
     if (k >= end) break;
-    candidates.push([position + k, newlines]);
-    if (candidates.length >= maxCandidates) {
-      stoppedAt = position + k + 1;
-      break scan;
+    const verdict = keep(memory, base + k, base, base + n);
+    if (verdict.keep) {
+      candidates.push([position + k, newlines]);
+      if (candidates.length >= maxCandidates) {
+        stoppedAt = position + k + 1;
+        break scan;
+      }
+      p = k + 1;
+    } else {
+      // The rest of the segment was looked at: go on from its terminator (counted by the next find).
+      p = Math.max(k + 1, Math.min(verdict.end - base, end));
     }
-    p = k + 1;
   }
   position += end;
   if (atEnd) break;
@@ -59,8 +81,9 @@ export interface RangeScanJob {
   cancel(): Promise<void>;
 }
 
-export function startRangeScan(path: string, from: number, to: number, size: number, chunk: number, maxCandidates: number): RangeScanJob {
-  const worker = new Worker(source, { eval: true, workerData: { wasm: prefilterWasm, path, from, to, size, chunk, maxCandidates } });
+export function startRangeScan(path: string, from: number, to: number, size: number, chunk: number, maxCandidates: number, filter: RangeFilter): RangeScanJob {
+  const workerData = { wasm: prefilterWasm, tables: nibbleTables(filter.needles), base: TABLES_BYTES, filter, path, from, to, size, chunk, maxCandidates };
+  const worker = new Worker(source, { eval: true, workerData });
   const result = new Promise<RangeScan>((resolve, reject) => {
     worker.once('message', (m: RangeScan) => resolve(m));
     worker.once('error', reject);

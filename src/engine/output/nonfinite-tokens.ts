@@ -1,0 +1,82 @@
+// Which `nan` / `inf` in a line of output is a non-finite value: the one definition the fast path's
+// candidate check and the generic extractor share. Word boundaries keep `INFO`, `inference`, `nanoGPT`,
+// paths and file names out; the trap list keeps counters of non-finite things that are zero
+// (`number of nan iterations: 0`) and "from inf" (`val_loss improved from inf to 0.53`) out.
+
+/** The rules as regex sources, so a worker thread can rebuild them (see createValueFinder). */
+export interface TokenRules {
+  /** The token itself, matched where a `nan`/`inf` starts (the sign is looked at separately). */
+  token: string;
+  /** Text just before the token that makes it a value whatever follows (`loss: `, `loss=`, `(`, `, `, `loss is `). */
+  valueBefore: string;
+  /** The trap list, before the token: `improved from inf`. */
+  trapBefore: string;
+  /** The trap list, after the token: it names what a zero counter counts (`nan iterations:   0`, `nan count = 0`). */
+  trapAfter: string;
+}
+
+export const tokenRules: TokenRules = {
+  token: String.raw`[nN][aA][nN]|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?`,
+  valueBefore: String.raw`[:=(\[{,|]\s*|\b(?:is|was|became|become|be|are|were|got|to)\s+`,
+  trapBefore: String.raw`\bfrom\s+`,
+  trapAfter: String.raw`\s+[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])`,
+};
+
+export interface ValueToken {
+  /** Where the token starts (at its sign, if any). */
+  index: number;
+  /** The token as written: `nan`, `-inf`, `NaN`, `Infinity`. */
+  token: string;
+}
+
+/**
+ * Builds the finder of non-finite values in a text. Self-contained on purpose (no outer names): the fast
+ * path's range worker runs its source text with the same rules.
+ */
+export function createValueFinder(rules: TokenRules): (text: string, firstOnly?: boolean) => ValueToken[] {
+  const scan = /[nN][aA][nN]|[iI][nN][fF]/g;
+  const token = new RegExp(`(?:${rules.token})`, 'y');
+  const valueBefore = new RegExp(`(?:${rules.valueBefore})$`);
+  const trapBefore = new RegExp(`(?:${rules.trapBefore})$`);
+  const trapAfter = new RegExp(`(?:${rules.trapAfter})`, 'y');
+  const wordish = /[\w./\\-]/;
+  const continues = /[\w/\\-]/;
+  return (text, firstOnly = false) => {
+    const found: ValueToken[] = [];
+    scan.lastIndex = 0;
+    for (let m = scan.exec(text); m; m = scan.exec(text)) {
+      const at = m.index;
+      const start = text[at - 1] === '-' || text[at - 1] === '+' ? at - 1 : at;
+      // Not inside a word, a path, a file name or a hyphenated name.
+      if (start > 0 && wordish.test(text[start - 1])) continue;
+      token.lastIndex = at;
+      const t = token.exec(text);
+      if (!t) continue;
+      const end = at + t[0].length;
+      const next = text[end];
+      if (next !== undefined && (continues.test(next) || (next === '.' && /\w/.test(text[end + 1] ?? '')))) continue;
+      const head = text.slice(Math.max(0, start - 24), start);
+      if (!valueBefore.test(head)) {
+        if (trapBefore.test(head)) continue;
+        trapAfter.lastIndex = end;
+        if (trapAfter.test(text)) continue;
+      }
+      found.push({ index: start, token: text.slice(start, end) });
+      if (firstOnly) break;
+      scan.lastIndex = end;
+    }
+    return found;
+  };
+}
+
+const find = createValueFinder(tokenRules);
+
+/** True when the text holds at least one non-finite value (as opposed to the letters in a word or a zero counter). */
+export function hasNonFiniteValue(text: string): boolean {
+  return find(text, true).length > 0;
+}
+
+/** Every non-finite value token in the text, with its position. */
+export function nonFiniteValues(text: string): ValueToken[] {
+  return find(text);
+}
