@@ -64,13 +64,17 @@ function projects(): void {
     for (const x of s.causes) {
       causes++;
       fam.n++;
-      if (x.flagged) (flagged++, fam.flagged++);
-      else lines.push(`  MISSED ${c.id} ${x.ref.file}:${x.ref.line} [${x.ref.code}] got ${x.got}${'error' in out ? ` (${out.error})` : ''}`);
+      if (x.flagged) {
+        flagged++;
+        fam.flagged++;
+      } else lines.push(`  MISSED ${c.id} ${x.ref.file}:${x.ref.line} [${x.ref.code}] got ${x.got}${'error' in out ? ` (${out.error})` : ''}`);
     }
     byFamily.set(c.family, fam);
     for (const x of s.notCauses) {
       notCauses++;
-      if (x.warned) (warned++, lines.push(`  BLAMED ${c.id} ${x.ref.file}:${x.ref.line} [${x.ref.code}] got ${x.got}`));
+      if (!x.warned) continue;
+      warned++;
+      lines.push(`  BLAMED ${c.id} ${x.ref.file}:${x.ref.line} [${x.ref.code}] got ${x.got}`);
     }
   }
   console.log(`projects: ${cases.length} cases`);

@@ -1,4 +1,5 @@
 // Renders scan and diagnose results as compiler-style text, the contract's JSON, or SARIF 2.1.0.
+import { otherValues, whereInRun } from '../engine/incident-words';
 import type { DiagnoseResult, Incident, NanDiagnostic, RunScan, ScanResult, Severity } from '../engine/types';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
@@ -18,7 +19,7 @@ export function exitStatus(result: ScanResult | DiagnoseResult): number {
 }
 
 export function incidentMessage(incident: Incident): string {
-  const where = [incident.step !== null ? `at step ${incident.step}` : null, incident.rank !== null ? `on rank ${incident.rank}` : null].filter(Boolean).join(' ');
+  const where = [whereInRun(incident) || null, incident.rank !== null ? `on rank ${incident.rank}` : null].filter(Boolean).join(' ');
   const what =
     incident.kind === 'overflow'
       ? 'the loss scaler overflowed and did not recover'
@@ -26,7 +27,7 @@ export function incidentMessage(incident: Incident): string {
         ? `training raised a non-finite error${incident.metric ? ` (${incident.metric})` : ''}${incident.value === 'error' ? '' : `: ${incident.value}`}`
         : `first non-finite value: ${incident.metric ?? 'metric'} = ${incident.value}`;
   const before = incident.before.length ? `; just before: ${incident.before.map((b) => `${b.event} (line ${b.line})`).join(', ')}` : '';
-  return `${what}${where ? ' ' + where : ''}${before}`;
+  return `${what}${where ? ' ' + where : ''}${otherValues(incident)}${before}`;
 }
 
 function runSummary(run: RunScan): string {

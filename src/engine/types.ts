@@ -34,8 +34,14 @@ export interface TrainingEvent {
   metrics?: Record<string, number>;
   /** The first non-finite value on this event, if any. */
   nonFinite?: { metric: string; value: NonFiniteValue };
+  /** Every non-finite metric on this event, in the order the log shows them (`nonFinite.metric` first). */
+  nonFiniteNames?: string[];
+  /** The epoch counter the log shows at this event (on its line or a header above it), else null. */
+  epoch?: number | null;
   /** For loss-scale events: the new scale. */
   lossScale?: number;
+  /** For overflow events: the scale the step was attempted at (`Attempted loss scale: 64, reducing to 32`). */
+  lossScaleFrom?: number;
   /** For command events: the command line. For errors: the message. */
   text?: string;
   /** Which format recognized it (a format's name). */
@@ -58,6 +64,14 @@ export interface Incident {
   rank: number | null;
   /** Nearest last. */
   before: BeforeEvent[];
+  /** The epoch counter the log shows at the incident, or null (contract: added). */
+  epoch: number | null;
+  /** Every metric that is non-finite on the incident's line or record, `metric` first (contract: added). */
+  nonFinite: string[];
+  /** For a notebook: the 1-based index of the cell whose output holds the incident (contract: added). */
+  cell?: number | null;
+  /** A metric other than the loss went non-finite first while the line's loss was still finite (added). */
+  lossStillFinite?: boolean;
 }
 
 /** What `nan-doctor scan` reports for one log (one entry of contract `runs`). */

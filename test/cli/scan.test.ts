@@ -22,6 +22,7 @@ test('scan --format json prints the contract shape and exits 1 on an incident', 
   assert.deepEqual(Object.keys(out.runs[0]).sort(), ['command', 'finiteStepBefore', 'formats', 'incident', 'log', 'steps']);
   assert.deepEqual(out.runs[0].incident, {
     line: 6, step: 4, metric: 'step_loss', value: 'nan', kind: 'metric', rank: null, before: [{ line: 5, step: 3, event: 'validation' }],
+    epoch: null, nonFinite: ['step_loss'],
   });
   assert.equal(out.runs[0].log, 'accelerate-tqdm.log');
 });
@@ -32,7 +33,7 @@ test('a finite log exits 0; text output is compiler style', async () => {
   assert.match(finite.stdout, /^tqdm-eta\.trap\.log: note: no non-finite value/);
   const bad = await run(['scan', 'python-logging.log']);
   assert.equal(bad.code, 1);
-  assert.match(bad.stdout, /^python-logging\.log:10:1: error: first non-finite value: loss = nan at step 6 \[first-nonfinite\]$/m);
+  assert.match(bad.stdout, /^python-logging\.log:10:1: error: first non-finite value: loss = nan at step 6; also non-finite: grad_norm \[first-nonfinite\]$/m);
 });
 
 test('unreadable input exits 2 with one line naming the file and the reason', async () => {
@@ -57,12 +58,13 @@ test('SARIF 2.1.0: one run, rules are diagnostic codes, incidents as results', a
   assert.equal(sarif.runs.length, 1);
   assert.deepEqual(sarif.runs[0].tool.driver.rules.map((x: { id: string }) => x.id), ['first-nonfinite']);
   assert.equal(sarif.runs[0].results.length, 1);
-  assert.deepEqual(sarif.runs[0].results[0].locations[0].physicalLocation, { artifactLocation: { uri: 'fairseq.log' }, region: { startLine: 13 } });
+  // The cascade that fell below a scale of 1 starts at line 5 (the FloatingPointError at line 13 comes after it).
+  assert.deepEqual(sarif.runs[0].results[0].locations[0].physicalLocation, { artifactLocation: { uri: 'fairseq.log' }, region: { startLine: 5 } });
 });
 
 const diagnosed: DiagnoseResult = {
   version: 1,
-  runs: [{ log: 'train.log', formats: ['tqdm'], incident: { line: 16, step: 2, metric: 'step_loss', value: 'nan', kind: 'metric', rank: null, before: [] }, steps: { first: 0, last: 4 } }],
+  runs: [{ log: 'train.log', formats: ['tqdm'], incident: { line: 16, step: 2, metric: 'step_loss', value: 'nan', kind: 'metric', rank: null, before: [], epoch: null, nonFinite: ['step_loss'] }, steps: { first: 0, last: 4 } }],
   diagnostics: [
     {
       file: 'configs/stage1.yaml',
@@ -129,7 +131,7 @@ test('scan --help prints usage and exits 0; scan - says standard input is not re
 });
 
 test('SARIF URIs percent-encode the characters a file name may hold (#, ?, spaces)', () => {
-  const result = { version: 1 as const, runs: [{ log: 'runs/my run#1?.log', formats: [], incident: { line: 2, step: 1, metric: 'loss', value: 'nan' as const, kind: 'metric' as const, rank: null, before: [] }, steps: null }] };
+  const result = { version: 1 as const, runs: [{ log: 'runs/my run#1?.log', formats: [], incident: { line: 2, step: 1, metric: 'loss', value: 'nan' as const, kind: 'metric' as const, rank: null, before: [], epoch: null, nonFinite: ['loss'] }, steps: null }] };
   const sarif = JSON.parse(render(result, 'sarif'));
   assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'runs/my%20run%231%3F.log');
 });

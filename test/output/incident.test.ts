@@ -15,7 +15,7 @@ test('the first non-finite event becomes the incident, once, with the notable ev
   t.add({ line: 5, kind: 'loss-scale', step: 1, rank: null, lossScale: 32768 });
   const incident = t.add({ line: 6, kind: 'step', step: 2, rank: null, nonFinite: { metric: 'loss', value: 'nan' } });
   assert.deepEqual(incident, {
-    line: 6, step: 2, metric: 'loss', value: 'nan', kind: 'metric', rank: null,
+    line: 6, step: 2, metric: 'loss', value: 'nan', kind: 'metric', rank: null, epoch: null, nonFinite: ['loss'],
     before: [{ line: 4, step: 1, event: 'validation' }, { line: 5, step: 1, event: 'loss-scale' }],
   });
   assert.equal(t.add({ line: 7, kind: 'step', step: 3, rank: null, nonFinite: { metric: 'loss', value: 'inf' } }), null);

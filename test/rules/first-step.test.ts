@@ -20,7 +20,7 @@ test('HF Trainer epochs 0.1-0.3 finite, NaN at epoch 0.4: after updates, so clip
   const args = await locate('args.json', '{ "learning_rate": 5e-05, "max_grad_norm": 0.0, "fp16": true }\n');
   const d = analyze([await scanned('hf_trainer_epochs.log')], [args]);
   const clip = expectOne(d, 'gradient-clipping', 'warning', 'args.json', 1);
-  assert.match(clip.message, /gradient clipping is off \(max_grad_norm: 0\.0\); hf_trainer_epochs\.log:4 shows loss=nan at step 0\.4/);
+  assert.match(clip.message, /gradient clipping is off \(max_grad_norm: 0\.0\); hf_trainer_epochs\.log:4 shows loss=nan at epoch 0\.4/);
   assert.equal(byCode(d, 'data').length, 0, 'three finite steps came first: not the first forward pass');
 });
 
@@ -63,7 +63,7 @@ test("the reader's finiteStepBefore wins over step numbers: Keras epoch 2's batc
   const keras: RunScan = {
     log: 'logs/train.log',
     formats: ['keras'],
-    incident: { line: 5, step: 1, metric: 'loss', value: 'nan', kind: 'metric', rank: null, before: [] },
+    incident: { line: 5, step: 1, metric: 'loss', value: 'nan', kind: 'metric', rank: null, before: [], epoch: 2, nonFinite: ['loss'] },
     steps: { first: 1, last: 1 },
     finiteStepBefore: true,
   };

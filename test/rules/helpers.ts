@@ -16,7 +16,7 @@ export async function fixture(path: string): Promise<LocatedFile> {
 
 /** A run that went non-finite, as `nan-doctor scan` reports it. */
 export function run(incident: Partial<Incident> & { before?: BeforeEvent[] }, log = 'logs/train.log'): RunScan {
-  const full: Incident = { line: 120, step: 40, metric: 'loss', value: 'nan', kind: 'metric', rank: null, before: [], ...incident };
+  const full: Incident = { line: 120, step: 40, metric: 'loss', value: 'nan', kind: 'metric', rank: null, before: [], epoch: null, nonFinite: [incident.metric ?? 'loss'], ...incident } as Incident;
   return { log, formats: ['python-logging'], incident: full, steps: { first: 1, last: full.step ?? 1 } };
 }
 

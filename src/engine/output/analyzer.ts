@@ -1,11 +1,13 @@
 // Bytes of training output in; events and the run's incident out. The CLI, the file watcher and the
 // language server's terminal watching all go through this.
 import type { EventKind, Incident, RunScan, TrainingEvent } from '../types';
-import { commandLine, notableLines, progressBarEnd, rankPrefixes } from './formats/index';
+import { commandLine, notableLines, progressBarEnd, rankPrefixes, trainingEndLines } from './formats/index';
 import { readSegment, type SegmentReading, type TableHeaders } from './formats/read';
 import { IncidentTracker } from './incident';
 import { LineReader, type OutputSegment } from './lines';
-import { LossScalingEvidence } from './loss-scaling';
+import { LossScalingEvidence, OverflowCascade } from './loss-scaling';
+import { isExceptionLine, TracebackState } from './traceback';
+import { readCounters } from './generic/counters';
 
 export interface RunAnalyzer {
   feed(chunk: Uint8Array | string): void;
@@ -64,6 +66,8 @@ interface BarState {
   side: string | null;
   /** A validation/evaluation event happened since the training bar last drew. */
   afterValidation: boolean;
+  /** Training said it ended (`***** train metrics *****`): bars from now on are evaluation's. */
+  trainingOver?: boolean;
 }
 
 type BarRole = 'training' | 'validation' | 'other';
@@ -88,6 +92,7 @@ function barRole(state: BarState, bar: { total: string; desc: string }, step: nu
     return 'training';
   };
   const main = state.main;
+  if (state.trainingOver) return 'validation';
   if (!main) return becomeMain();
   if (bar.total === main.total || (desc !== '' && desc === main.desc)) {
     const metrics = main.metrics || hasMetrics;
@@ -101,6 +106,19 @@ function barRole(state: BarState, bar: { total: string; desc: string }, step: nu
   }
   if (hasMetrics || (main.done && !main.metrics)) return becomeMain();
   return 'other';
+}
+
+const TIMESTAMPED_COUNTER = /^\[?\d{4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?\s+(\d+)\s+(?=[-\d.]|nan|inf)/i;
+
+/** The integer right after a line's timestamp, when values follow it. */
+function leadingCounter(text: string): number | null {
+  const m = TIMESTAMPED_COUNTER.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+/** The run's main loss is exactly 0 on this event: a loss that collapsed after a non-finite gradient. */
+function lossIsZero(e: TrainingEvent): boolean {
+  return Object.entries(e.metrics ?? {}).some(([name, value]) => /^(?:train[/_])?loss$/i.test(name) && value === 0);
 }
 
 function notableKind(text: string): EventKind | null {
@@ -117,6 +135,13 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   // The training step the run is at, per rank: events without their own step happen "at" it.
   const currentStep = new Map<number | null, number>();
   const currentEpoch = new Map<number | null, number>();
+  // Ranks whose epoch is a fraction (`'epoch': 0.53`, `epoch = 5.0`): a position in training, never a step.
+  const fractionalEpoch = new Set<number | null>();
+  const setEpoch = (rank: number | null, epoch: number, fractional: boolean): void => {
+    currentEpoch.set(rank, epoch);
+    if (fractional) fractionalEpoch.add(rank);
+    else fractionalEpoch.delete(rank);
+  };
   let sameLineStep: { line: number; rank: number | null; step: number } = { line: -1, rank: null, step: 0 };
   const bars = new Map<number | null, BarState>();
   const barsOf = (rank: number | null): BarState => {
@@ -125,6 +150,18 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     return state;
   };
   const lossScaling = new LossScalingEvidence();
+  const cascade = new OverflowCascade();
+  const tracebacks = new TracebackState();
+  // The epoch of each rank's last training step: an epoch-only line is its own step only when the epoch moved.
+  const lastStepEpoch = new Map<number | null, number | null>();
+  // The last progress counter of each rank (`4/10`): a counter at its total right after it is a step, not an epoch's end.
+  const lastCounter = new Map<number | null, { step: number; total: number }>();
+  const lastLead = new Map<number | null, number>();
+  // A non-finite gradient norm next to a finite loss, held until the rank's next step tells a skipped step from a divergence.
+  const heldGradNorm = new Map<number | null, TrainingEvent>();
+  // A non-finite event whose line shows no counter and came before any: the next training counter within a few lines is its step.
+  let stepWanted: { event: TrainingEvent } | null = null;
+  const STEP_LOOKAHEAD_LINES = 3;
 
   // tqdm redraws a bar when the step advances, still showing the previous step's postfix: that is no new value.
   const lastBarMetrics = new Map<number | null, { step: string; text: string }>();
@@ -143,6 +180,7 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   function emit(e: TrainingEvent): void {
     for (const cb of eventListeners) cb(e);
     lossScaling.noteEvent(e);
+    noteScaler(e);
     if (e.kind === 'validation' || e.kind === 'evaluation') {
       const state = barsOf(e.rank);
       if (state.main) state.afterValidation = true;
@@ -151,19 +189,62 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     if (established) for (const cb of incidentListeners) cb(established);
   }
 
+  /** The loss scaler's cascade: an overflow that never recovers becomes an incident at its first overflow. */
+  function noteScaler(e: TrainingEvent): void {
+    if (e.kind === 'loss-scale' && e.lossScale !== undefined) cascade.recovered();
+    if (e.kind === 'step') cascade.step(e.step);
+    if (e.kind !== 'overflow' || e.nonFinite) return;
+    const first = cascade.overflow(e.line, { step: e.step, from: e.lossScaleFrom, to: e.lossScale });
+    if (first !== null && !tracker.incident) {
+      tracker.add({ line: first, kind: 'overflow', step: overflowSteps.get(first) ?? e.step, rank: e.rank, nonFinite: { metric: 'loss scale', value: 'overflow' }, epoch: e.epoch });
+      for (const cb of incidentListeners) cb(tracker.incident!);
+    }
+    if (!overflowSteps.has(e.line)) overflowSteps.set(e.line, e.step);
+    if (overflowSteps.size > 256) overflowSteps.delete(overflowSteps.keys().next().value!);
+  }
+  const overflowSteps = new Map<number, number | null>();
+
+  /** A training counter arrived: it is the step of an incident that came just before it without one. */
+  function fillStep(line: number, rank: number | null, step: number | null): void {
+    if (!stepWanted || step === null) return;
+    const wanted = stepWanted.event;
+    stepWanted = null;
+    if (rank !== wanted.rank || line - wanted.line > STEP_LOOKAHEAD_LINES || wanted.step !== null) return;
+    wanted.step = step;
+    const incident = tracker.incident;
+    if (incident && incident.line === wanted.line && incident.step === null) incident.step = step;
+  }
+
+  /** A line that only shows counters (`Learning iteration 8391/10000`, `progress  epoch 50  step 602`) moves the run's step. */
+  function noteCounters(text: string, rank: number | null): void {
+    const c = readCounters(text);
+    if (c.labeled && c.step !== null) currentStep.set(rank, c.step);
+    if (c.epoch !== null && !c.fractionalEpoch && c.labeled) setEpoch(rank, c.epoch, false);
+  }
+
+  /** Settles a held non-finite gradient norm with the rank's next step: bad again (or a loss of exactly 0) is a divergence. */
+  function settleGradNorm(next: TrainingEvent | null, rank: number | null): void {
+    const held = heldGradNorm.get(rank);
+    if (!held) return;
+    heldGradNorm.delete(rank);
+    const stillBad = next === null || next.nonFinite !== undefined || lossIsZero(next);
+    if (stillBad) emit(held);
+    else emit({ ...held, kind: 'overflow', nonFinite: undefined, nonFiniteNames: undefined });
+  }
+
   /** A segment a format recognized that says nothing new (a nested bar's redraw): claimed, no event. */
   const CLAIMED = 'claimed';
 
   function toEvent(segment: OutputSegment, reading: SegmentReading, rank: number | null, text: string): TrainingEvent | typeof CLAIMED | null {
     if (reading.event === 'context') {
       tracker.noteFormat(reading.format);
-      if (reading.epoch !== null) currentEpoch.set(rank, reading.epoch);
+      if (reading.epoch !== null) setEpoch(rank, reading.epoch, reading.fractionalEpoch === true);
       return null;
     }
-    // A loss scaler's skipped step is an overflow event, not the run's first non-finite value (./loss-scaling.ts).
-    const skippedStep = reading.gradNormOverflow === true && lossScaling.gradNormOverflowIsTransient();
-    const nonFinite = skippedStep ? undefined : reading.nonFinite;
-    let kind: EventKind = skippedStep ? 'overflow' : reading.event;
+    const nonFinite = reading.nonFinite;
+    let kind: EventKind = reading.event;
+    // A framework's exception that names a non-finite value (`ValueError: loss is nan`) is an error.
+    if (nonFinite && kind === 'step' && isExceptionLine(text)) kind = 'error';
     const phaseKind = reading.phase ? NON_TRAIN_PHASE[reading.phase] : undefined;
     if (phaseKind) kind = phaseKind;
     else if (kind === 'step' && VALIDATION_DESC.test(text)) kind = 'validation';
@@ -174,33 +255,47 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
         tracker.noteFormat(reading.format);
         if (!nonFinite) return CLAIMED;
         // A non-finite value on a nested bar is still the run's: at the training step, without moving it.
-        const e: TrainingEvent = { line: segment.line, kind: role === 'validation' ? 'validation' : 'step', step: currentStep.get(rank) ?? null, rank, format: reading.format };
+        const e: TrainingEvent = { line: segment.line, kind: role === 'validation' ? 'validation' : 'step', step: currentStep.get(rank) ?? null, rank, format: reading.format, epoch: currentEpoch.get(rank) ?? null };
         e.nonFinite = { metric: nonFinite.metric ?? '', value: nonFinite.value };
         return e;
       }
     }
 
     const epoch = reading.epoch ?? currentEpoch.get(rank) ?? null;
-    if (reading.epoch !== null) currentEpoch.set(rank, reading.epoch);
+    if (reading.epoch !== null) setEpoch(rank, reading.epoch, reading.fractionalEpoch === true);
     let step: number | null;
     if (kind === 'step') {
-      step = reading.step;
+      // A counter at its total (`512/512`, `9375/9375`) ends the epoch: the epoch is the step, never the total.
+      // ...when the log shows only those end-of-epoch lines: after `4/10` of the same bar, `10/10` is step 10.
+      const counted = lastCounter.get(rank);
+      const endOnly = !(counted && counted.total === reading.total && counted.step < counted.total);
+      step = reading.atTotal && endOnly && epoch !== null && !fractionalEpoch.has(rank) ? epoch : reading.step;
+      if (reading.step !== null && reading.total !== undefined) lastCounter.set(rank, { step: reading.step, total: reading.total });
       // HF Trainer writes its metrics dict over the progress bar's line: that bar shows the step.
       if (step === null && sameLineStep.line === segment.line && sameLineStep.rank === rank) step = sameLineStep.step;
+      // A line that only shows its epoch is a step of its own when the epoch moved since the last one (epoch summaries).
+      const epochOnly = step === null && reading.ownEpoch && !reading.fractionalEpoch && epoch !== null && lastStepEpoch.get(rank) !== epoch;
+      if (epochOnly) step = epoch;
+      // A table logged after a timestamp whose first column counts up by one (`… 12:23:01,982 4 ---- nan`) is counted by it.
+      const lead = leadingCounter(text);
+      if (step === null && lead !== null && lastLead.get(rank) === lead - 1) step = lead;
+      if (lead !== null) lastLead.set(rank, lead);
       // Lines without their own counter (HF dicts, JSON without a step) happen at the step the run is at.
-      step ??= currentStep.get(rank) ?? epoch;
-      if (reading.step !== null) {
-        currentStep.set(rank, reading.step);
-        sameLineStep = { line: segment.line, rank, step: reading.step };
+      step ??= currentStep.get(rank) ?? null;
+      if (reading.step !== null && step !== null) {
+        currentStep.set(rank, step);
+        sameLineStep = { line: segment.line, rank, step };
+        fillStep(segment.line, rank, step);
       }
+      if (reading.metrics.length > 0 || nonFinite) lastStepEpoch.set(rank, epoch);
     } else {
       // Validation bars and loss-scale lines count their own things; they happen at the training step.
       // ...except errors and overflow reports that name the training step themselves (`Batch 3:`, Megatron's iteration).
       const ownStep = (reading.event === 'error' || reading.event === 'step' || reading.event === 'overflow') && reading.step !== null && !phaseKind && !VALIDATION_DESC.test(text);
-      step = ownStep ? reading.step : currentStep.get(rank) ?? reading.step ?? epoch;
+      step = ownStep ? reading.step : (currentStep.get(rank) ?? reading.step ?? (reading.ownEpoch && !reading.fractionalEpoch ? epoch : null));
       if (ownStep && reading.event !== 'error' && reading.step !== null) currentStep.set(rank, reading.step);
     }
-    const e: TrainingEvent = { line: segment.line, kind, step, rank, format: reading.format };
+    const e: TrainingEvent = { line: segment.line, kind, step, rank, format: reading.format, epoch };
     const metrics: Record<string, number> = {};
     let any = false;
     for (const m of reading.metrics) {
@@ -211,7 +306,11 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     }
     if (any && !(kind === 'step' && isStaleRedraw(reading, rank, metrics))) e.metrics = metrics;
     if (nonFinite) e.nonFinite = { metric: nonFinite.metric ?? '', value: nonFinite.value };
+    if (nonFinite && reading.nonFiniteNames) e.nonFiniteNames = reading.nonFiniteNames;
+    // HF Trainer prints its dict before the bar redraws with the step: the next counter is this event's.
+    if (nonFinite && step === null) stepWanted = { event: e };
     if (reading.scale !== undefined) e.lossScale = reading.scale;
+    if (reading.fromScale !== undefined) e.lossScaleFrom = reading.fromScale;
     if (reading.message) e.text = reading.message;
     return e;
   }
@@ -236,14 +335,29 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
         return;
       }
     }
+    // A traceback's frames quote source code (`raise ValueError("loss is nan")`): only its last line is output.
+    if (tracebacks.skip(text, rank)) return;
+    if (trainingEndLines.some((p) => p.test(text))) barsOf(rank).trainingOver = true;
     const reading = readSegment(text, headers);
     const event = reading ? toEvent(segment, reading, rank, text) : null;
     if (event === CLAIMED) return;
+    const notable = notableKind(text);
+    // A line that is an event by its words and shows a counter (`Saving checkpoints for 200 into …`): the event, at that step.
+    if (event && notable && event.kind === 'step' && !event.nonFinite && !event.metrics) {
+      emit({ ...event, kind: notable });
+      return;
+    }
     if (event && (event.kind !== 'step' || event.nonFinite || event.metrics || event.step !== null)) {
+      if (event.kind === 'step' && (event.metrics || event.nonFinite)) settleGradNorm(event, rank);
+      // A loss scaler's skipped step is an overflow event; a norm that stays non-finite is the incident (./loss-scaling.ts).
+      if (reading?.gradNormOverflow && event.nonFinite && lossScaling.gradNormOverflowIsTransient() && !lossIsZero(event)) {
+        heldGradNorm.set(rank, event);
+        return;
+      }
       emit(event);
       return;
     }
-    const notable = notableKind(text);
+    noteCounters(text, rank);
     if (notable) emit({ line: segment.line, kind: notable, step: currentStep.get(rank) ?? null, rank });
   }
 
@@ -252,7 +366,11 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   const analyzer: SkippingRunAnalyzer = {
     tracker,
     feed: (chunk) => reader.push(chunk),
-    end: () => reader.end(),
+    end: () => {
+      reader.end();
+      // A gradient norm still non-finite when the output ends never recovered.
+      for (const rank of [...heldGradNorm.keys()]) settleGradNorm(null, rank);
+    },
     skipTo: (line) => reader.skipTo(line),
     incident: () => tracker.incident,
     onIncident: (cb) => incidentListeners.push(cb),

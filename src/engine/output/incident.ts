@@ -1,6 +1,6 @@
 // Turns a run's events into its incident: the first non-finite event, with the notable events just before it.
 import type { BeforeEvent, EventKind, Incident, IncidentKind, RunScan, TrainingEvent } from '../types';
-import { isGradNorm, isLearningRate } from './formats/values';
+import { isGradNorm, isLearningRate, isLoss } from './formats/values';
 
 const NOTABLE: ReadonlySet<EventKind> = new Set(['validation', 'evaluation', 'checkpoint', 'resume', 'loss-scale', 'overflow', 'learning-rate', 'grad-norm-spike']);
 // Bounded memory on endless runs: only the most recent notable events can be `before`.
@@ -60,16 +60,25 @@ export class IncidentTracker {
     if (this.incident) return null;
     if (e.nonFinite) {
       this.finiteStepBefore = this.finiteStepSeen;
+      const metric = e.nonFinite.metric || null;
+      const names = (e.nonFiniteNames ?? []).filter((n) => n !== '');
       this.incident = {
         line: e.line,
         step: e.step,
-        metric: e.nonFinite.metric || null,
+        metric,
         value: e.nonFinite.value,
         kind: incidentKind(e),
         rank: e.rank,
-        // Nearest last (contract): `pending` is already in log order.
-        before: this.pending.filter((p) => p.rank === null || e.rank === null || p.rank === e.rank).map(({ line, step, event }) => ({ line, step, event })),
+        // Nearest last (contract); an event held back and settled later can arrive after what followed it.
+        before: this.pending
+          .filter((p) => (p.rank === null || e.rank === null || p.rank === e.rank) && p.line <= e.line)
+          .sort((a, b) => a.line - b.line)
+          .map(({ line, step, event }) => ({ line, step, event })),
+        epoch: e.epoch !== undefined ? e.epoch : epoch,
+        nonFinite: metric ? [metric, ...names.filter((n, i) => n !== metric || names.indexOf(n) !== i)] : names,
       };
+      const lossFinite = Object.keys(e.metrics ?? {}).some((n) => isLoss(n)) && !names.some((n) => isLoss(n)) && !(metric && isLoss(metric));
+      if (lossFinite && e.kind === 'step') this.incident.lossStillFinite = true;
       this.pending = [];
       return this.incident;
     }

@@ -64,3 +64,47 @@ export class LossScalingEvidence {
     return this.state !== 'absent';
   }
 }
+
+/** An overflow event of a dynamic loss scaler: the step it happened at, the scale it tried and the one it fell to. */
+export interface OverflowReport {
+  step: number | null;
+  from?: number;
+  to?: number;
+}
+
+// Dynamic scalers start at 2^16 (torch GradScaler, apex, DeepSpeed) and a healthy fp16 run settles between
+// 2^10 and 2^16; falling to 2^5 while every step overflows means the gradients overflow at any scale.
+const LOW_SCALE = 32;
+const STEPS_IN_A_ROW = 3;
+
+/**
+ * Tells a loss scaler that calibrates or skips the odd step (events) from an overflow cascade that did not
+ * recover (an incident at its first overflow): the scale fell below 1, an overflow at a scale of 1 or less
+ * (`Attempted loss scale: 1, reducing to 1`), or every shown step overflowing with the scale down to 2^5.
+ */
+export class OverflowCascade {
+  private run: { first: number; steps: (number | null)[] } | null = null;
+
+  /** An overflow report at `line`; returns the line of the cascade's first overflow when the cascade is an incident. */
+  overflow(line: number, o: OverflowReport): number | null {
+    this.run ??= { first: line, steps: [] };
+    this.run.steps.push(o.step);
+    const lowNow = (o.to !== undefined && o.to < 1) || (o.from !== undefined && o.from <= 1);
+    const steps = this.run.steps.slice(-STEPS_IN_A_ROW);
+    const everyStep =
+      steps.length === STEPS_IN_A_ROW && steps.every((s, i) => s !== null && (i === 0 || s === steps[i - 1]! + 1)) && o.to !== undefined && o.to <= LOW_SCALE;
+    return lowNow || everyStep ? this.run.first : null;
+  }
+
+  /** A training step went by: a whole step without an overflow ends the cascade. */
+  step(step: number | null): void {
+    if (!this.run || step === null) return;
+    const last = this.run.steps[this.run.steps.length - 1];
+    if (last !== null && last !== undefined && step > last + 1) this.run = null;
+  }
+
+  /** The scale grew again: the scaler recovered. */
+  recovered(): void {
+    this.run = null;
+  }
+}

@@ -9,17 +9,23 @@ export interface TokenRules {
   token: string;
   /** Text just before the token that makes it a value whatever follows (`loss: `, `loss=`, `(`, `, `, `loss is `). */
   valueBefore: string;
-  /** The trap list, before the token: `improved from inf`. */
+  /** Whatever came before, no value: where a value improved from (`Validation loss decreased (inf --> 0.6945)`). */
+  trapAlwaysAfter: string;
+  /** The trap list, before the token: `improved from inf`, `NaN or Inf found` (a mention of both, not a value). */
   trapBefore: string;
-  /** The trap list, after the token: it names what a zero counter counts (`nan iterations:   0`, `nan count = 0`). */
+  /**
+   * The trap list, after the token: it names what a zero counter counts (`nan iterations:   0`, `nan count = 0`),
+   * or it is one of two words for non-finite (`NaN or Inf found in input tensor`, `nan/inf`).
+   */
   trapAfter: string;
 }
 
 export const tokenRules: TokenRules = {
   token: String.raw`[nN][aA][nN]|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?`,
   valueBefore: String.raw`[:=(\[{,|]\s*|\b(?:is|was|became|become|be|are|were|got|to)\s+`,
-  trapBefore: String.raw`\bfrom\s+`,
-  trapAfter: String.raw`\s+[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])`,
+  trapBefore: String.raw`\bfrom\s+|\b(?:nan|inf\w*)\s*(?:\bor\b|\band\b|/)\s*`,
+  trapAfter: String.raw`\s+[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])|\s*(?:\bor\b|\band\b|/)\s*(?:nan|inf)`,
+  trapAlwaysAfter: String.raw`\s*(?:-->|->|→|=>)\s*[-+]?\.?\d`,
 };
 
 export interface ValueToken {
@@ -37,8 +43,9 @@ export function createValueFinder(rules: TokenRules): (text: string, firstOnly?:
   const scan = /[nN][aA][nN]|[iI][nN][fF]/g;
   const token = new RegExp(`(?:${rules.token})`, 'y');
   const valueBefore = new RegExp(`(?:${rules.valueBefore})$`);
-  const trapBefore = new RegExp(`(?:${rules.trapBefore})$`);
-  const trapAfter = new RegExp(`(?:${rules.trapAfter})`, 'y');
+  const trapBefore = new RegExp(`(?:${rules.trapBefore})$`, 'i');
+  const trapAfter = new RegExp(`(?:${rules.trapAfter})`, 'iy');
+  const trapAlwaysAfter = new RegExp(`(?:${rules.trapAlwaysAfter})`, 'y');
   const wordish = /[\w./\\-]/;
   const continues = /[\w/\\-]/;
   return (text, firstOnly = false) => {
@@ -55,6 +62,8 @@ export function createValueFinder(rules: TokenRules): (text: string, firstOnly?:
       const end = at + t[0].length;
       const next = text[end];
       if (next !== undefined && (continues.test(next) || (next === '.' && /\w/.test(text[end + 1] ?? '')))) continue;
+      trapAlwaysAfter.lastIndex = end;
+      if (trapAlwaysAfter.test(text)) continue;
       const head = text.slice(Math.max(0, start - 24), start);
       if (!valueBefore.test(head)) {
         if (trapBefore.test(head)) continue;

@@ -1,4 +1,5 @@
 // The incident as evidence: which run, which log line, which step, in words a message can quote.
+import { whereInRun } from '../incident-words';
 import type { BeforeEvent, EventKind, Incident, NanDiagnostic, RunScan } from '../types';
 
 export interface Evidence {
@@ -23,9 +24,10 @@ export function logRef(e: Evidence, line = e.incident.line): string {
 
 /** `step_loss=nan at step 2` */
 export function whatWentNonFinite(e: Evidence): string {
-  const { metric, value, step, kind } = e.incident;
+  const { metric, value, kind } = e.incident;
   const what = kind === 'overflow' ? 'loss-scale overflow that did not recover' : kind === 'error' ? `non-finite error (${value})` : `${metric ?? 'value'}=${value}`;
-  return step === null ? what : `${what} at step ${step}`;
+  const where = whereInRun(e.incident);
+  return where ? `${what} ${where}` : what;
 }
 
 /** `train.log:30 shows step_loss=nan at step 2` */
@@ -35,8 +37,8 @@ export function shows(e: Evidence): string {
 
 export function relatedIncident(e: Evidence): NanDiagnostic['related'][number] {
   const first = e.incident.kind === 'overflow' ? 'loss-scale overflow' : e.incident.value === 'nan' ? 'NaN' : e.incident.value;
-  const at = e.incident.step === null ? '' : ` at step ${e.incident.step}`;
-  return { file: e.run.log, line: e.incident.line, message: `first ${first}: ${e.incident.metric ?? e.incident.kind}${at}` };
+  const where = whereInRun(e.incident);
+  return { file: e.run.log, line: e.incident.line, message: `first ${first}: ${e.incident.metric ?? e.incident.kind}${where ? ` ${where}` : ''}` };
 }
 
 export function relatedEvent(e: Evidence, ev: BeforeEvent): NanDiagnostic['related'][number] {

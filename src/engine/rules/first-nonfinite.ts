@@ -1,4 +1,5 @@
 // The log line where the run first went non-finite, with what happened just before it.
+import { otherValues, whereInRun } from '../incident-words';
 import type { NanDiagnostic } from '../types';
 import { lineRange } from './edits';
 import type { Rule } from './types';
@@ -16,7 +17,8 @@ export const firstNonFinite: Rule = {
           : inc.kind === 'error'
             ? `the framework raised a non-finite error (${inc.value})`
             : `${inc.metric ?? 'a metric'} is ${inc.value}`;
-      const where = inc.step === null ? '' : ` at step ${inc.step}`;
+      const at = whereInRun(inc);
+      const where = `${at ? ` ${at}` : ''}${otherValues(inc)}`;
       const rank = inc.rank === null ? '' : ` on rank ${inc.rank}`;
       const before = inc.before.length
         ? `; just before it: ${inc.before.map((b) => `${b.event}${b.step === null ? '' : ` after step ${b.step}`} (line ${b.line})`).join(', ')}`

@@ -9,7 +9,7 @@ test('a Lightning metrics.csv: the validation row before the NaN is in `before`'
   assert.deepEqual(run, {
     log: 'metrics.csv',
     formats: ['csv'],
-    incident: { line: 8, step: 59, metric: 'train_loss', value: 'nan', kind: 'metric', rank: null, before: [{ line: 7, step: 49, event: 'validation' }] },
+    incident: { line: 8, step: 59, metric: 'train_loss', value: 'nan', kind: 'metric', rank: null, before: [{ line: 7, step: 49, event: 'validation' }], epoch: null, nonFinite: ['train_loss'] },
     steps: { first: 9, last: 69 },
     finiteStepBefore: true,
   });

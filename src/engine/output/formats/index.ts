@@ -7,6 +7,10 @@ export type { TextFormat } from './types';
 const NUM = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
 const re = (source: string, flags = ''): RegExp => new RegExp(source.replaceAll('{V}', V).replaceAll('{N}', NUM), flags);
 
+// What a script or framework says it met non-finite, and what it did about it (skip, replace, stop).
+const SUBJECT = String.raw`[Ll]oss|LOSS|grad(?:ient)?s?(?:[ _]norm)?|[Nn]orm|[Pp]arameters?|[Ww]eights?|[Ll]atents|[Ll]ogits|[Oo]utputs?`;
+const REACTION = String.raw`\b(?:[Ss]kip|[Ss]top|[Ee]nding|[Tt]erminat|[Ee]xit|[Aa]bort|[Ss]etting|[Rr]eplac|[Ii]gnor|[Zz]ero|[Dd]o not update|[Nn]ot updat|[Dd]rop|[Dd]iscard)`;
+
 export const textFormats: TextFormat[] = [
   // ---- Framework errors that mean "non-finite" ----
   {
@@ -43,7 +47,7 @@ export const textFormats: TextFormat[] = [
     nonFinite: 'overflow',
     hints: ['inimum loss scale'],
     words: ['minimum loss scale'],
-    metric: 'loss_scale',
+    metric: 'loss scale',
     patterns: [re(String.raw`(?<message>Minimum loss scale reached \((?<scale>{N})\))`)],
   },
   {
@@ -52,7 +56,7 @@ export const textFormats: TextFormat[] = [
     nonFinite: 'overflow',
     hints: ['already at minimum'],
     words: ['already at minimum'],
-    metric: 'loss_scale',
+    metric: 'loss scale',
     patterns: [re(String.raw`(?<message>Current loss scale already at minimum)`)],
   },
   {
@@ -73,7 +77,36 @@ export const textFormats: TextFormat[] = [
     hints: ['detected in'],
     event: 'error',
     nonFinite: 'from-message',
-    patterns: [re(String.raw`(?<message>\b(?<value>NaN|Inf|nan|inf) detected in (?:the )?(?:output|input)(?: tuple)? of (?<metric>[\w.\[\]/-]+).*)$`)],
+    patterns: [re(String.raw`(?<message>\b(?<value>NaN|Inf|nan|inf) detected in (?:the )?(?:(?:output|input)(?: tuple)? of )?(?<metric>[\w.\[\]/-]+).*)$`)],
+  },
+  {
+    // A script's or framework's own report that it met a non-finite value and skipped, replaced or stopped:
+    // `received a nan loss, setting loss value to 0`, `The grad norm is nan. Skipping updating the model.`,
+    // `WARNING: non-finite loss, ending training`, `Loss in not finite. Skip this training step.`
+    name: 'nonfinite-report',
+    event: 'error',
+    nonFinite: 'from-message',
+    words: ['not finite', 'non-finite', 'nonfinite'],
+    patterns: [
+      re(String.raw`(?<message>.*\b(?<metric>${SUBJECT})\s+(?:is|are|was|were|in|became|has become)\s+(?:not finite|non-finite|infinite)\b.*)$`),
+      re(String.raw`(?=.*${REACTION})(?<message>.*\b(?<metric>${SUBJECT})\s+(?:is|are|was|were|became|has become)\s+(?<value>nan|NaN|NAN|inf|Inf)\b.*)$`),
+      re(String.raw`(?=.*${REACTION})(?<message>.*\b(?<value>nan|NaN|NAN|inf|Inf|non-finite|infinite)\s+(?<metric>loss|grad(?:ient)?s?(?:[ _]norm)?|values?)\b(?!\s*[:=]).*)$`),
+    ],
+  },
+  {
+    // Frameworks that stop on a non-finite value in words: Megatron/NeMo `found NaN in local grad norm`,
+    // GPT-NeoX `Skipped 50 iterations in a row due to Overflow`, JAX `invalid value (nan) encountered`.
+    name: 'nonfinite-error',
+    event: 'error',
+    nonFinite: 'from-message',
+    hints: ['found ', 'Unexpected result', 'due to Overflow', 'due to overflow', 'encountered'],
+    words: ['due to overflow'],
+    patterns: [
+      re(String.raw`(?<message>.*\bfound (?<value>NaN|nan|Inf|inf) in (?:local )?(?<metric>grad(?:ient)? norm|[\w ]+?)(?= in | for |[,.;:()]|$).*)$`),
+      re(String.raw`(?<message>.*\bUnexpected result (?<value>nan|inf|-inf)\b.*)$`),
+      re(String.raw`(?<message>.*\b(?:Skipped|skipped) \d+ iterations in a row due to [Oo]verflow.*)$`),
+      re(String.raw`(?<message>.*\binvalid value \((?<value>nan|inf)\) encountered.*)$`),
+    ],
   },
   // ---- Loss scalers: a transient overflow is an event ----
   {
@@ -94,7 +127,7 @@ export const textFormats: TextFormat[] = [
     name: 'fairseq',
     event: 'overflow',
     hints: ['overflow detected'],
-    patterns: [re(String.raw`gradient overflow detected, ignoring gradient, setting loss scale to:? (?<scale>{N})`)],
+    patterns: [re(String.raw`overflow detected,(?: ignoring gradient,)? setting loss scale to:? (?<scale>{N})`)],
   },
   {
     name: 'loss-scaler',
@@ -133,7 +166,7 @@ export const textFormats: TextFormat[] = [
     name: 'fairseq',
     pairs: 'kv',
     hints: ['| train_inner |'],
-    patterns: [re(String.raw`\| train_inner \| epoch (?<epoch>\d+):\s+\d+ / \d+ (?<metrics>.*)$`)],
+    patterns: [re(String.raw`\| train_inner \| epoch (?<epoch>\d+):\s+(?<step>\d+) / (?<total>\d+) (?<metrics>.*)$`)],
   },
   {
     name: 'fairseq',
@@ -157,8 +190,9 @@ export const textFormats: TextFormat[] = [
   {
     name: 'yolo',
     stepIsEpoch: true,
+    headerOptional: true,
     header: /^\s*(?<columns>Epoch\s+(?:GPU_mem|gpu_mem)\s+.*?)\s*$/,
-    patterns: [re(String.raw`^\s*(?<values>(?<epoch>\d+)/\d+\s+[\d.]+[KMG]\s+.*?)(?::\s+\d+%.*)?$`)],
+    patterns: [re(String.raw`^\s*(?<values>(?<epoch>\d+)/\d+\s+[\d.]+[KMG]\s+.*?)(?::\s+\d+%(?:\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+))?.*)?$`)],
   },
   {
     name: 'yolo',
@@ -177,12 +211,16 @@ export const textFormats: TextFormat[] = [
   },
   {
     name: 'tqdm',
-    hints: ['%|', 'it ['],
+    hints: ['%|', 'it [', '% '],
     pairs: 'kv',
     progressBar: true,
     patterns: [
       re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+(?:\.\d+)?[kMG]?|\?)\s*\[(?<metrics>[^\]]*)\]`),
       re(String.raw`^(?<desc>.*?)\s*(?<step>\d+)it \[(?<metrics>[^\]]*)\]`),
+      // No bar drawn (`loss=nan (nan): :   0% 0/100 [00:00<?, ?it/s]`): the counter still counts.
+      re(String.raw`^(?<desc>[^|]*?)\s*\d{1,3}%\s+(?<step>\d+)/(?<total>\d+)\s*\[(?<metrics>[^\]]*)\]`),
+      // A bar cut off by a line printed into it (`| 200/7413 [32:53<19:20:33,  9.65s/it10/22/2025 … INFO …`): its counter still counts.
+      re(String.raw`^(?<desc>[^|]*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+)\s*\[\d[^\]]*$`),
     ],
   },
   {
@@ -190,8 +228,8 @@ export const textFormats: TextFormat[] = [
     pairs: 'kv',
     hints: ['/'],
     patterns: [
-      re(String.raw`^\s*(?<step>\d+)/\d+ (?:\[[=>.]*\]|[━─]+)\s*(?:- )?(?:ETA: \S+|\d+m?s\s*\S*)(?<metrics>(?:\s+-\s+\w+: \S+)*)`),
-      re(String.raw`^\s*(?<step>\d+)/\d+ - \d+m?s\s*(?:\S+/step)?(?<metrics>(?:\s+-\s+\w+: \S+)+)`),
+      re(String.raw`^\s*(?<step>\d+)/(?<total>\d+) (?:\[[=>.]*\]|[━─]+)\s*(?:- )?(?:ETA: \S+|\d+m?s\s*\S*)(?<metrics>(?:\s+-\s+\w+: \S+)*)`),
+      re(String.raw`^\s*(?<step>\d+)/(?<total>\d+) - \d+m?s\s*(?:\S+/step)?(?<metrics>(?:\s+-\s+\w+: \S+)+)`),
     ],
   },
   { name: 'keras', event: 'context', patterns: [/^\s*Epoch (?<epoch>\d+)\/\d+\s*$/] },
@@ -206,6 +244,20 @@ export const textFormats: TextFormat[] = [
     hints: ['"'],
     pairs: 'kv',
     patterns: [re(String.raw`^\s*(?<metrics>\{\s*"[^"]+"\s*:.*\})\s*$`)],
+  },
+  {
+    // The run summary wandb prints at the end: one `wandb: key value` per line.
+    name: 'wandb',
+    hints: ['wandb:'],
+    patterns: [re(String.raw`^wandb:\s+(?<key>[\w./-]+)\s+(?<value>{V})\s*$`)],
+  },
+  {
+    // darknet's per-layer averages: with `count: 0` the layer saw no object and its averages are 0/0, not a divergence.
+    name: 'darknet',
+    hints: ['Region '],
+    pairs: 'kv',
+    emptyWhen: /\bcount: 0\b/,
+    patterns: [re(String.raw`^(?:v3 \(.*?\) )?Region \d+ (?<metrics>Avg.*)$`)],
   },
   {
     name: 'python-logging',
@@ -227,6 +279,9 @@ export const notableLines: { event: 'validation' | 'evaluation' | 'checkpoint' |
   { event: 'evaluation', pattern: /\*\*\*\*\* Running Evaluation \*\*\*\*\*|\b[Rr]unning evaluation\b|^\s*\{'eval_|\bEvaluating\b|"eval_/ },
   { event: 'validation', pattern: /\b(?:[Rr]unning validation|Validation DataLoader|Validating|[Vv]alidation:|Epoch\((?:val)\)|valid on '|\bval(?:idation)? (?:loss|step|epoch)\b)/ },
 ];
+
+/** Lines that say training is over: bars after them are evaluation's (HF's final metrics, Lightning's stop). */
+export const trainingEndLines: RegExp[] = [/\*{5} train metrics \*{5}/, /`Trainer\.fit` stopped/];
 
 /** Rank prefixes added by launchers: torchrun `[rank3]:`, `[default3]:`, mpirun `[1,0]<stdout>:`, `[R0]`. */
 export const rankPrefixes: RegExp[] = [

@@ -3,6 +3,9 @@ import type { EventKind, NonFiniteValue } from '../../types';
 import { textFormats } from './index';
 import type { TextFormat } from './types';
 import { isGradNormOverflow } from '../loss-scaling';
+import { hasNonFiniteValue } from '../nonfinite-tokens';
+import { readCounters } from '../generic/counters';
+import { nonFiniteSlots, readSlots } from '../generic/slots';
 import { VALUE_SOURCE, isLearningRate, isLoss, isSentinel, parseValue, type ParsedValue } from './values';
 
 export interface MetricReading {
@@ -29,6 +32,18 @@ export interface SegmentReading {
    * divergence when the run has no loss scaler. `nonFinite` is set; the analyzer decides (see ../loss-scaling.ts).
    */
   gradNormOverflow?: boolean;
+  /** Every non-finite metric of the segment, in text order (`nonFinite.metric` first). */
+  nonFiniteNames?: string[];
+  /** The segment shows its own epoch counter (not only the one of a header line above it). */
+  ownEpoch?: boolean;
+  /** The epoch shows a fraction (`'epoch': 0.53`): it is no counter of its own. */
+  fractionalEpoch?: boolean;
+  /** For overflow lines: the scale the step was attempted at. */
+  fromScale?: number;
+  /** The total of the line's progress counter (`i/N`), when it shows one. */
+  total?: number;
+  /** A progress counter at its total (`512/512`, `100%|…| 729/729`): the end of an epoch, not a step of its own. */
+  atTotal?: boolean;
 }
 
 /** Table headers seen so far (YOLO-style formats), by format name. */
@@ -40,20 +55,19 @@ const PAIRS: Record<'kv' | 'pipe' | 'space', RegExp> = {
   space: new RegExp(String.raw`\|\s*(?<key>[A-Za-z_]\w*)\s+(?<value>${VALUE_SOURCE})\s*(?=\||$)`, 'g'),
 };
 
-const STEP_KEY = /^(?:global[_ ]?step|step|iteration|iter|num_updates|_step|(?:train|trainer)\/global_step)$/i;
+const STEP_KEY = /^(?:global[_ ]?step|step|iteration|iter|num_updates|_step|batch_id|batch_idx|(?:train|trainer)\/global_step)$/i;
 const EPOCH_KEY = /^(?:epoch|train\/epoch)$/i;
 const IGNORED_KEY = /^(?:v_num|eta|time|data_time|memory|rank|pid|line|lineno)$/i;
-const STEP_WORDS = /\b(?:global[_ ]step|[Ss]tep|STEP|[Ii]ter(?:ation)?|ITER)\b\s*[:=#]?\s*\[?\s*(\d+)\b/;
-const EPOCH_WORDS = /\b(?:[Ee]poch|EPOCH)\b\s*[:=#]?\s*\[?\s*(\d+)\b/;
 const NAN_ITERATIONS = /\bnan[ _]iter(?:ation)?s\b/i;
 const SKIPPED_ITERATIONS = /\bskipped[ _]iter(?:ation)?s\b/i;
 const MESSAGE_METRIC = /\b(\w*loss\w*)\b/i;
 const MESSAGE_VALUE = /(?<![\w.])(-?)(nan|inf(?:inity)?)(?![\w])/i;
 
-function readPairs(region: string, style: 'kv' | 'pipe' | 'space'): { metrics: MetricReading[]; step: number | null; epoch: number | null } {
+function readPairs(region: string, style: 'kv' | 'pipe' | 'space'): { metrics: MetricReading[]; step: number | null; epoch: number | null; fractionalEpoch: boolean } {
   const metrics: MetricReading[] = [];
   let step: number | null = null;
   let epoch: number | null = null;
+  let fractionalEpoch = false;
   for (const m of region.matchAll(PAIRS[style])) {
     const g = m.groups!;
     const name = g.key.trim();
@@ -63,10 +77,13 @@ function readPairs(region: string, style: 'kv' | 'pipe' | 'space'): { metrics: M
     const value = parseValue(g.value);
     if (!value) continue;
     if (STEP_KEY.test(name) && value.finite) step ??= value.value;
-    else if (EPOCH_KEY.test(name) && value.finite) epoch ??= value.value;
+    else if (EPOCH_KEY.test(name) && value.finite && epoch === null) {
+      epoch = value.value;
+      fractionalEpoch = g.value.includes('.');
+    }
     else if (!IGNORED_KEY.test(name)) metrics.push({ name, value });
   }
-  return { metrics, step, epoch };
+  return { metrics, step, epoch, fractionalEpoch };
 }
 
 function numberOf(text: string | undefined): number | null {
@@ -115,17 +132,37 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
   if (format.progressBar) reading.bar = { total: groups.total ?? '?', desc: (groups.desc ?? '').trim() };
   if (groups.message) reading.message = groups.message.trim();
   if (groups.scale !== undefined) reading.scale = numberOf(groups.scale) ?? undefined;
+  if (groups.from !== undefined) reading.fromScale = numberOf(groups.from) ?? undefined;
   for (const region of [groups.desc, groups.metrics]) {
     if (!region || !format.pairs) continue;
     const pairs = readPairs(region, format.pairs);
     reading.metrics.push(...pairs.metrics);
     reading.step ??= pairs.step;
-    reading.epoch ??= pairs.epoch;
+    if (reading.epoch === null && pairs.epoch !== null) {
+      reading.epoch = pairs.epoch;
+      if (pairs.fractionalEpoch) reading.fractionalEpoch = true;
+    }
   }
   if (format.header) reading.metrics.push(...readTable(format, groups, headers));
-  if (reading.step === null && format.pairs) reading.step = numberOf(STEP_WORDS.exec(text)?.[1]);
-  if (reading.epoch === null && format.pairs) reading.epoch = numberOf(EPOCH_WORDS.exec(text)?.[1]);
+  if (groups.key !== undefined && groups.value !== undefined) {
+    const value = parseValue(groups.value);
+    const key = groups.key;
+    if (value && STEP_KEY.test(key) && value.finite) reading.step = value.value;
+    else if (value && EPOCH_KEY.test(key) && value.finite) reading.epoch = value.value;
+    else if (value) reading.metrics.push({ name: key, value });
+  }
+  if (format.emptyWhen?.test(text)) reading.metrics = reading.metrics.filter((m) => m.value.finite);
+  if ((reading.step === null || reading.epoch === null) && (format.pairs || format.nonFinite)) {
+    const counters = readCounters(text);
+    reading.step ??= counters.step;
+    if (reading.epoch === null && counters.epoch !== null) {
+      reading.epoch = counters.epoch;
+      if (counters.fractionalEpoch) reading.fractionalEpoch = true;
+    }
+  }
   if (format.stepIsEpoch && reading.step === null) reading.step = reading.epoch;
+  if (groups.total !== undefined && /^\d+$/.test(groups.total)) reading.total = Number(groups.total);
+  if (reading.total !== undefined && reading.step !== null && reading.total > 1 && reading.step === reading.total) reading.atTotal = true;
 
   if (format.nonFinite) {
     if (format.nonFinite === 'from-message') {
@@ -137,7 +174,7 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
     return reading;
   }
   if (format.minimumScale !== undefined && reading.scale !== undefined && reading.scale < format.minimumScale) {
-    reading.nonFinite = { metric: 'loss_scale', value: 'overflow' };
+    reading.nonFinite = { metric: 'loss scale', value: 'overflow' };
     return reading;
   }
   const nanIterations = reading.metrics.find((m) => NAN_ITERATIONS.test(m.name));
@@ -149,6 +186,7 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
   const bad = firstNonFinite(reading.metrics);
   if (bad && !bad.value.finite) {
     reading.nonFinite = { metric: bad.name, value: bad.value.value };
+    reading.nonFiniteNames = reading.metrics.filter((m) => !m.value.finite && !isSentinel(m.name, m.value.value)).map((m) => m.name);
     // Whether this is a loss scaler's skipped step depends on the run, not the line: see ../loss-scaling.ts.
     const values = reading.metrics.map((m) => ({ name: m.name, finite: m.value.finite, sentinel: !m.value.finite && isSentinel(m.name, m.value.value) }));
     if (isGradNormOverflow(values)) reading.gradNormOverflow = true;
@@ -158,8 +196,8 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
   return reading;
 }
 
-/** Reads one segment (rank prefix already removed); null when no format recognizes it. */
-export function readSegment(text: string, headers: TableHeaders): SegmentReading | null {
+/** Reads one segment with the format table only; null when no format recognizes it. */
+function readWithFormats(text: string, headers: TableHeaders): SegmentReading | null {
   for (const format of textFormats) {
     if (format.header) {
       const h = format.header.exec(text);
@@ -167,7 +205,7 @@ export function readSegment(text: string, headers: TableHeaders): SegmentReading
         headers.set(format.name, h.groups.columns.trim().split(/\s+/));
         return { format: format.name, event: 'context', step: null, epoch: null, metrics: [] };
       }
-      if (!headers.has(format.name)) continue;
+      if (!headers.has(format.name) && !format.headerOptional) continue;
     }
     if (format.hints && !format.hints.some((h) => text.includes(h))) continue;
     for (const pattern of format.patterns) {
@@ -177,11 +215,45 @@ export function readSegment(text: string, headers: TableHeaders): SegmentReading
       // A progress or metric format that found nothing to say does not claim the line.
       // A line that only names an epoch (`Epoch 2: early stopping`) is not a training step.
       if (format.pairs && reading.metrics.length === 0 && reading.step === null && !format.event && !reading.nonFinite) {
-        if (format.identifiesBare) return { format: format.name, event: 'context', step: null, epoch: null, metrics: [] };
+        // It may still tell the epoch (`  epoch = 5.0` in an HF metrics block): context for the lines below.
+        if (format.identifiesBare || reading.epoch !== null) return { format: format.name, event: 'context', step: null, epoch: reading.epoch, metrics: [], fractionalEpoch: reading.fractionalEpoch };
         continue;
       }
       return reading;
     }
   }
   return null;
+}
+
+/**
+ * The generic extractor under the format table: a non-finite value the format did not read (a key style it
+ * does not know, a table cell, a value in a tensor) is still seen, named by its nearest label, with the
+ * step and epoch the line's counters show.
+ */
+function withGenericValues(reading: SegmentReading | null, text: string): SegmentReading | null {
+  if (reading?.nonFinite || reading?.event === 'context' || !hasNonFiniteValue(text)) return reading;
+  if (reading && textFormats.some((f) => f.name === reading.format && f.emptyWhen?.test(text))) return reading;
+  const bad = nonFiniteSlots(readSlots(text));
+  if (bad.length === 0) return reading;
+  const counters = readCounters(text);
+  const out: SegmentReading = reading ?? { format: 'generic', event: 'step', step: null, epoch: null, metrics: [] };
+  out.step ??= counters.step;
+  if (out.epoch === null && counters.epoch !== null) {
+    out.epoch = counters.epoch;
+    if (counters.fractionalEpoch) out.fractionalEpoch = true;
+  }
+  out.nonFinite = { metric: bad[0].label, value: bad[0].value.value as NonFiniteValue };
+  out.nonFiniteNames = bad.map((b) => b.label ?? '');
+  const known = new Set(out.metrics.map((m) => m.name));
+  for (const b of bad) if (b.label && !known.has(b.label)) out.metrics.push({ name: b.label, value: b.value });
+  const values = out.metrics.map((m) => ({ name: m.name, finite: m.value.finite, sentinel: !m.value.finite && isSentinel(m.name, m.value.value) }));
+  if (isGradNormOverflow(values)) out.gradNormOverflow = true;
+  return out;
+}
+
+/** Reads one segment (rank prefix already removed); null when neither a format nor the generic extractor finds anything. */
+export function readSegment(text: string, headers: TableHeaders): SegmentReading | null {
+  const reading = withGenericValues(readWithFormats(text, headers), text);
+  if (reading && reading.epoch !== null && reading.event !== 'context') reading.ownEpoch = true;
+  return reading;
 }

@@ -5,7 +5,7 @@ import type { EventKind, NonFiniteValue } from '../../types';
  * Named captures a pattern may use, and what each means:
  * - `step`: the step/iteration counter; `epoch`: the epoch counter (used as the step when no step is shown)
  * - `metrics`, `desc`: a region of key/value pairs, read with the format's `pairs`
- * - `metric` + `value`: one named value; `scale`: the new loss scale; `message`: error text
+ * - `metric` + `value`: one named value (errors); `key` + `value`: one metric; `scale`: the new loss scale; `message`: error text
  * - `total`: a progress bar's total (`?` when unknown)
  * - `phase`: `train` | `val` | `test` | `eval` (non-train phases are validation/evaluation events)
  * - `columns` (header patterns) / `values` (row patterns): a whitespace-separated table
@@ -40,4 +40,8 @@ export interface TextFormat {
   progressBar?: boolean;
   /** The row's step is the epoch (tables that only show epochs). */
   stepIsEpoch?: boolean;
+  /** Rows are recognized without their header line (its columns then go unnamed). */
+  headerOptional?: boolean;
+  /** A line that matches this says its values are averages over nothing (darknet's `count: 0`): none is a divergence. */
+  emptyWhen?: RegExp;
 }

@@ -1,0 +1,52 @@
+// Counter inference: which number on a line is the training step and which the epoch, whatever the format.
+// The step is the innermost counter that advances: a labeled iteration/step/batch (`Iteration 61991`,
+// `batch: 120/5000`, `[Epoch 0/30, Batch 323/1313]`), else an unlabeled `[i/N]` inside an epoch
+// (`Epoch [1][100/62598]`, `Epoch:[1/3](300/9000)`), else a global counter (`global_step: 360`,
+// `num_updates=8880`). Never a sample count (`390144/1281167` records, `after 160768 examples`).
+
+export interface Counters {
+  step: number | null;
+  epoch: number | null;
+  /** The step's own total (`i/N`), when the line shows one. */
+  total?: number;
+  /** The epoch shows a fraction (`epoch 0.53`): no counter of its own. */
+  fractionalEpoch?: boolean;
+  /** The step comes with its name (`iteration 5426`, `global_step: 360`), not from brackets alone. */
+  labeled?: boolean;
+}
+
+const NUM = String.raw`(\d+)(?:\s*/\s*(\d+))?`;
+// Labeled counters that count optimizer steps or batches within the run, innermost first.
+const INNER = new RegExp(String.raw`(?<![\w/])(?:iter(?:ation)?|it|step|batch|episode|mini-?batch|update)\b['"]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`, 'i');
+// Counters of the whole run: a global step, fairseq's num_updates, paddle's `Total iter`, TF's `Saving checkpoints for 31622`.
+const GLOBAL = new RegExp(
+  String.raw`(?<!\w)(?:global[_ ]?step|num_updates|total[_ ]iter(?:ation)?s?|updates|_step|trainer/global_step|checkpoints? for)\b['"]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`,
+  'i',
+);
+// `[100/62598]`, `(300/9000)`, `[ 20/800]`: an unlabeled counter in brackets.
+const BRACKETED = /[[(]\s*(\d+)\s*\/\s*(\d+)\s*[\])]/g;
+const EPOCH = new RegExp(String.raw`(?<![\w/])(?:epoch|ep)\b(?:\(\w+\))?['"]?\s*(?:[:=#]\s*|\s)?\s*[\[(]?\s*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?`, 'i');
+// A count of samples, records, examples or tokens is no step.
+const SAMPLES_AFTER = /^\s*[\])]?\s*(?:samples|records|examples|images|imgs|tokens|sequences|sents|sentences)\b/i;
+
+const int = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
+
+/** The counters a line shows (null where it shows none). */
+export function readCounters(text: string): Counters {
+  const epochMatch = EPOCH.exec(text);
+  const epoch = epochMatch ? Number(epochMatch[1]) : null;
+  const fractionalEpoch = epochMatch ? epochMatch[1].includes('.') : false;
+  // Text taken by the epoch (`Epoch 0/30`) is not also a step.
+  const rest = epochMatch ? text.slice(0, epochMatch.index) + ' '.repeat(epochMatch[0].length) + text.slice(epochMatch.index + epochMatch[0].length) : text;
+  for (const pattern of [INNER]) {
+    const m = pattern.exec(rest);
+    if (m) return { step: Number(m[1]), epoch, fractionalEpoch, total: int(m[2]) ?? undefined, labeled: true };
+  }
+  for (const m of rest.matchAll(BRACKETED)) {
+    if (SAMPLES_AFTER.test(rest.slice(m.index! + m[0].length))) continue;
+    return { step: Number(m[1]), epoch, fractionalEpoch, total: Number(m[2]) };
+  }
+  const g = GLOBAL.exec(rest);
+  if (g) return { step: Number(g[1]), epoch, fractionalEpoch, total: int(g[2]) ?? undefined, labeled: true };
+  return { step: null, epoch, fractionalEpoch };
+}

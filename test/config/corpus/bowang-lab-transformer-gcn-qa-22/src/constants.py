@@ -1,0 +1,1 @@
+SPACY_MODEL = 'en_core_web_lg'

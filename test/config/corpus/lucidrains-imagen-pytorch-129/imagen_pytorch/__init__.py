@@ -1,0 +1,3 @@
+from imagen_pytorch.imagen_pytorch import Imagen
+from imagen_pytorch.unet import Unet
+from imagen_pytorch.trainer import ImagenTrainer

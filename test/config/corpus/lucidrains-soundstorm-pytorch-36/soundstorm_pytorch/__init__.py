@@ -1,0 +1,2 @@
+from soundstorm_pytorch.soundstorm import SoundStorm, ConformerWrapper
+from soundstorm_pytorch.trainer import SoundStormTrainer
