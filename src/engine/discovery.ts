@@ -5,6 +5,9 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import type { RunScan } from './types';
 import { languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
 import { launchOf, shellCommands, shellLaunches } from './config/shell';
+import { defaultLogGlobs, isTrainingOutput, trainingOutputMatcher } from './output/training-output';
+
+const isExcludedPath = trainingOutputMatcher().isExcluded;
 
 export interface DiscoverOptions {
   logs?: string[];
@@ -19,10 +22,6 @@ export interface Discovery {
   notes: string[];
 }
 
-const SKIP_DIRS = new Set([
-  'node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', 'env', '.env', '.tox', '.nox', '.mypy_cache',
-  '.pytest_cache', '.ruff_cache', '.idea', '.vscode', 'site-packages', '.ipynb_checkpoints', '.cache', '.e2e',
-]);
 const MAX_FILES = 50_000;
 const MAX_ENTRIES = 200_000;
 const MAX_SCORED = 1500;
@@ -38,18 +37,8 @@ const TRAINING_KEYS =
   /\b(learning_rate|base_lr|lr|adam_epsilon|adam_eps|epsilon|eps|max_grad_norm|grad_clip|gradient_clip_val|gradient_clipping|clip_grad|clipnorm|mixed_precision|precision|fp16|bf16|weight_dtype|warmup_steps|warmup_ratio|lr_warmup_steps|warmup_iters|validation_steps|val_interval|eval_steps|evaluation_strategy|eval_strategy|loss_scale|initial_scale_power|optimizer|optim_wrapper|weight_decay|train_batch_size|max_steps|max_train_steps|num_train_epochs|max_iters|max_epochs)\b/g;
 const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|\bTrainer\(|trainer\.(train|fit)\(|accelerator\.backward\(|train_step\(|runner\.train\(/;
 
-/** Is this path (relative, `/`-separated) a training log by name? */
-export function isLogPath(rel: string): boolean {
-  const name = basename(rel);
-  if (/\.(log|out)$/i.test(name) || /^slurm-.*\.(out|err)$/.test(name)) return true;
-  // detectron2 and others write `log.txt` / `train_log.txt`; detectron2's `metrics.json` is JSON lines
-  if (/^([\w.-]*[_.-])?log\.txt$/i.test(name) || name === 'metrics.json') return true;
-  if (name === 'metrics.csv' || name === 'trainer_state.json' || name.startsWith('events.out.tfevents.')) return true;
-  // MLflow's file store: mlruns/<experiment>/<run>/metrics/<name>, where a name with `/` is a nested path
-  if (/(^|\/)mlruns\/[^/]+\/[^/]+\/metrics\/.+$/.test(rel)) return true;
-  // A .jsonl under data/ is a dataset, not training output.
-  return /\.jsonl$/i.test(name) && !/(^|\/)(data|datasets?|corpus)\//i.test(rel);
-}
+/** Is this path (relative, `/`-separated) training output by its name? The one definition: ./output/training-output.ts. */
+export const isLogPath = isTrainingOutput;
 
 export async function discover(root: string, opts: DiscoverOptions = {}): Promise<Discovery> {
   const base = resolve(root);
@@ -199,7 +188,7 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   if (!explicitConfigs && !configs.some((c) => configLanguageOf(c) !== 'shell')) {
     for (const c of scored.filter((s) => s.kind === 'config').slice(0, 5)) addConfig(c.rel, `sets ${c.score} training keys`);
   }
-  if (!logs.length) notes.push(`no training output found under ${root} (looked for *.log, *.out, log.txt, metrics.csv, metrics.json, trainer_state.json, TensorBoard events, MLflow metrics, *.jsonl)`);
+  if (!logs.length) notes.push(`no training output found under ${root} (looked for ${defaultLogGlobs.map((g) => g.replace(/^\*\*\//, '')).join(', ')})`);
   return { logs, configs, scripts, notes };
 }
 
@@ -229,7 +218,8 @@ async function listFiles(base: string, notes: string[]): Promise<ListedFile[]> {
       const abs = join(dir, e.name);
       if (e.isDirectory()) {
         // Virtual environments are skipped by their marker file too, whatever they are called.
-        if (SKIP_DIRS.has(e.name) || depth >= MAX_DEPTH) continue;
+        const relDir = toPosix(relative(base, abs));
+        if (isExcludedPath(`${relDir}/`) || isExcludedPath(`${relDir}/x`) || depth >= MAX_DEPTH) continue;
         if (await exists(join(abs, 'pyvenv.cfg'))) continue;
         queue.push({ dir: abs, depth: depth + 1 });
       } else if (e.isFile()) {
@@ -239,7 +229,7 @@ async function listFiles(base: string, notes: string[]): Promise<ListedFile[]> {
         }
         const rel = toPosix(relative(base, abs));
         // Only logs and config-like files matter; the rest are not even stat'ed.
-        if (!isLogPath(rel) && !CONFIG_EXT.has(extname(e.name).toLowerCase())) continue;
+        if (isExcludedPath(rel) || (!isLogPath(rel) && !CONFIG_EXT.has(extname(e.name).toLowerCase()))) continue;
         let size = 0;
         try {
           size = (await stat(abs)).size;

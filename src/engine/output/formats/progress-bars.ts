@@ -1,0 +1,51 @@
+// Progress bars: tqdm (accelerate, diffusers, HF), Lightning's, Keras'. Their counter is the step; nested bars
+// (validation, pipelines) do not move it (../analyzer.ts).
+import type { TextFormat } from './types';
+import { re } from './regex';
+
+export const progressBarFormats: TextFormat[] = [
+  {
+    name: 'lightning',
+    hints: ['%|'],
+    pairs: 'kv',
+    progressBar: true,
+    patterns: [
+      re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+|\?)\s*\[[^\]]*?,\s*[^,\]]*(?:it/s|s/it)\]?(?<metrics>[^\]]*\bv_num=[^\]]*)\]`),
+      re(String.raw`^(?<desc>(?:Epoch \d+|Validation|Sanity Checking|Testing|Predicting)[^:]*):\s+\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+|\?)\s*\[[^\]]*?(?:,\s*(?<metrics>[^\]]*))?\]`),
+    ],
+    samples: [{ line: 'Epoch 1:  40%|████      | 4/10 [00:00<00:00, 88.10it/s, v_num=0, train_loss=nan, val_loss=0.790]', nonFinite: 'train_loss', step: 4 }],
+  },
+  {
+    name: 'tqdm',
+    hints: ['%|', 'it [', '% '],
+    pairs: 'kv',
+    progressBar: true,
+    patterns: [
+      re(String.raw`^(?<desc>.*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+(?:\.\d+)?[kMG]?|\?)\s*\[(?<metrics>[^\]]*)\]`),
+      re(String.raw`^(?<desc>.*?)\s*(?<step>\d+)it \[(?<metrics>[^\]]*)\]`),
+      // No bar drawn (`loss=nan (nan): :   0% 0/100 [00:00<?, ?it/s]`): the counter still counts.
+      re(String.raw`^(?<desc>[^|]*?)\s*\d{1,3}%\s+(?<step>\d+)/(?<total>\d+)\s*\[(?<metrics>[^\]]*)\]`),
+      // A bar cut off by a line printed into it (`| 200/7413 [32:53<19:20:33,  9.65s/it10/22/2025 … INFO …`): its counter still counts.
+      re(String.raw`^(?<desc>[^|]*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+)\s*\[\d[^\]]*$`),
+    ],
+    samples: [
+      { line: 'Steps:   0%|          | 2/30000 [00:09<40:34:55,  4.87s/it, lr=1e-5, step_loss=nan]', nonFinite: 'step_loss', step: 2 },
+      { line: 'epoch 002:  18%|▏| 1386/7494 [06:49<29:04,  3.50it/s, loss=nan, nll_loss=nan, ppl=nan, wps=216.1, num_updates=8880]', nonFinite: 'loss', step: 1386 },
+      { line: 'loss=nan (nan): :   0% 0/100 [00:00<?, ?it/s]', nonFinite: 'loss', step: 0 },
+    ],
+  },
+  {
+    name: 'keras',
+    pairs: 'kv',
+    hints: ['/'],
+    patterns: [
+      re(String.raw`^\s*(?<step>\d+)/(?<total>\d+) (?:\[[=>.]*\]|[━─]+)\s*(?:- )?(?:ETA: \S+|\d+m?s\s*\S*)(?<metrics>(?:\s+-\s+\w+: \S+)*)`),
+      re(String.raw`^\s*(?<step>\d+)/(?<total>\d+) - \d+m?s\s*(?:\S+/step)?(?<metrics>(?:\s+-\s+\w+: \S+)+)`),
+    ],
+    samples: [
+      { line: '   4/83 [>.............................] - ETA: 2:10:47 - loss: nan - rpn_class_loss: nan - rpn_bbox_loss: nan', nonFinite: 'loss', step: 4 },
+      { context: ['Epoch 1/12'], line: '60000/60000 [==============================] - 5584s - loss: nan - acc: 0.0988 - val_loss: nan - val_acc: 0.0980', nonFinite: 'loss', step: 1 },
+    ],
+  },
+  { name: 'keras', event: 'context', patterns: [/^\s*Epoch (?<epoch>\d+)\/\d+\s*$/], samples: [{ line: 'Epoch 3/12' }] },
+];
