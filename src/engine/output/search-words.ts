@@ -19,26 +19,36 @@ const trigrams = (word: string): string[] => {
 
 /**
  * At most `limit` trigrams that cover every word, stopping as rarely as possible on ordinary lines: the cover
- * whose trigrams occur in the fewest lines of `common` (a small exact search: each uncovered word branches
- * on its own trigrams).
+ * whose trigrams occur in the fewest lines of `common`. An exact search over which words are covered (each
+ * step covers the first uncovered word with one of its trigrams), remembered per state, so it stays small.
  */
 export function coverWords(words: string[], common: string[], limit: number): string[] {
   const lower = common.map((l) => l.toLowerCase());
-  const costs = new Map<string, number>();
-  const cost = (t: string) => costs.get(t) ?? costs.set(t, 1 + lower.filter((l) => l.includes(t)).length).get(t)!;
-  let best: { chosen: string[]; cost: number } | null = null;
-  const search = (left: string[], chosen: string[], total: number): void => {
-    if (best && total >= best.cost) return;
-    if (left.length === 0) {
-      best = { chosen, cost: total };
-      return;
+  const full = (1 << words.length) - 1;
+  const options = [...new Set(words.flatMap(trigrams))].map((t) => ({
+    t,
+    cost: 1 + lower.filter((l) => l.includes(t)).length,
+    mask: words.reduce((m, w, i) => (w.includes(t) ? m | (1 << i) : m), 0),
+  }));
+  const memo = new Map<number, { cost: number; chosen: string[] } | null>();
+  const best = (covered: number, left: number): { cost: number; chosen: string[] } | null => {
+    if (covered === full) return { cost: 0, chosen: [] };
+    if (left === 0) return null;
+    const key = covered * 16 + left;
+    if (memo.has(key)) return memo.get(key)!;
+    const first = words.findIndex((_, i) => !(covered & (1 << i)));
+    let found: { cost: number; chosen: string[] } | null = null;
+    for (const o of options) {
+      if (!(o.mask & (1 << first))) continue;
+      const rest = best(covered | o.mask, left - 1);
+      if (rest && (!found || o.cost + rest.cost < found.cost)) found = { cost: o.cost + rest.cost, chosen: [o.t, ...rest.chosen] };
     }
-    if (chosen.length === limit) return;
-    for (const t of new Set(trigrams(left[0]))) search(left.filter((w) => !w.includes(t)), [...chosen, t], total + cost(t));
+    memo.set(key, found);
+    return found;
   };
-  search(words, [], 0);
-  if (!best) throw new Error(`the search words (${words.join(', ')}) need more than the prefilter's ${limit} needles`);
-  return (best as { chosen: string[] }).chosen;
+  const cover = best(0, limit);
+  if (!cover) throw new Error(`the search words (${words.join(', ')}) need more than the prefilter's ${limit} needles`);
+  return cover.chosen;
 }
 
 // What ordinary lines look like: the formats' own sample lines, and words training logs print all the time.
