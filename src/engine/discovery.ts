@@ -6,6 +6,7 @@ import type { RunScan } from './types';
 import { languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
 import { launchOf, shellCommands, shellLaunches } from './config/shell';
 import { defaultLogGlobs, isTrainingOutput, trainingOutputMatcher } from './output/training-output';
+import { commandLine } from './output/formats/index';
 
 const isExcludedPath = trainingOutputMatcher().isExcluded;
 
@@ -282,8 +283,8 @@ async function logHead(p: string, bytes = 64 * 1024): Promise<string> {
 export async function commandsInLog(p: string): Promise<string[]> {
   const out: string[] = [];
   for (const line of (await logHead(p)).split(/\r?\n/)) {
-    const m = /(?:^|[$#+>]\s+|command:?\s+|cmd:?\s+)((?:[A-Z_]+=\S+\s+)*(?:python[\d.]*|accelerate|torchrun|deepspeed|srun|mpirun)\s.*\.py\b.*)$/i.exec(line.trim());
-    if (m) out.push(m[1]);
+    const command = commandLine.exec(line.trim())?.groups?.command;
+    if (command) out.push(command);
   }
   return out;
 }

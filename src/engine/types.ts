@@ -139,7 +139,8 @@ export interface ScriptFact {
     | 'clip-grad-norm' // clip_grad_norm_ / accelerator.clip_grad_norm_
     | 'optimizer' // an optimizer constructor call, e.g. torch.optim.AdamW(...)
     | 'config-default' // argparse `--config` default path
-    | 'nan-guard'; // torch.autograd.set_detect_anomaly / isfinite checks
+    | 'nan-guard' // torch.autograd.set_detect_anomaly / isfinite checks
+    | 'shared-modules'; // validation takes the training modules (unwrap_model) and changes or hands them on without a copy
   range: Range;
   /** The source text of the construct (trimmed to one line). */
   text: string;
@@ -175,6 +176,7 @@ export type DiagnosticCode =
   | 'data'
   | 'initialization'
   | 'loss-function'
+  | 'validation-isolation'
   | 'first-nonfinite';
 
 export interface Fix {

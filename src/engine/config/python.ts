@@ -10,11 +10,13 @@
 //   clip-grad-norm      { function, maxNorm: argument | null }
 //   config-default      { option, path }
 //   nan-guard           { function }
+//   shared-modules      { context, uses: [{ how: 'pipeline'|'cast'|'eval'|'hooks', text, range, inFunction }] }
 import type { LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
 import { callParts, isLiteral, kids, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
 import { joinKey, lastKey, LineIndex } from './text';
 import { pythonParser } from './treesitter';
 import { findValidationTriggers } from './python-validation';
+import { findSharedModules } from './python-shared-modules';
 import { PythonScope } from './python-scope';
 
 // Calls whose literal keyword arguments are settings a user tunes (reported as LocatedValues).
@@ -87,6 +89,16 @@ class PythonLocator {
         hardcodedRange: trigger.hardcoded && this.index.range(trigger.hardcoded[0], trigger.hardcoded[1]),
         removeRange: trigger.remove && this.index.range(trigger.remove[0], trigger.remove[1]),
         condition: trigger.condition.text,
+      });
+    }
+    const copyName = /^\s*import copy\b/m.test(this.root.text) ? 'copy.deepcopy' : /^\s*from copy import .*\bdeepcopy\b/m.test(this.root.text) ? 'deepcopy' : null;
+    const firstImport = kids(this.root).find((n) => n.type === 'import_statement' || n.type === 'import_from_statement');
+    for (const shared of findSharedModules(this.root, (name) => this.scope.isTrainable(name))) {
+      this.fact('shared-modules', shared.take, shared.take.text, {
+        context: shared.context,
+        copyName,
+        importLine: firstImport ? firstImport.startPosition.row : 0,
+        uses: shared.uses.map((u) => ({ how: u.how, text: oneLine(u.node.text), range: this.range(u.node), inFunction: u.inFunction ?? null })),
       });
     }
   }

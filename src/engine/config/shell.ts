@@ -154,6 +154,7 @@ export interface Launch {
 const CONFIG_OPTIONS = /^--?(config|config[-_]file|config[-_]path|cfg|deepspeed|deepspeed[-_]config|ds[-_]config|hparams|conf|c)$/;
 const LAUNCHER_MODULES = /^(torch\.distributed\.(launch|run)|accelerate\.commands\.launch|deepspeed(\.launcher\.runner)?)$/;
 const CONFIG_FILE = /\.(ya?ml|json|jsonc|toml|cfg|ini)$/;
+const MODULE_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
 
 /** What a launch command runs: `accelerate launch … train.py --config X`, `deepspeed train.py --deepspeed ds.json`, … */
 export function launchOf(words: ShellWord[]): Launch | null {
@@ -163,6 +164,8 @@ export function launchOf(words: ShellWord[]): Launch | null {
   const launcher = words[i].value.split('/').pop() ?? '';
   let script: string | null = null;
   const configs: string[] = [];
+  // `accelerate launch -m --config_file x.yaml … scripts.train_stage1`: `-m` is a flag, the module comes after the options.
+  let moduleMode = false;
   for (let j = i; j < words.length; j++) {
     const w = words[j].value;
     const eq = /^(--?[\w.-]+)=(.*)$/.exec(w);
@@ -170,10 +173,14 @@ export function launchOf(words: ShellWord[]): Launch | null {
       if (eq[2]) configs.push(eq[2]);
     } else if (CONFIG_OPTIONS.test(w) && words[j + 1] && !words[j + 1].value.startsWith('-')) {
       configs.push(words[++j].value);
+    } else if ((w === '-m' || w === '--module') && !script && words[j + 1]?.value.startsWith('-')) {
+      moduleMode = true;
     } else if (w === '-m' && !script && words[j + 1]) {
       const module = words[++j].value;
       // `python -m torch.distributed.run … train.py`: the launcher is a module, the script comes later.
       if (!LAUNCHER_MODULES.test(module)) script = module;
+    } else if (moduleMode && !script && MODULE_NAME.test(w) && !CONFIG_FILE.test(w) && !words[j - 1]?.value.startsWith('-')) {
+      script = w;
     } else if (!script && isScript(w)) {
       script = w;
     } else if (script && CONFIG_FILE.test(w) && !w.startsWith('-')) {

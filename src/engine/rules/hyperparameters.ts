@@ -150,9 +150,16 @@ function keySegments(keyPath: string): string[] {
     .map((s) => s.replace(/\[\d+\]$/, '').replace(/^-+/, '').replace(/-/g, '_').toLowerCase());
 }
 
-// A command line overrides a config file, which overrides a script's defaults.
-const SOURCE_RANK: Record<string, number> = { command: 0, shell: 0, yaml: 1, json: 1, toml: 1, python: 2 };
-const rank = (s: Setting) => SOURCE_RANK[s.at.source] ?? 1;
+// A command line overrides a config file, which overrides a launcher's config (accelerate's `default_config.yaml`:
+// the script passes the training config's `mixed_precision` to Accelerator(), which wins), which overrides a script's defaults.
+const SOURCE_RANK: Record<string, number> = { command: 0, shell: 0, yaml: 1, json: 1, toml: 1, launcher: 1.5, python: 2 };
+const rank = (s: Setting, launcherFiles: Set<string>) => (launcherFiles.has(s.at.file) ? SOURCE_RANK.launcher : (SOURCE_RANK[s.at.source] ?? 1));
+
+/** accelerate's config file (`accelerate config` writes it): launcher defaults, not the run's own settings. */
+function isLauncherConfig(file: LocatedFile): boolean {
+  const top = new Set(file.values.map((v) => v.keyPath.split('.')[0]));
+  return top.has('compute_environment') && top.has('distributed_type');
+}
 
 /** The canonical hyperparameters set in these files, each with where it is set. */
 export function readHyperparameters(files: LocatedFile[]): Hyperparameters {
@@ -171,8 +178,9 @@ export function readHyperparameters(files: LocatedFile[]): Hyperparameters {
     }
   }
   const hp: Hyperparameters = { all };
+  const launcherFiles = new Set(files.filter(isLauncherConfig).map((f) => f.file));
   for (const [name, settings] of Object.entries(all)) {
-    const best = [...settings].sort((a, b) => rank(a) - rank(b))[0];
+    const best = [...settings].sort((a, b) => rank(a, launcherFiles) - rank(b, launcherFiles))[0];
     (hp as unknown as Record<string, Setting>)[name] = best;
   }
   return hp;
