@@ -3,7 +3,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { RunScan } from './types';
-import { languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
+import { configExtensions, languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
 import { launchOf, shellCommands, shellLaunches } from './config/shell';
 import { defaultLogGlobs, isTrainingOutput, trainingOutputMatcher } from './output/training-output';
 import { commandLine } from './output/formats/index';
@@ -30,7 +30,7 @@ const MAX_SCORED_BYTES = 1024 * 1024;
 const MAX_DEPTH = 10;
 /** Logs past this size are still logs; configs past MAX_CONFIG_BYTES are not read. */
 const MAX_LOG_BYTES = 4 * 1024 * 1024 * 1024;
-const CONFIG_EXT = new Set(['.yaml', '.yml', '.json', '.jsonc', '.toml', '.cfg', '.ini', '.py', '.sh', '.bash', '.slurm', '.sbatch']);
+const CONFIG_EXT = configExtensions;
 const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|metrics\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|__init__\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
 const RUN_DUMP = /(^|\/)(wandb|mlruns|lightning_logs|\.hydra|checkpoint-\d+)\//;
 const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
@@ -105,7 +105,14 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
       const near = [dirname(rel(log))];
       const s = launch.script ? find(scriptPath(launch.script), near) : null;
       if (s && configLanguageOf(s) === 'python') addScript(s, `the command line in ${rel(log)} runs it`);
-      else if (s) launchFiles.add(s);
+      else if (s) {
+        launchFiles.add(s);
+        // `bash tools/dist_train.sh configs/x.py 4`: the script's arguments name the config (mmdet's are Python files).
+        for (const arg of launch.positional) {
+          const found = /\.(py|ya?ml|json|toml)$/.test(arg) ? find(arg, near) : null;
+          if (found && !explicitConfigs && (configLanguageOf(found) !== 'python' || (await looksLikePythonConfig(join(base, found))))) addConfig(found, `the command line in ${rel(log)} passes it to ${s}`);
+        }
+      }
       for (const c of launch.configs) {
         const found = find(c, near);
         if (found && !explicitConfigs) addConfig(found, `the command line in ${rel(log)} names it`);
@@ -115,16 +122,23 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   }
 
   // ---- shell launch scripts: they carry settings and name the script and configs ----
-  const shellFiles = files.filter((f) => configLanguageOf(f.rel) === 'shell' && f.size <= MAX_CONFIG_BYTES && !CI_DIR.test(f.rel));
+  // Launch scripts the run used first, so one that calls another (`./train_mnv3.sh` → `./distributed_train.sh`) is followed.
+  const shellFiles = files
+    .filter((f) => configLanguageOf(f.rel) === 'shell' && f.size <= MAX_CONFIG_BYTES && !CI_DIR.test(f.rel))
+    .sort((a, b) => Number(launchFiles.has(b.rel)) - Number(launchFiles.has(a.rel)));
   for (const f of shellFiles) {
     const text = await readText(join(base, f.rel));
-    const launches = shellLaunches(text).filter((l) => l.script && /\.py$|^[\w.]+$/.test(l.script));
+    const launches = shellLaunches(text).filter((l) => l.script && /\.(py|sh)$|^[\w.]+$/.test(l.script));
+    for (const l of launches.filter((x) => /\.sh$/.test(x.script!) && launchFiles.has(f.rel))) {
+      const inner = find(l.script!, [dirname(f.rel)]);
+      if (inner) launchFiles.add(inner);
+    }
     if (!launches.length) continue;
     const named = launchFiles.has(f.rel);
     const runsKnownScript = launches.some((l) => scripts.some((s) => s.endsWith(basename(l.script!))));
     if (!named && scripts.length && !runsKnownScript) continue;
     addConfig(f.rel, named ? 'the run was launched with it' : 'a launch script that runs the training script');
-    for (const l of launches) {
+    for (const l of launches.filter((x) => !/\.sh$/.test(x.script!))) {
       const s = find(scriptPath(l.script!), [dirname(f.rel)]);
       if (s && configLanguageOf(s) === 'python') addScript(s, `${f.rel} launches it`);
       for (const c of l.configs) {
@@ -188,6 +202,16 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
 
   if (!explicitConfigs && !configs.some((c) => configLanguageOf(c) !== 'shell')) {
     for (const c of scored.filter((s) => s.kind === 'config').slice(0, 5)) addConfig(c.rel, `sets ${c.score} training keys`);
+  }
+  // ---- what the configs inherit: detectron2 `_BASE_: "../Base-RetinaNet.yaml"`, mmcv `_base_ = ['../_base_/x.py']` ----
+  for (let i = 0; i < configs.length && i < MAX_INHERITED; i++) {
+    const c = configs[i];
+    const lang = configLanguageOf(c);
+    if (lang !== 'yaml' && lang !== 'python') continue;
+    for (const b of inheritedPaths(await readText(join(base, c)))) {
+      const target = toPosix(join(dirname(c), b)).replace(/^\.\//, '');
+      if (fileSet.has(target)) addConfig(target, `${c} inherits it`);
+    }
   }
   if (!logs.length) notes.push(`no training output found under ${root} (looked for ${defaultLogGlobs.map((g) => g.replace(/^\*\*\//, '')).join(', ')})`);
   return { logs, configs, scripts, notes };
@@ -294,6 +318,18 @@ async function configMentions(p: string): Promise<string[]> {
   const out = new Set<string>();
   for (const m of (await logHead(p)).matchAll(/[\w./~-]+\.(?:ya?ml|json|toml)\b/g)) out.add(m[0].replace(/^\.\//, ''));
   return [...out];
+}
+
+const MAX_INHERITED = 64;
+const BASE_YAML = /^_BASE_:\s*["']?([^"'\s#]+)/m;
+const BASE_PY = /^_base_\s*=\s*(\[[\s\S]*?\]|["'][^"']+["'])/m;
+
+/** The files a config inherits from, as written (relative to the config's folder). */
+function inheritedPaths(text: string): string[] {
+  const yaml = BASE_YAML.exec(text);
+  if (yaml) return [yaml[1]];
+  const py = BASE_PY.exec(text);
+  return py ? [...py[1].matchAll(/["']([^"']+)["']/g)].map((m) => m[1]) : [];
 }
 
 async function looksLikePythonConfig(p: string): Promise<boolean> {

@@ -159,6 +159,8 @@ export interface LocatedFile {
   configReads?: { keyPath: string; text: string; range: Range }[];
   /** A clear message when the file could not be read or parsed (other files go on). */
   error?: string;
+  /** The file's comments with their 0-based lines (where a setting's purpose is often written). */
+  comments?: { line: number; text: string }[];
 }
 
 // ---- Diagnostics (contract: `diagnostics`) ----

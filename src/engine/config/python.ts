@@ -128,7 +128,10 @@ class PythonLocator {
   /** Records a literal, or walks a dict(...) / {...} / [...] with dotted paths. */
   private settingTree(path: string, node: PyNode, keyStart: number | undefined, topLevel: boolean): void {
     if (node.type === 'call' && callParts(node).name === 'dict' && node.childForFieldName('function')?.type === 'identifier') {
-      for (const [key, value] of callParts(node).keywords) this.settingTree(joinKey(path, key), value, value.parent?.startIndex, false);
+      const keywords = callParts(node).keywords;
+      // `optimizer_config = dict()`: an empty setting is a setting (mmcv's default hook, without grad_clip).
+      if (keywords.size === 0 && callParts(node).positional.length === 0) this.value(path, node, keyStart);
+      for (const [key, value] of keywords) this.settingTree(joinKey(path, key), value, value.parent?.startIndex, false);
       return;
     }
     if (node.type === 'dictionary') {

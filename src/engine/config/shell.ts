@@ -70,6 +70,7 @@ function unescape(s: string, quote: string): string {
 }
 
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+const YACS_KEY = /^[A-Z][A-Z0-9_]*(?:\.[A-Z][A-Z0-9_]*)+$/;
 
 /** LocatedValues for one command's env assignments and options. */
 export function commandValues(
@@ -115,6 +116,20 @@ export function commandValues(
   }
   for (; i < words.length; i++) {
     const w = words[i];
+    const next0 = words[i + 1];
+    // yacs-style overrides after the script (detectron2, maskrcnn-benchmark): `SOLVER.IMS_PER_BATCH 2`.
+    if (YACS_KEY.test(w.raw) && next0 && !next0.raw.startsWith('-') && !YACS_KEY.test(next0.raw)) {
+      out.push(resolved(w.raw, next0, 0, w.start));
+      i++;
+      continue;
+    }
+    // A one-letter option with a value (`-b 256`, `-c cfg.yaml`): the short spelling of a setting.
+    const short = /^-([A-Za-z])$/.exec(w.raw);
+    if (short && next0 && /^[-+]?(\d|\.\d)/.test(next0.raw)) {
+      out.push(resolved(short[1], next0, 0, w.start));
+      i++;
+      continue;
+    }
     const opt = /^--?([A-Za-z][\w.-]*)(=)?/.exec(w.raw);
     if (!opt || !w.raw.startsWith('--')) continue;
     const name = opt[1];
@@ -123,7 +138,7 @@ export function commandValues(
       continue;
     }
     const next = words[i + 1];
-    if (next && !/^--/.test(next.raw) && !(next.raw.startsWith('-') && !/^-[\d.]/.test(next.raw)) && !isScript(next.value)) {
+    if (next && !/^--/.test(next.raw) && !(next.raw.startsWith('-') && !/^-[\d.]/.test(next.raw)) && !isScript(next.value) && !YACS_KEY.test(next.raw)) {
       out.push(resolved(name, next, 0, w.start));
       i++;
     } else {
@@ -149,6 +164,8 @@ export interface Launch {
   script: string | null;
   /** Config files the command names (`--config X`, `--deepspeed ds.json`, `--config_file accelerate.yaml`, positional `*.yaml`). */
   configs: string[];
+  /** Words after the script that are not options or their values (`dist_train.sh configs/x.py 4` → configs/x.py, 4). */
+  positional: string[];
 }
 
 const CONFIG_OPTIONS = /^--?(config|config[-_]file|config[-_]path|cfg|deepspeed|deepspeed[-_]config|ds[-_]config|hparams|conf|c)$/;
@@ -164,6 +181,7 @@ export function launchOf(words: ShellWord[]): Launch | null {
   const launcher = words[i].value.split('/').pop() ?? '';
   let script: string | null = null;
   const configs: string[] = [];
+  const positional: string[] = [];
   // `accelerate launch -m --config_file x.yaml … scripts.train_stage1`: `-m` is a flag, the module comes after the options.
   let moduleMode = false;
   for (let j = i; j < words.length; j++) {
@@ -185,10 +203,13 @@ export function launchOf(words: ShellWord[]): Launch | null {
       script = w;
     } else if (script && CONFIG_FILE.test(w) && !w.startsWith('-')) {
       configs.push(w);
+      positional.push(w);
+    } else if (script && !w.startsWith('-') && !words[j - 1]?.value.startsWith('-')) {
+      positional.push(w);
     }
   }
   if (!script && !/^(python[\d.]*|accelerate|torchrun|deepspeed|srun|mpirun|horovodrun|lightning|composer)$/.test(launcher)) return null;
-  return { launcher, script, configs };
+  return { launcher, script, configs, positional };
 }
 
 export function locateShell(file: string, text: string): LocatedFile {
