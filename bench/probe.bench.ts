@@ -1,9 +1,9 @@
 // The probe's cost: (a) a probed training step against the same step unprobed, on the same model and
 // backend (target ≤ 1.25); (b) start to verdict on the seed replica with its sweep in parallel workers (target < 10 s).
 // (b) runs dist/worker.js: `npm run build` first.
-import { createReplay, type Replay } from '../src/probe/replay';
-import { defaultWorkerPath } from '../src/probe/client';
-import { defaultCandidates, runSweep, isFinite, describeChange } from '../src/probe/sweep';
+import { createReplay, type Replay } from '../src/probe/replay/replay';
+import { defaultWorkerPath } from '../src/probe/worker/client';
+import { defaultCandidates, runSweep, isFinite, describeChange } from '../src/probe/verify/sweep';
 import type { ProbeSpec } from '../src/probe/spec';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

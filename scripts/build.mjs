@@ -11,7 +11,7 @@ const watch = process.argv.includes('--watch');
 const bundles = [
   { in: 'src/extension/main.ts', out: 'extension' },
   { in: 'src/server/main.ts', out: 'server' },
-  { in: 'src/probe/worker.ts', out: 'worker' },
+  { in: 'src/probe/worker/worker.ts', out: 'worker' },
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
 ];
 

@@ -127,7 +127,7 @@ export async function diagnoseCommand(args: string[], io: CliIO): Promise<number
 async function runProbe(result: DiagnoseResult, root: string, model: string | undefined, io: CliIO): Promise<DiagnoseResult> {
   if (!result.runs.some((r) => r.incident)) return result;
   // loaded lazily: the rest of the CLI never pays for TensorFlow.js
-  const { verifyDiagnostics } = await import('../probe/verify.ts');
+  const { verifyDiagnostics } = await import('../probe/verify/verify.ts');
   let last = '';
   return verifyDiagnostics(result, {
     root,

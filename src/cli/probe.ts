@@ -6,11 +6,11 @@ import type { ProbeReport } from '../engine/types';
 import { UsageError, type CliIO } from './io';
 import { resolveSettings, type ProbeSpec } from '../probe/spec';
 import { isProbeSettingName, unknownSettingMessage } from '../probe/setting-names';
-import { launchProbe, ProbeError } from '../probe/client';
-import { runSweep } from '../probe/sweep';
-import { hyperparametersOf, locationOf, readConfigFiles } from '../probe/config-hyperparameters';
-import { resolveData, resolveModel } from '../probe/verify';
-import { renderReportHtml } from '../probe/report-html';
+import { launchProbe, ProbeError } from '../probe/worker/client';
+import { runSweep } from '../probe/verify/sweep';
+import { hyperparametersOf, locationOf, readConfigFiles } from '../probe/verify/config-hyperparameters';
+import { resolveData, resolveModel } from '../probe/verify/verify';
+import { renderReportHtml } from '../probe/report/html';
 
 export const probeHelp = `usage: nan-doctor probe --model M [options]
 

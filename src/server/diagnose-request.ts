@@ -82,7 +82,7 @@ async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string,
   const timeout = AbortSignal.timeout(p.timeoutSeconds * 1000);
   const both = AbortSignal.any([signal, timeout]);
   try {
-    const { verifyDiagnostics } = await import('../probe/verify.ts');
+    const { verifyDiagnostics } = await import('../probe/verify/verify.ts');
     return await verifyDiagnostics(result, {
       root,
       model,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpy } from '../../src/probe/npy';
+import { parseNpy } from '../../src/probe/data/npy';
 import { runProbe } from '../../src/probe/run';
 
 const dir = join(__dirname, 'fixtures', 'data');

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../../src/probe/models/index';
 import { runProbe } from '../../src/probe/run';
-import { selectBackend } from '../../src/probe/backend';
+import { selectBackend } from '../../src/probe/worker/backend';
 
 const fixtures = join(__dirname, 'fixtures');
 

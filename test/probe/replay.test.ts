@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runProbe } from '../../src/probe/run';
-import { createReplay } from '../../src/probe/replay';
+import { createReplay } from '../../src/probe/replay/replay';
 
 // The seed case: Hallo's image projection trained with .to(fp16) weights and torch AdamW(lr 1e-5, eps 1e-8).
 const seed = { learning_rate: 1e-5, adam_epsilon: 1e-8, adam_weight_decay: 1e-2, weight_dtype: 'fp16', mixed_precision: 'no', optimizer: 'adamw', max_grad_norm: 1.0 };

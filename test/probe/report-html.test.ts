@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderReportHtml, escapeHtml } from '../../src/probe/report-html';
-import { colorFor, textColorOn } from '../../src/probe/report-colors';
+import { renderReportHtml, escapeHtml } from '../../src/probe/report/html';
+import { colorFor, textColorOn } from '../../src/probe/report/colors';
 import type { LayerStats, ProbeReport } from '../../src/engine/types';
 
 function stats(iteration: number, layer: string, phase: LayerStats['phase'], absMax: number, nanCount = 0, infCount = 0): LayerStats {

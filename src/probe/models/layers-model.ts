@@ -1,7 +1,7 @@
 // Wraps a TensorFlow.js layers model (from model.json, Keras JSON or a JS module) as a chain of probed layers.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { castTo } from '../precision';
+import { castTo } from '../replay/precision';
 import { createRandom, fillUniform } from '../random';
 import type { ModelBatch, ProbeLayer, ProbeModel, ProbeParam } from './types';
 

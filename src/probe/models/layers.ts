@@ -1,6 +1,6 @@
 // Built-in layers written with tfjs-core ops, so precision can be emulated where PyTorch rounds.
 import * as tf from '@tensorflow/tfjs-core';
-import { castTo } from '../precision';
+import { castTo } from '../replay/precision';
 import { fillUniform, type Random } from '../random';
 import type { ProbeLayer, ProbeParam } from './types';
 

@@ -1,6 +1,6 @@
 // The shape of a model the replay can probe: an ordered chain of named layers with their parameters.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Precision } from '../precision';
+import type { Precision } from '../replay/precision';
 
 /** Where each kind of op computes: matmul/conv in the autocast dtype, the rest (norms, loss) in `other`. */
 export interface ComputeContext {

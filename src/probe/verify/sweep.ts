@@ -1,7 +1,7 @@
 // The counterfactual sweep: the base probe plus one re-run per candidate fix, in parallel workers.
-import type { Counterfactual, ProbeReport } from '../engine/types';
-import { resolveSettings, usedHyperparameters, type ProbeSpec } from './spec';
-import { launchProbe, ProbeError, type LaunchOptions } from './client';
+import type { Counterfactual, ProbeReport } from '../../engine/types';
+import { resolveSettings, usedHyperparameters, type ProbeSpec } from '../spec';
+import { launchProbe, ProbeError, type LaunchOptions } from '../worker/client';
 
 /** A candidate fix: a canonical hyperparameter change, and where the user's setting is (if known). */
 export interface CandidateChange {

@@ -1,6 +1,6 @@
 // The messages between the probe client and the probe worker process (Node IPC, JSON-serializable).
-import type { ProbeReport } from '../engine/types';
-import type { ProbeSpec } from './spec';
+import type { ProbeReport } from '../../engine/types';
+import type { ProbeSpec } from '../spec';
 
 /** Client → worker: run this probe. */
 export interface StartMessage {

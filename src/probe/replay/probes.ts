@@ -1,5 +1,5 @@
 // Per-layer probes: statistics of each probed tensor group, and where the first non-finite value appeared.
-import type { LayerStats, ProbePhase, ProbePoint } from '../engine/types';
+import type { LayerStats, ProbePhase, ProbePoint } from '../../engine/types';
 import { FP16_MAX } from './precision';
 
 const FP16_MIN_SUBNORMAL = 2 ** -24;

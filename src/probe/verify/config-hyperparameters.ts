@@ -1,8 +1,8 @@
 // The probe's hyperparameters from the user's config files, read by the same locators and names as the diagnostics.
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { LocatedFile, LocatedValue } from '../engine/types';
-import { locateFile } from '../engine/config/index';
-import { readHyperparameters } from '../engine/rules/hyperparameters';
+import type { LocatedFile, LocatedValue } from '../../engine/types';
+import { locateFile } from '../../engine/config/index';
+import { readHyperparameters } from '../../engine/rules/hyperparameters';
 
 export interface ConfigHyperparameters {
   /** Canonical name → value, as the replay takes them. */

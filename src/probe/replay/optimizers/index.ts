@@ -1,5 +1,5 @@
 // Builds the optimizer a probe replays from the resolved settings.
-import type { ReplaySettings } from '../spec';
+import type { ReplaySettings } from '../../spec';
 import { createAdam } from './adam';
 import { createSgd } from './sgd';
 import type { Optimizer } from './types';

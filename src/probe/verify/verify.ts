@@ -2,9 +2,9 @@
 // `verified` the ones that keep the run finite. Loaded lazily, only when a probe is asked for.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { DiagnoseResult, LocatedValue, NanDiagnostic } from '../engine/types';
-import type { ProbeSpec } from './spec';
-import { discover } from '../engine/discovery';
+import type { DiagnoseResult, LocatedValue, NanDiagnostic } from '../../engine/types';
+import type { ProbeSpec } from '../spec';
+import { discover } from '../../engine/discovery';
 import { hyperparametersOf, locationOf, readConfigFiles } from './config-hyperparameters';
 import { changeId, defaultCandidates, isFinite, resolvedBase, runSweep, type CandidateChange } from './sweep';
 

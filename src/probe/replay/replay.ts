@@ -2,18 +2,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Gradient functions are registered only by the union package; the replay needs them for backprop.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { ProbeReport } from '../engine/types';
-import { selectBackend, type BackendName } from './backend';
+import type { ProbeReport } from '../../engine/types';
+import { selectBackend, type BackendName } from '../worker/backend';
 import { clipGradNorm } from './clip';
-import { createBatchSource, type BatchSource } from './data';
+import { createBatchSource, type BatchSource } from '../data/batches';
 import { computeLoss } from './loss';
-import { loadModel, type ComputeContext, type ProbeModel, type ProbeParam } from './models/index';
+import { loadModel, type ComputeContext, type ProbeModel, type ProbeParam } from '../models/index';
 import { createOptimizer, type Optimizer, type OptimizerParam } from './optimizers/index';
 import { castTo, FP16_MAX, rounder, roundArray, type Precision } from './precision';
 import { ProbeRecorder, summarize } from './probes';
 import { learningRateAt } from './schedule';
 import { LossScaler } from './loss-scale';
-import { resolveSettings, usedHyperparameters, validatesAfter, type ProbeSpec, type ReplaySettings } from './spec';
+import { resolveSettings, usedHyperparameters, validatesAfter, type ProbeSpec, type ReplaySettings } from '../spec';
 
 export interface Replay {
   readonly backend: BackendName;

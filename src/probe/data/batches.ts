@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseNpy } from './npy';
-import { createRandom, fillNormal } from './random';
-import type { ProbeModel } from './models/types';
+import { createRandom, fillNormal } from '../random';
+import type { ProbeModel } from '../models/types';
 
 interface Samples {
   /** Per-sample shape. */

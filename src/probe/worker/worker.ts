@@ -1,9 +1,9 @@
 // The probe worker process (dist/worker.js): receives a `start` message over Node IPC, runs the
 // replay with per-layer probes, sends progress and then the result or an error, and exits.
-import type { ProbeReport } from '../engine/types';
-import { runProbe, type RunProbeOptions } from './run';
-import { createReplay } from './replay';
-import type { ProbeSpec } from './spec';
+import type { ProbeReport } from '../../engine/types';
+import { runProbe, type RunProbeOptions } from '../run';
+import { createReplay } from '../replay/replay';
+import type { ProbeSpec } from '../spec';
 import { isClientMessage, TEST_CRASH_MODEL, TEST_HANG_MODEL, TEST_OOM_MODEL, type WorkerMessage } from './protocol';
 import { startWatchdog } from './watchdog';
 

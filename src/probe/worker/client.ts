@@ -3,8 +3,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ProbeReport } from '../engine/types';
-import type { ProbeSpec } from './spec';
+import type { ProbeReport } from '../../engine/types';
+import type { ProbeSpec } from '../spec';
 import { isWorkerMessage, type ClientMessage } from './protocol';
 
 export type ProbeErrorReason = 'crashed' | 'timeout' | 'cancelled' | 'out-of-memory' | 'failed';
@@ -51,7 +51,7 @@ const STDERR_KEEP = 4000;
 export function defaultWorkerPath(): string {
   const beside = join(__dirname, 'worker.js');
   if (existsSync(beside)) return beside;
-  return resolve(__dirname, '..', '..', 'dist', 'worker.js');
+  return resolve(__dirname, '..', '..', '..', 'dist', 'worker.js');
 }
 
 export function launchProbe(spec: ProbeSpec, opts: LaunchOptions = {}): Promise<ProbeReport> {

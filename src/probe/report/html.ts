@@ -1,8 +1,8 @@
 // The probe report as one self-contained HTML page (inline CSS, no scripts, no external URLs):
 // the verdict in words, the sweep's table, and a layer × iteration heatmap per phase.
-import type { LayerStats, ProbePhase, ProbePoint, ProbeReport } from '../engine/types';
-import { describeChange, formatNumber } from './sweep';
-import { colorFor, legendGradient, textColorOn } from './report-colors';
+import type { LayerStats, ProbePhase, ProbePoint, ProbeReport } from '../../engine/types';
+import { describeChange, formatNumber } from '../verify/sweep';
+import { colorFor, legendGradient, textColorOn } from './colors';
 
 const FP16_MAX = 65504;
 
