@@ -219,6 +219,9 @@ export interface LayerStats {
   updateRatio?: number;
 }
 
+/** A loss as JSON carries it: non-finite values are the strings "nan", "inf", "-inf" (contract). */
+export type LossValue = number | 'nan' | 'inf' | '-inf';
+
 export interface ProbeReport {
   version: 1;
   backend: 'tensorflow' | 'wasm' | 'cpu';
@@ -232,6 +235,12 @@ export interface ProbeReport {
   /** Canonical hyperparameters the run used. */
   hyperparameters?: Record<string, unknown>;
   model?: string;
+  /** The loss of each iteration run, in order (contract: `losses`). */
+  losses?: LossValue[];
+  /** The model is a stand-in of the task's family, built because none was given (contract: `standIn`). */
+  standIn?: boolean;
+  /** How the model was run where that is worth saying (a seeded dropout mask, say). */
+  notes?: string[];
 }
 
 // ---- What the CLI and the language server report ----

@@ -13,6 +13,7 @@ test('a TF.js model.json loads with its stored weights and replays per layer', a
   const m = await loadModel(join(fixtures, 'tfjs-model', 'model.json'), { seed: 1 });
   try {
     assert.deepEqual(m.layers.map((l) => l.name), ['classifier/hidden', 'classifier/logits']);
+    assert.ok(m.kind !== 'loss', 'a layers model is a chain');
     assert.equal(m.loss, 'cross-entropy'); // the last layer is a softmax
     assert.deepEqual(m.inputShape, [6]);
     const bin = readFileSync(join(fixtures, 'tfjs-model', 'group1-shard1of1.bin'));

@@ -24,6 +24,10 @@ test('seed replica: iteration 1 finite, first NaN in iteration 2 forward, born i
   assert.equal(state.nanCount + state.infCount, 0);
   assert.equal(r.hyperparameters?.adam_epsilon, 1e-8);
   assert.equal(r.hyperparameters?.weight_dtype, 'fp16');
+  // The loss of each iteration, non-finite ones as the contract's strings.
+  assert.equal(r.losses?.length, 3);
+  assert.ok(typeof r.losses[0] === 'number' && r.losses[0] > 0);
+  assert.deepEqual(r.losses.slice(1), ['nan', 'nan']);
 });
 
 test('seed replica: adam_epsilon 1e-6 keeps it finite', async () => {

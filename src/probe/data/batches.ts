@@ -3,8 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseNpy } from './npy';
+import { parseNpz } from './npz';
+import { readBytes } from './read';
 import { createRandom, fillNormal } from '../random';
-import type { ProbeModel } from '../models/types';
+import type { ChainModel, NamedBatch } from '../models/types';
 
 interface Samples {
   /** Per-sample shape. */
@@ -17,7 +19,9 @@ export interface BatchSource {
   /** Where the batches come from, for the report. */
   description: string;
   /** The batch of iteration `it` (1-based); the caller disposes the tensors. */
-  batch(it: number): { x: tf.Tensor; y: tf.Tensor };
+  batch(it: number): NamedBatch;
+  /** Frees tensors the source keeps across iterations. */
+  dispose?(): void;
 }
 
 export interface DataOptions {
@@ -31,13 +35,7 @@ export interface DataOptions {
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 function readNpy(file: string): { shape: number[]; data: Float32Array } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  return parseNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+  return parseNpy(readBytes(file), file);
 }
 
 /** JSON numbers plus the NaN / Infinity tokens Python's json.dump writes and "nan"/"inf" strings. */
@@ -98,7 +96,7 @@ function asSamples(a: { shape: number[]; data: Float32Array }, sampleShape: numb
   return { shape: sampleShape, data: a.data, count: a.data.length / per };
 }
 
-function targetSamples(a: { shape: number[]; data: Float32Array }, model: ProbeModel, file: string): Samples {
+function targetSamples(a: { shape: number[]; data: Float32Array }, model: ChainModel, file: string): Samples {
   const classes = model.outputShape[model.outputShape.length - 1];
   // Class indices (shape [N]) become one-hot rows for cross-entropy.
   if (model.loss === 'cross-entropy' && a.shape.length === 1 && model.outputShape.length === 1 && classes > 1) {
@@ -116,7 +114,7 @@ function synthetic(shape: number[], count: number, scale: number, seed: number):
   return { shape, data: fillNormal(createRandom(seed), count * size(shape), scale), count };
 }
 
-function syntheticTargets(model: ProbeModel, count: number, scale: number, seed: number): Samples {
+function syntheticTargets(model: ChainModel, count: number, scale: number, seed: number): Samples {
   if (model.loss !== 'cross-entropy') return synthetic(model.outputShape, count, scale, seed);
   const classes = model.outputShape[model.outputShape.length - 1];
   const rng = createRandom(seed);
@@ -138,7 +136,7 @@ function syntheticOptions(spec: string): Record<string, number> {
   return out;
 }
 
-function loadFiles(data: string, model: ProbeModel): { x: Samples; y: Samples | null } {
+function loadFiles(data: string, model: ChainModel): { x: Samples; y: Samples | null } {
   let file = data;
   if (existsSync(file) && statSync(file).isDirectory()) {
     const x = ['x.npy', 'inputs.npy'].map((n) => join(data, n)).find(existsSync);
@@ -152,6 +150,14 @@ function loadFiles(data: string, model: ProbeModel): { x: Samples; y: Samples | 
     const yName = pairs[name] ?? name.replace(/\.npy$/, '.targets.npy');
     const yFile = join(dirname(file), yName);
     return { x, y: existsSync(yFile) ? targetSamples(readNpy(yFile), model, yFile) : null };
+  }
+  if (file.endsWith('.npz')) {
+    const arrays = parseNpz(readBytes(file), file);
+    const pick = (names: string[]) => names.map((n) => arrays.get(n)).find((a) => a !== undefined);
+    const xs = pick(['x', 'inputs']);
+    if (!xs) throw new Error(`${file}: expected an array named x (or inputs), and optionally y (or targets, labels); it holds ${[...arrays.keys()].join(', ')}`);
+    const ys = pick(['y', 'targets', 'labels']);
+    return { x: asSamples(xs, model.inputShape, 'inputs', file), y: ys ? targetSamples(ys, model, file) : null };
   }
   if (file.endsWith('.json')) {
     const json = readJsonNumbers(file);
@@ -168,7 +174,7 @@ function loadFiles(data: string, model: ProbeModel): { x: Samples; y: Samples | 
     }
     throw new Error(`${file}: expected an array of inputs or an object with "x" (and "y")`);
   }
-  throw new Error(`${data}: data must be a .npy file, a folder with x.npy, a .json file or synthetic:… (got neither)`);
+  throw new Error(`${data}: data must be a .npy or .npz file, a folder with x.npy, a .json file or synthetic:… (got neither)`);
 }
 
 function take(s: Samples, it: number, batch: number): tf.Tensor {
@@ -182,7 +188,7 @@ function take(s: Samples, it: number, batch: number): tf.Tensor {
   return tf.tensor(out, [batch, ...s.shape], 'float32');
 }
 
-export function createBatchSource(data: string | undefined, model: ProbeModel, o: DataOptions): BatchSource {
+export function createBatchSource(data: string | undefined, model: ChainModel, o: DataOptions): BatchSource {
   if (!data && model.sampleBatch) {
     const sample = model.sampleBatch;
     return {

@@ -1,9 +1,9 @@
 // Built-in replicas: the seed case's image projection, a small conv net and a 3-layer MLP.
 import { createRandom } from '../random';
 import { conv2dRelu, dense, globalAvgPool, layerNorm } from './layers';
-import type { ProbeLayer, ProbeModel } from './types';
+import type { ProbeLayer, ChainModel } from './types';
 
-function model(name: string, layers: ProbeLayer[], rest: Omit<ProbeModel, 'name' | 'layers' | 'dispose'>): ProbeModel {
+function model(name: string, layers: ProbeLayer[], rest: Omit<ChainModel, 'name' | 'layers' | 'dispose'>): ChainModel {
   return {
     name,
     layers,
@@ -15,7 +15,7 @@ function model(name: string, layers: ProbeLayer[], rest: Omit<ProbeModel, 'name'
 }
 
 /** Hallo's ImageProjModel: Linear(512 → 4·768) reshaped to 4 tokens of 768, then LayerNorm(768). */
-function imageproj(seed: number): ProbeModel {
+function imageproj(seed: number): ChainModel {
   const rng = createRandom(seed);
   return model('imageproj', [dense('imageproj/dense', rng, 512, 4 * 768, { reshapeTo: [4, 768] }), layerNorm('imageproj/layer_norm', 768)], {
     inputShape: [512],
@@ -29,7 +29,7 @@ function imageproj(seed: number): ProbeModel {
 }
 
 /** A tiny conv net: two 3×3 conv + ReLU, global average pool, a dense regression head. */
-function convnet(seed: number): ProbeModel {
+function convnet(seed: number): ChainModel {
   const rng = createRandom(seed);
   return model(
     'convnet',
@@ -40,7 +40,7 @@ function convnet(seed: number): ProbeModel {
 }
 
 /** A 3-layer MLP (16 → 32 → 32 → 4, ReLU) for quick checks. */
-function mlp(seed: number): ProbeModel {
+function mlp(seed: number): ChainModel {
   const rng = createRandom(seed);
   return model(
     'mlp',
@@ -49,11 +49,11 @@ function mlp(seed: number): ProbeModel {
   );
 }
 
-const builtins: Record<string, (seed: number) => ProbeModel> = { imageproj, convnet, mlp };
+const builtins: Record<string, (seed: number) => ChainModel> = { imageproj, convnet, mlp };
 
 export const builtinNames = Object.keys(builtins);
 
-export function createBuiltin(name: string, seed: number): ProbeModel {
+export function createBuiltin(name: string, seed: number): ChainModel {
   const make = builtins[name];
   if (!make) throw new Error(`unknown built-in model builtin:${name} (known: ${builtinNames.map((n) => 'builtin:' + n).join(', ')})`);
   return make(seed);

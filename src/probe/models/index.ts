@@ -5,7 +5,7 @@ import { reinitializeSeeded, wrapLayersModel } from './layers-model';
 import { loadModelModule } from './module';
 import type { ProbeModel } from './types';
 
-export type { ProbeModel, ProbeLayer, ProbeParam, ComputeContext } from './types';
+export type { ProbeModel, ChainModel, LossModel, NamedBatch, ProbeGroup, ProbeLayer, ProbeParam, ComputeContext, Tap } from './types';
 
 export async function loadModel(model: string, o: { seed: number; allowCode?: boolean }): Promise<ProbeModel> {
   if (model.startsWith('builtin:')) return createBuiltin(model.slice('builtin:'.length), o.seed);

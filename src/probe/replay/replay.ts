@@ -2,14 +2,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Gradient functions are registered only by the union package; the replay needs them for backprop.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { ProbeReport } from '../../engine/types';
+import type { LossValue, ProbeReport } from '../../engine/types';
 import { selectBackend, type BackendName } from '../worker/backend';
 import { clipGradNorm } from './clip';
 import { createBatchSource, type BatchSource } from '../data/batches';
-import { computeLoss } from './loss';
-import { loadModel, type ComputeContext, type ProbeModel, type ProbeParam } from '../models/index';
+import { createGraphBatchSource } from '../data/graph-batches';
+import { chainAsLossModel } from '../models/chain';
+import { loadModel, type ComputeContext, type LossModel, type NamedBatch, type ProbeParam } from '../models/index';
 import { createOptimizer, type Optimizer, type OptimizerParam } from './optimizers/index';
-import { castTo, FP16_MAX, rounder, roundArray, type Precision } from './precision';
+import { FP16_MAX, rounder, roundArray, type Precision } from './precision';
 import { ProbeRecorder, summarize } from './probes';
 import { learningRateAt } from './schedule';
 import { LossScaler } from './loss-scale';
@@ -49,24 +50,41 @@ export async function createReplay(spec: ProbeSpec, o: ReplayOptions = {}): Prom
   const settings = resolveSettings(spec.hyperparameters ?? {}, iterations);
   const { name: backend } = await selectBackend(spec.backend);
   const model = await loadModel(spec.model, { seed: settings.seed, allowCode: spec.allowCode });
-  if (settings.loss) model.loss = settings.loss;
   let data: BatchSource;
+  let runner: LossModel;
   try {
     if (!model.layers.some((l) => l.params.length > 0)) throw new Error(`${spec.model}: the model has no trainable parameters to replay`);
     const h = spec.hyperparameters ?? {};
     const n = (k: string): number | undefined => (h[k] === undefined ? undefined : Number(h[k]));
-    data = createBatchSource(spec.data, model, { seed: settings.seed, batchSize: n('batch_size'), inputScale: n('input_scale'), targetScale: n('target_scale') });
+    const options = { seed: settings.seed, batchSize: n('batch_size'), inputScale: n('input_scale'), targetScale: n('target_scale') };
+    if (model.kind === 'loss') {
+      if (settings.loss) throw new Error(`${spec.model}: the model computes its own loss; the loss setting (${settings.loss}) does not apply to it`);
+      data = createGraphBatchSource(spec.data, model, options);
+      runner = model;
+    } else {
+      if (settings.loss) model.loss = settings.loss;
+      data = createBatchSource(spec.data, model, options);
+      runner = chainAsLossModel(model);
+    }
   } catch (err) {
     model.dispose();
     throw err;
   }
-  return new TrainingReplay(spec, settings, backend, model, data, probed);
+  return new TrainingReplay(spec, settings, backend, runner, data, probed);
+}
+
+/** A loss as the report writes it: JSON has no NaN or Infinity (contract: "nan", "inf", "-inf"). */
+export function lossValue(v: number): LossValue {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  return v;
 }
 
 class TrainingReplay implements Replay {
   iteration = 0;
   loss: number | null = null;
   readonly layers: string[];
+  private readonly losses: LossValue[] = [];
   private readonly recorder: ProbeRecorder;
   private readonly optimizer: Optimizer;
   private readonly scaler: LossScaler | null;
@@ -80,7 +98,7 @@ class TrainingReplay implements Replay {
     private readonly spec: ProbeSpec,
     readonly settings: ReplaySettings,
     readonly backend: BackendName,
-    private readonly model: ProbeModel,
+    private readonly model: LossModel,
     private readonly data: BatchSource,
     private readonly probed: boolean,
   ) {
@@ -138,56 +156,46 @@ class TrainingReplay implements Replay {
   async step(): Promise<void> {
     const it = ++this.iteration;
     const rec = this.recorder;
-    const { x, y } = this.data.batch(it);
+    const batch = this.data.batch(it);
     try {
-      if (this.probed) rec.record(it, 'input', 'input', [x.dataSync(), y.dataSync()]);
+      if (this.probed) rec.record(it, 'input', 'input', Object.values(batch).map((t) => t.dataSync()));
       const scale = this.scaler?.scale ?? 1;
-      const outputs = this.forwardBackward(x, y, scale);
+      const outputs = this.forwardBackward(it, batch, scale);
       try {
         this.afterBackward(it, outputs);
       } finally {
-        for (const t of outputs.tensors) t.dispose();
         for (const g of Object.values(outputs.grads)) g.dispose();
         outputs.loss.dispose();
       }
     } finally {
-      x.dispose();
-      y.dispose();
+      for (const t of Object.values(batch)) t.dispose();
     }
     if (validatesAfter(this.settings.validation, it)) this.validate(it);
     // Yield so a cancel message or an abort signal can land between iterations.
     await new Promise((resolve) => setImmediate(resolve));
   }
 
-  private forwardBackward(x: tf.Tensor, y: tf.Tensor, scale: number): { tensors: tf.Tensor[]; loss: tf.Scalar; grads: tf.NamedTensorMap } {
+  /** The forward pass (probed layer by layer as it runs) and the backward pass of the scaled loss. */
+  private forwardBackward(it: number, batch: NamedBatch, scale: number): { loss: tf.Scalar; grads: tf.NamedTensorMap } {
     const ctx = this.ctx;
-    const tensors: tf.Tensor[] = [];
     let loss: tf.Scalar | null = null;
     const vars = this.slots.map((s) => s.param.variable);
+    const tap = this.probed ? (layer: string, outputs: tf.Tensor[]) => void this.recorder.record(it, layer, 'forward', outputs.map((t) => t.dataSync())) : undefined;
     const { value, grads } = tf.variableGrads(() => {
-      // A model cast with .to(fp16) takes fp16 inputs; autocast casts inside each matmul instead.
-      let h = this.amp ? x : castTo(x, ctx.other);
-      for (const layer of this.model.layers) {
-        h = layer.apply(h, ctx);
-        tensors.push(tf.keep(h));
-      }
-      loss = tf.keep(castTo(computeLoss(this.model.loss, h, castTo(y, ctx.other), this.model.outputsProbabilities), ctx.other) as tf.Scalar);
+      loss = tf.keep(this.model.lossOf(batch, ctx, tap));
       return scale !== 1 ? tf.mul(loss, scale) : loss;
     }, vars);
     if (value !== loss) value.dispose();
-    return { tensors, loss: loss!, grads };
+    return { loss: loss!, grads };
   }
 
-  private afterBackward(it: number, out: { tensors: tf.Tensor[]; loss: tf.Scalar; grads: tf.NamedTensorMap }): void {
+  private afterBackward(it: number, out: { loss: tf.Scalar; grads: tf.NamedTensorMap }): void {
     const rec = this.recorder;
-    const lossValue = out.loss.dataSync()[0];
-    this.loss = lossValue;
-    if (this.probed) {
-      this.layers.forEach((layer, i) => rec.record(it, layer, 'forward', [out.tensors[i].dataSync()]));
-      rec.record(it, 'loss', 'loss', [[lossValue]]);
-    } else if (!Number.isFinite(lossValue)) {
-      rec.mark({ iteration: it, layer: 'loss', phase: 'loss' });
-    }
+    const loss = out.loss.dataSync()[0];
+    this.loss = loss;
+    this.losses.push(lossValue(loss));
+    if (this.probed) rec.record(it, 'loss', 'loss', [[loss]]);
+    else if (!Number.isFinite(loss)) rec.mark({ iteration: it, layer: 'loss', phase: 'loss' });
     for (const s of this.slots) {
       const g = out.grads[s.param.variable.name];
       // A parameter the loss does not reach has a zero gradient here (torch would leave .grad None and skip it).
@@ -269,17 +277,12 @@ class TrainingReplay implements Replay {
       this.assignPrecisions();
     }
     const ctx = { ...this.ctx, training: false };
-    const outputs = tf.tidy(() => {
-      const { x } = this.data.batch(it);
-      let h = this.amp ? x : castTo(x, ctx.other);
-      const outs: Float32Array[] = [];
-      for (const layer of this.model.layers) {
-        h = layer.apply(h, ctx);
-        outs.push(h.dataSync() as Float32Array);
-      }
-      return outs;
-    });
-    this.layers.forEach((layer, i) => this.recorder.record(it, layer, 'validation', [outputs[i]]));
+    const batch = this.data.batch(it);
+    try {
+      tf.tidy(() => void this.model.lossOf(batch, ctx, (layer, outputs) => void this.recorder.record(it, layer, 'validation', outputs.map((t) => t.dataSync()))));
+    } finally {
+      for (const t of Object.values(batch)) t.dispose();
+    }
   }
 
   report(): ProbeReport {
@@ -293,12 +296,16 @@ class TrainingReplay implements Replay {
       counterfactuals: [],
       hyperparameters: usedHyperparameters(this.settings),
       model: this.spec.model,
+      losses: [...this.losses],
     };
+    if (this.model.standIn) r.standIn = true;
+    if (this.model.notes?.length) r.notes = [...this.model.notes];
     if (this.probed) r.stats = this.recorder.stats;
     return r;
   }
 
   dispose(): void {
+    this.data.dispose?.();
     this.model.dispose();
   }
 }
