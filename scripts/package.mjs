@@ -26,6 +26,7 @@ run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-depend
 const allowed = [
   /^extension\/dist\/[\w-]+\.js$/,
   /^extension\/dist\/[\w-]+\.wasm$/,
+  /^extension\/dist\/onnx\.proto$/,
   /^extension\/media\/(?!report\/)[\w.-]+$/,
   /^extension\/(package\.json|README\.md|LICENSE(\.txt)?|CHANGELOG\.md)$/i,
   /^extension\.vsixmanifest$/,
@@ -40,7 +41,7 @@ if (unexpected.length) {
   console.error(`The VSIX carries files it should not:\n  ${unexpected.join('\n  ')}`);
   process.exit(1);
 }
-for (const needed of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/dist/tree-sitter.wasm', 'extension/dist/tree-sitter-python.wasm']) {
+for (const needed of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/dist/tree-sitter.wasm', 'extension/dist/tree-sitter-python.wasm', 'extension/dist/onnx.proto']) {
   if (!listing.includes(needed)) {
     console.error(`The VSIX lacks ${needed}`);
     process.exit(1);

@@ -155,7 +155,7 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
       report = await launchProbe(spec, { signal: stopWorkers.signal, onProgress: (p) => progress(p.message) });
     }
   } catch (err) {
-    if (err instanceof ProbeError) throw new UsageError(probeFailure(err.message, a.model, a.data, spec.data));
+    if (err instanceof ProbeError) throw new UsageError(probeFailure(err.message, a.model, spec.model, a.data, spec.data));
     throw err;
   } finally {
     unwatch();
@@ -181,9 +181,10 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
 }
 
 /** The failure line names the file the user typed: the data file when the message is about it, else the model. */
-function probeFailure(message: string, model: string, data: string | undefined, dataPath: string | undefined): string {
+function probeFailure(message: string, model: string, modelPath: string, data: string | undefined, dataPath: string | undefined): string {
   if (data !== undefined && dataPath !== undefined && message.includes(dataPath)) return message.split(dataPath).join(data);
   if (data !== undefined && message.includes(data)) return message;
+  if (message.includes(modelPath)) return message.split(modelPath).join(model);
   return message.includes(model) ? message : `${model}: ${message}`;
 }
 

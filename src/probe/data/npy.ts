@@ -8,7 +8,8 @@ export interface NpyArray {
 
 const MAGIC = '\x93NUMPY';
 
-function halfToFloat(h: number): number {
+/** The value of IEEE half-precision bits. */
+export function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;

@@ -36,8 +36,11 @@ export interface ModelBatch {
 /** One tensor per model input, by name ({ x, y } for a chain of layers; the graph's inputs for an ONNX training step). */
 export type NamedBatch = Record<string, tf.Tensor>;
 
-/** Sees each probed output of a forward pass (the tensors are only valid during the call). */
-export type Tap = (layer: string, outputs: tf.Tensor[]) => void;
+/**
+ * Sees each probed output of a forward pass (the tensors are only valid during the call); `masked`: its infinities
+ * come from a constant on purpose (an attention mask filled with -inf), so only NaN there is non-finite.
+ */
+export type Tap = (layer: string, outputs: tf.Tensor[], masked?: boolean) => void;
 
 interface ModelBase {
   /** e.g. 'imageproj'. */

@@ -128,6 +128,9 @@ export function scaledStats(from: LayerStats, c: number, round: (x: number) => n
   return { ...from, min: round(from.min * c), max: round(from.max * c), mean: from.mean * c, std: from.std * c, absMax, fp16Headroom: fp16Headroom(absMax) };
 }
 
+/** Whether a record's NaN and Inf make it non-finite: all of them, none (a skipped step), or NaN only (a mask's -inf). */
+export type Counts = boolean | 'nan-only';
+
 /** The phases a training log or a forward hook would show. */
 const VISIBLE: ReadonlySet<ProbePhase> = new Set(['input', 'forward', 'loss', 'backward']);
 
@@ -139,19 +142,22 @@ export class ProbeRecorder {
 
   constructor(private readonly keepStats: boolean) {}
 
-  /** Records one group; `counts` false for values the run recovers from (a loss-scaler overflow that skips the step). */
-  record(iteration: number, layer: string, phase: ProbePhase, arrays: ArrayLike<number>[], extra: Partial<LayerStats> = {}, counts = true): Summary {
+  /**
+   * Records one group; `counts` false for values the run recovers from (a loss-scaler overflow that skips the step),
+   * 'nan-only' for outputs whose infinities are meant (an attention mask filled with -inf).
+   */
+  record(iteration: number, layer: string, phase: ProbePhase, arrays: ArrayLike<number>[], extra: Partial<LayerStats> = {}, counts: Counts = true): Summary {
     const s = summarize(arrays);
     this.add(iteration, layer, phase, s, extra, counts);
     return s;
   }
 
   /** Records a summary already computed. */
-  add(iteration: number, layer: string, phase: ProbePhase, s: Summary, extra: Partial<LayerStats> = {}, counts = true): void {
+  add(iteration: number, layer: string, phase: ProbePhase, s: Summary, extra: Partial<LayerStats> = {}, counts: Counts = true): void {
     // JSON has no Infinity or NaN: a ratio that is not finite is left out (the NaN/Inf counts tell the story).
     for (const k of ['weightNorm', 'updateRatio'] as const) if (extra[k] !== undefined && !Number.isFinite(extra[k])) delete extra[k];
     if (this.keepStats) this.stats.push(toLayerStats(iteration, layer, phase, s, extra));
-    if (counts && s.nanCount + s.infCount > 0) this.mark({ iteration, layer, phase });
+    if (counts && s.nanCount + (counts === 'nan-only' ? 0 : s.infCount) > 0) this.mark({ iteration, layer, phase });
   }
 
   /** A value became unrepresentable in the emulated precision without being non-finite yet (an fp32 master weight beyond fp16's range under autocast). */

@@ -8,7 +8,7 @@ import { clipGradNorm } from './clip';
 import { createBatchSource, type BatchSource } from '../data/batches';
 import { createGraphBatchSource } from '../data/graph-batches';
 import { chainAsLossModel } from '../models/chain';
-import { loadModel, type ComputeContext, type LossModel, type NamedBatch, type ProbeParam } from '../models/index';
+import { loadModel, type ComputeContext, type LossModel, type NamedBatch, type ProbeParam, type Tap } from '../models/index';
 import { createOptimizer, type Optimizer, type OptimizerParam } from './optimizers/index';
 import { FP16_MAX, rounder, roundArray, type Precision } from './precision';
 import { ProbeRecorder, summarize } from './probes';
@@ -59,7 +59,7 @@ export async function createReplay(spec: ProbeSpec, o: ReplayOptions = {}): Prom
     const options = { seed: settings.seed, batchSize: n('batch_size'), inputScale: n('input_scale'), targetScale: n('target_scale') };
     if (model.kind === 'loss') {
       if (settings.loss) throw new Error(`${spec.model}: the model computes its own loss; the loss setting (${settings.loss}) does not apply to it`);
-      data = createGraphBatchSource(spec.data, model, options);
+      data = createGraphBatchSource(spec.data, model, { ...options, source: spec.model });
       runner = model;
     } else {
       if (settings.loss) model.loss = settings.loss;
@@ -180,7 +180,9 @@ class TrainingReplay implements Replay {
     const ctx = this.ctx;
     let loss: tf.Scalar | null = null;
     const vars = this.slots.map((s) => s.param.variable);
-    const tap = this.probed ? (layer: string, outputs: tf.Tensor[]) => void this.recorder.record(it, layer, 'forward', outputs.map((t) => t.dataSync())) : undefined;
+    const tap: Tap | undefined = this.probed
+      ? (layer, outputs, masked) => void this.recorder.record(it, layer, 'forward', outputs.map((t) => t.dataSync()), {}, masked ? 'nan-only' : true)
+      : undefined;
     const { value, grads } = tf.variableGrads(() => {
       loss = tf.keep(this.model.lossOf(batch, ctx, tap));
       return scale !== 1 ? tf.mul(loss, scale) : loss;
@@ -279,7 +281,7 @@ class TrainingReplay implements Replay {
     const ctx = { ...this.ctx, training: false };
     const batch = this.data.batch(it);
     try {
-      tf.tidy(() => void this.model.lossOf(batch, ctx, (layer, outputs) => void this.recorder.record(it, layer, 'validation', outputs.map((t) => t.dataSync()))));
+      tf.tidy(() => void this.model.lossOf(batch, ctx, (layer, outputs, masked) => void this.recorder.record(it, layer, 'validation', outputs.map((t) => t.dataSync()), {}, masked ? 'nan-only' : true)));
     } finally {
       for (const t of Object.values(batch)) t.dispose();
     }
