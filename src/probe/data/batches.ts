@@ -116,10 +116,12 @@ function synthetic(shape: number[], count: number, scale: number, seed: number):
 
 function syntheticTargets(model: ChainModel, count: number, scale: number, seed: number): Samples {
   if (model.loss !== 'cross-entropy') return synthetic(model.outputShape, count, scale, seed);
-  const classes = model.outputShape[model.outputShape.length - 1];
+  const classes = model.outputShape[model.outputShape.length - 1]!;
   const rng = createRandom(seed);
-  const data = new Float32Array(count * classes);
-  for (let i = 0; i < count; i++) data[i * classes + Math.floor(rng.uniform() * classes)] = 1;
+  // One one-hot row per position: a sequence output ([tokens, vocabulary]) has a class for every token.
+  const rows = (count * size(model.outputShape)) / classes;
+  const data = new Float32Array(rows * classes);
+  for (let i = 0; i < rows; i++) data[i * classes + Math.floor(rng.uniform() * classes)] = 1;
   return { shape: model.outputShape, data, count };
 }
 

@@ -1,6 +1,7 @@
-// Built-in replicas: the seed case's image projection, a small conv net and a 3-layer MLP.
+// Built-in replicas (the seed case's image projection, a small conv net, a 3-layer MLP) and the stand-ins.
 import { createRandom } from '../random';
 import { conv2dRelu, dense, globalAvgPool, layerNorm } from './layers';
+import { standIns } from './standins';
 import type { ProbeLayer, ChainModel } from './types';
 
 function model(name: string, layers: ProbeLayer[], rest: Omit<ChainModel, 'name' | 'layers' | 'dispose'>): ChainModel {
@@ -49,7 +50,7 @@ function mlp(seed: number): ChainModel {
   );
 }
 
-const builtins: Record<string, (seed: number) => ChainModel> = { imageproj, convnet, mlp };
+const builtins: Record<string, (seed: number) => ChainModel> = { imageproj, convnet, mlp, ...standIns };
 
 export const builtinNames = Object.keys(builtins);
 
