@@ -194,7 +194,9 @@ export interface ProbePoint {
 
 export interface Counterfactual {
   change: Record<string, unknown>;
-  finite: boolean;
+  /** null: not tested, because the model cannot express the change (`untestable` says why); never "still non-finite". */
+  finite: boolean | null;
+  untestable?: string;
   key?: string;
   file?: string;
   line?: number;
@@ -217,6 +219,8 @@ export interface LayerStats {
   fp16Headroom?: number;
   weightNorm?: number;
   updateRatio?: number;
+  /** Its infinities come from a constant on purpose (an attention mask filled with -inf): only NaN counts there. */
+  maskInfinities?: true;
 }
 
 /** A loss as JSON carries it: non-finite values are the strings "nan", "inf", "-inf" (contract). */

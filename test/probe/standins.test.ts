@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runProbe } from '../../src/probe/run';
-import { standInFor } from '../../src/probe/models/index';
+import { standInFor } from '../../src/probe/models/standin-names';
 
 const seedCase = { learning_rate: 1e-5, adam_epsilon: 1e-8, weight_decay: 1e-2, weight_dtype: 'fp16', mixed_precision: 'no', optimizer: 'adamw' };
 

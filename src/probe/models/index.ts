@@ -6,7 +6,7 @@ import { loadModelModule } from './module';
 import { loadOnnxModel } from './onnx/model';
 import type { ProbeModel } from './types';
 
-export { standInFor, type TaskFamily } from './standins';
+export { standInFor, type TaskFamily } from './standin-names';
 export type { ProbeModel, ChainModel, LossModel, NamedBatch, ProbeGroup, ProbeLayer, ProbeParam, ComputeContext, Tap } from './types';
 
 export async function loadModel(model: string, o: { seed: number; allowCode?: boolean }): Promise<ProbeModel> {

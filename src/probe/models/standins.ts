@@ -5,14 +5,7 @@ import { conv2dRelu, dense } from './layers';
 import { attentionBlock, feedForwardBlock, lmHead } from './transformer-layers';
 import type { ChainModel, ProbeLayer } from './types';
 
-export type TaskFamily = 'vision' | 'language' | 'other';
-
-const NAMES: Record<TaskFamily, string> = { vision: 'standin-conv', language: 'standin-transformer', other: 'standin-mlp' };
-
-/** The builtin model that stands in for a task of this family (vision and diffusion: conv; language: transformer). */
-export function standInFor(family: TaskFamily): string {
-  return `builtin:${NAMES[family]}`;
-}
+import { STANDIN_NAMES as NAMES } from './standin-names';
 
 function standIn(name: string, layers: ProbeLayer[], rest: Omit<ChainModel, 'name' | 'layers' | 'dispose' | 'standIn'>): ChainModel {
   return {

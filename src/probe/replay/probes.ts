@@ -156,6 +156,7 @@ export class ProbeRecorder {
   add(iteration: number, layer: string, phase: ProbePhase, s: Summary, extra: Partial<LayerStats> = {}, counts: Counts = true): void {
     // JSON has no Infinity or NaN: a ratio that is not finite is left out (the NaN/Inf counts tell the story).
     for (const k of ['weightNorm', 'updateRatio'] as const) if (extra[k] !== undefined && !Number.isFinite(extra[k])) delete extra[k];
+    if (counts === 'nan-only' && s.infCount > 0) extra = { ...extra, maskInfinities: true };
     if (this.keepStats) this.stats.push(toLayerStats(iteration, layer, phase, s, extra));
     if (counts && s.nanCount + (counts === 'nan-only' ? 0 : s.infCount) > 0) this.mark({ iteration, layer, phase });
   }

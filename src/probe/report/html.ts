@@ -3,6 +3,7 @@
 import type { LayerStats, ProbePhase, ProbePoint, ProbeReport } from '../../engine/types';
 import { describeChange, formatNumber } from '../verify/sweep';
 import { colorFor, legendGradient, textColorOn } from './colors';
+import { moduleGroups, shortName } from './module-groups';
 
 const FP16_MAX = 65504;
 
@@ -45,7 +46,9 @@ export function renderReportHtml(report: ProbeReport): string {
 <h1>NaN Doctor <span class="muted">probe report</span></h1>
 <p class="meta">${metaLine(report)}</p>
 </header>
+${standInNote(report)}
 ${verdict(report)}
+${notes(report)}
 ${sweepTable(report)}
 ${heatmaps(report)}
 ${hyperparameterList(report)}
@@ -56,12 +59,23 @@ ${hyperparameterList(report)}
 
 function metaLine(r: ProbeReport): string {
   const parts = [
-    r.model ? `model <code>${escapeHtml(r.model)}</code>` : undefined,
+    r.model ? `${r.standIn ? '<strong class="standin">stand-in model</strong> ' : 'model '}<code>${escapeHtml(r.model)}</code>` : undefined,
     `backend <strong>${escapeHtml(r.backend)}</strong>`,
     `${r.iterations} iteration${r.iterations === 1 ? '' : 's'}`,
     `${r.layers.length} layer${r.layers.length === 1 ? '' : 's'} probed`,
   ];
   return parts.filter(Boolean).join(' · ');
+}
+
+/** A stand-in is not the user's model: say so before anything else. */
+function standInNote(r: ProbeReport): string {
+  if (!r.standIn) return '';
+  return `<p class="standin-note"><strong>Stand-in model.</strong> No model was given, so the probe ran a small network of the task's family with the run's hyperparameters: it shows optimizer and precision causes only, not what your own model does.</p>`;
+}
+
+function notes(r: ProbeReport): string {
+  if (!r.notes?.length) return '';
+  return `<ul class="notes">${r.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`;
 }
 
 function pointWords(p: ProbePoint): string {
@@ -85,9 +99,11 @@ function verdict(r: ProbeReport): string {
     );
   }
   if (r.origin?.phase === 'input') lines.push('<p>The input batch itself holds NaN or Inf: no hyperparameter fixes that — look at the data and its preprocessing.</p>');
-  const fixes = r.counterfactuals.filter((c) => c.finite);
+  const fixes = r.counterfactuals.filter((c) => c.finite === true);
+  const untestable = r.counterfactuals.filter((c) => c.finite === null).length;
   if (fixes.length) lines.push(`<p><strong>Fixes that keep it finite</strong>: ${fixes.map((c) => `<code>${escapeHtml(describeChange(c.change))}</code>`).join(', ')}.</p>`);
-  else if (r.counterfactuals.length) lines.push('<p>None of the changes tried kept the run finite.</p>');
+  else if (r.counterfactuals.some((c) => c.finite === false)) lines.push('<p>None of the changes tried kept the run finite.</p>');
+  if (untestable) lines.push(`<p>${untestable} change${untestable === 1 ? ' is' : 's are'} not testable on this model (see the sweep).</p>`);
   const head = r.firstNonFinite ? `Non-finite at iteration ${r.firstNonFinite.iteration}` : 'Non-finite state';
   return `<section class="verdict bad" role="alert"><h2><span class="icon" aria-hidden="true">✗</span> ${head}</h2>${lines.join('\n')}</section>`;
 }
@@ -105,7 +121,9 @@ function sweepTable(r: ProbeReport): string {
     const error = (c as { error?: unknown }).error;
     const result = typeof error === 'string'
       ? `<td class="result fail"><span aria-hidden="true">!</span> could not run <span class="muted">${escapeHtml(error)}</span></td>`
-      : c.finite
+      : c.finite === null
+        ? `<td class="result untestable"><span aria-hidden="true">–</span> not testable on this model: <span class="muted">${escapeHtml(c.untestable ?? 'no reason given')}</span></td>`
+        : c.finite
         ? '<td class="result pass"><span aria-hidden="true">✓</span> finite</td>'
         : `<td class="result fail"><span aria-hidden="true">✗</span> still non-finite${c.firstNonFinite ? ` <span class="muted">(iteration ${c.firstNonFinite.iteration}, ${escapeHtml(c.firstNonFinite.phase)})</span>` : ''}</td>`;
     return `<tr><td><code>${escapeHtml(describeChange(c.change))}</code></td><td>${where || '<span class="muted">—</span>'}</td>${result}</tr>`;
@@ -153,11 +171,23 @@ function heatmap(r: ProbeReport, group: (typeof GROUPS)[number], stats: LayerSta
   const hi = logs.length ? Math.max(lo + 1, Math.ceil(Math.max(...logs))) : 1;
 
   const head = Array.from({ length: iterations }, (_, i) => `<th scope="col">${i + 1}</th>`).join('');
-  const body = rows.map((row) => {
-    const label = `${escapeHtml(row.layer)}${row.phase !== group.main && row.layer !== row.phase ? ` <span class="muted">${escapeHtml(row.phase)}</span>` : ''}`;
+  const modules = moduleGroups(r.layers);
+  const line = (row: Row, name: string, cls = ''): string => {
+    const label = `${escapeHtml(name)}${row.phase !== group.main && row.layer !== row.phase ? ` <span class="muted">${escapeHtml(row.phase)}</span>` : ''}`;
     const tds = Array.from({ length: iterations }, (_, i) => cell(cells.get(`${row.layer}\u0000${row.phase}\u0000${i + 1}`), r, lo, hi)).join('');
-    return `<tr><th scope="row" title="${escapeHtml(row.layer)}">${label}</th>${tds}</tr>`;
-  });
+    return `<tr${cls}><th scope="row" title="${escapeHtml(row.layer)}">${label}</th>${tds}</tr>`;
+  };
+  const body: string[] = [];
+  for (const [module, members] of byModule(rows, modules)) {
+    if (module === null) {
+      body.push(...members.map((row) => line(row, row.layer)));
+      continue;
+    }
+    // The module's row: the largest abs-max of its nodes, NaN/Inf if any of them is.
+    const headTds = Array.from({ length: iterations }, (_, i) => cell(moduleCell(members, cells, i + 1), { ...r, firstNonFinite: null, origin: null }, lo, hi)).join('');
+    body.push(`<tr class="module"><th scope="row" title="${escapeHtml(module)}">${escapeHtml(module)} <span class="muted">${members.length} node${members.length === 1 ? '' : 's'}</span></th>${headTds}</tr>`);
+    body.push(...members.map((row) => line(row, shortName(row.layer, module), ' class="node"')));
+  }
   return `<figure class="heatmap">
 <figcaption><strong>${escapeHtml(group.title)}</strong> <span class="muted">— ${escapeHtml(group.what)}</span></figcaption>
 <div class="scroll"><table class="grid"><thead><tr><th scope="col" class="corner">layer \\ iteration</th>${head}</tr></thead>
@@ -166,6 +196,29 @@ ${body.join('\n')}
 </tbody></table></div>
 ${legend(lo, hi, logs.length > 0)}
 </figure>`;
+}
+
+/** Rows in runs of the same module (ordered by each module's first row); null holds rows that are no module's. */
+function byModule(rows: Row[], modules: Map<string, string>): [string | null, Row[]][] {
+  const out: [string | null, Row[]][] = [];
+  for (const row of rows) {
+    const module = modules.get(row.layer) ?? null;
+    const last = out[out.length - 1];
+    const existing = module === null ? (last && last[0] === null ? last : undefined) : out.find(([m]) => m === module);
+    if (existing) existing[1].push(row);
+    else out.push([module, [row]]);
+  }
+  return out;
+}
+
+/** A module's statistics at one iteration: the abs-max over its nodes, with their NaN and Inf counts added up. */
+function moduleCell(rows: Row[], cells: Map<string, LayerStats>, iteration: number): LayerStats | undefined {
+  const members = rows.map((row) => cells.get(`${row.layer}\u0000${row.phase}\u0000${iteration}`)).filter((s): s is LayerStats => s !== undefined);
+  if (!members.length) return undefined;
+  const top = members.reduce((a, b) => (b.absMax > a.absMax || Number.isNaN(b.absMax) ? b : a));
+  // A mask's intended -inf is no fault of the module's.
+  const infCount = members.reduce((n, s) => n + (s.maskInfinities ? 0 : s.infCount), 0);
+  return { ...top, nanCount: members.reduce((n, s) => n + s.nanCount, 0), infCount, maskInfinities: undefined };
 }
 
 function rowsOf(layers: string[], phases: ProbePhase[], stats: LayerStats[]): Row[] {
@@ -179,8 +232,9 @@ function rowsOf(layers: string[], phases: ProbePhase[], stats: LayerStats[]): Ro
   return rows;
 }
 
+/** A cell with nothing non-finite in it; a mask's intended infinities (-inf in masked attention scores) do not count. */
 function isFiniteCell(s: LayerStats): boolean {
-  return s.nanCount === 0 && s.infCount === 0 && Number.isFinite(s.absMax);
+  return s.nanCount === 0 && (s.infCount === 0 || s.maskInfinities === true) && !Number.isNaN(s.absMax);
 }
 
 function cell(s: LayerStats | undefined, r: ProbeReport, lo: number, hi: number): string {
@@ -210,6 +264,7 @@ function tooltip(s: LayerStats): string {
     `NaN ${s.nanCount}  Inf ${s.infCount}`,
   ];
   if (s.fp16Headroom !== undefined) parts.push(`fp16 headroom ${num(s.fp16Headroom)} doublings`);
+  if (s.maskInfinities) parts.push('its Inf values are a mask (-inf on purpose), not a fault');
   if (s.weightNorm !== undefined) parts.push(`weight norm ${num(s.weightNorm)}`);
   if (s.updateRatio !== undefined) parts.push(`update/weight ${num(s.updateRatio)}`);
   return parts.join('\n');
@@ -277,7 +332,10 @@ table{border-collapse:collapse}
 .sweep{width:100%;border:1px solid var(--line);border-radius:8px}
 .sweep th,.sweep td{text-align:left;padding:7px 12px;border-bottom:1px solid var(--line)}
 .sweep thead th{font-weight:600;background:var(--panel)}
-.result.pass{color:var(--ok);font-weight:600}.result.fail{color:var(--bad);font-weight:600}.result .muted{font-weight:normal}
+.result.pass{color:var(--ok);font-weight:600}.result.fail{color:var(--bad);font-weight:600}.result.untestable{color:var(--muted);font-weight:600}.result .muted{font-weight:normal}
+.standin{color:var(--bad)}.standin-note{border:1px dashed var(--line);border-radius:8px;padding:8px 14px;margin-top:14px}
+.notes{margin:8px 0;color:var(--muted)}
+.grid tr.module th{font-weight:600}.grid tr.node th{padding-left:18px;font-size:11.5px}.grid tr.node td{height:26px;font-size:11px}
 .heatmap{margin:18px 0 26px}.heatmap figcaption{margin-bottom:8px}
 .scroll{overflow-x:auto}
 .grid th,.grid td{border:2px solid var(--bg)}

@@ -2,6 +2,7 @@
 import type { Counterfactual, ProbeReport } from '../../engine/types';
 import { resolveSettings, usedHyperparameters, type ProbeSpec } from '../spec';
 import { launchProbe, ProbeError, type LaunchOptions } from '../worker/client';
+import { untestableReason } from './expressible';
 
 /** A candidate fix: a canonical hyperparameter change, and where the user's setting is (if known). */
 export interface CandidateChange {
@@ -135,7 +136,7 @@ export async function runSweep(spec: ProbeSpec, changes: CandidateChange[], opts
     ...candidates.map((candidate) => async (): Promise<SweepCounterfactual> => {
       const cf = await runCandidate(spec, candidate, launch);
       if (cf.error && !(await baseOutcome)) return cf;
-      finished(`${describeChange(candidate.change)}: ${cf.error ? 'failed' : cf.finite ? 'finite' : 'non-finite'}`);
+      finished(`${describeChange(candidate.change)}: ${cf.error ? 'failed' : cf.finite === null ? 'not testable on this model' : cf.finite ? 'finite' : 'non-finite'}`);
       return cf;
     }),
   ];
@@ -159,6 +160,8 @@ export function resolvedBase(spec: ProbeSpec): Record<string, unknown> {
 
 async function runCandidate(spec: ProbeSpec, candidate: CandidateChange, launch: LaunchOptions): Promise<SweepCounterfactual> {
   const where = { ...(candidate.key !== undefined && { key: candidate.key }), ...(candidate.file !== undefined && { file: candidate.file }), ...(candidate.line !== undefined && { line: candidate.line }) };
+  const untestable = untestableReason(spec, candidate.change);
+  if (untestable) return { change: candidate.change, finite: null, untestable, ...where, firstNonFinite: null };
   try {
     const report = await launchProbe({ ...spec, hyperparameters: { ...spec.hyperparameters, ...candidate.change } }, { ...launch, stopAtVerdict: true });
     return { change: candidate.change, finite: isFinite(report), ...where, firstNonFinite: report.firstNonFinite };

@@ -116,7 +116,8 @@ export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOpti
   });
 
   const baseFinite = isFinite(sweep.base);
-  const finiteChanges = new Set(sweep.counterfactuals.filter((c) => c.finite).map((c) => changeId(c.change)));
+  // Only a run that was made and stayed finite verifies; an untestable change (finite: null) verifies nothing.
+  const finiteChanges = new Set(sweep.counterfactuals.filter((c) => c.finite === true).map((c) => changeId(c.change)));
   const diagnostics = result.diagnostics.map((d): NanDiagnostic => {
     // A fix is verified only when the base run goes non-finite and the fixed run does not.
     const verified = !baseFinite && d.change !== undefined && finiteChanges.has(changeId(d.change));
