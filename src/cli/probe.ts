@@ -18,11 +18,14 @@ Re-runs the first N training iterations of model M in TensorFlow.js with a probe
 layer and phase, names the first non-finite value and its origin, and re-runs with the usual
 fixes (the counterfactual sweep).
 
-  --model M           builtin:NAME (e.g. builtin:imageproj), a TensorFlow.js model.json, a Keras
-                      model JSON, or a JS module exporting createModel(). The CLI runs in a trusted
-                      shell, so a JS module model is allowed to run here.
+  --model M           builtin:NAME (e.g. builtin:imageproj, builtin:standin-transformer), a
+                      TensorFlow.js model.json, a Keras model JSON, an ONNX training step (.onnx:
+                      torch.onnx.export in training mode of a module whose forward returns the loss),
+                      or a JS module exporting createModel(). The CLI runs in a trusted shell, so a
+                      JS module model is allowed to run here.
   --config FILE       a config or training script to read hyperparameters from (repeatable)
-  --data FILE         inputs: .npy, JSON, or synthetic:SHAPE[@SCALE]
+  --data FILE         inputs: .npz (one array per ONNX graph input, by name; x and y otherwise),
+                      .npy, JSON, or synthetic:SHAPE[@SCALE]
   --iterations N      iterations to re-run (default 5)
   --set KEY=VALUE     override a canonical hyperparameter (repeatable), e.g. --set adam_epsilon=1e-6
   --backend B         tensorflow | wasm | cpu (default: the first that loads)
