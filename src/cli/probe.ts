@@ -163,6 +163,8 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
   } finally {
     unwatch();
   }
+  // The report names the model as typed (the worker ran it by its full path).
+  report.model = a.model;
   // Say where each changed setting is written in the user's config, when it is.
   report.counterfactuals = report.counterfactuals.map((c) => {
     if (c.key !== undefined) return c;

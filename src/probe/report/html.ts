@@ -179,13 +179,15 @@ function heatmap(r: ProbeReport, group: (typeof GROUPS)[number], stats: LayerSta
   };
   const body: string[] = [];
   for (const [module, members] of byModule(rows, modules)) {
-    if (module === null) {
+    // A module met for one node is that node's row alone.
+    if (module === null || members.length === 1) {
       body.push(...members.map((row) => line(row, row.layer)));
       continue;
     }
     // The module's row: the largest abs-max of its nodes, NaN/Inf if any of them is.
     const headTds = Array.from({ length: iterations }, (_, i) => cell(moduleCell(members, cells, i + 1), { ...r, firstNonFinite: null, origin: null }, lo, hi)).join('');
-    body.push(`<tr class="module"><th scope="row" title="${escapeHtml(module)}">${escapeHtml(module)} <span class="muted">${members.length} node${members.length === 1 ? '' : 's'}</span></th>${headTds}</tr>`);
+    const what = module === '/' ? 'the model’s own ops, ' : '';
+    body.push(`<tr class="module"><th scope="row" title="${escapeHtml(module)}">${escapeHtml(module)} <span class="muted">${what}${members.length} nodes</span></th>${headTds}</tr>`);
     body.push(...members.map((row) => line(row, shortName(row.layer, module), ' class="node"')));
   }
   return `<figure class="heatmap">
@@ -198,14 +200,13 @@ ${legend(lo, hi, logs.length > 0)}
 </figure>`;
 }
 
-/** Rows in runs of the same module (ordered by each module's first row); null holds rows that are no module's. */
+/** Consecutive rows of the same module, in the order the forward pass runs them (null: rows that are no module's). */
 function byModule(rows: Row[], modules: Map<string, string>): [string | null, Row[]][] {
   const out: [string | null, Row[]][] = [];
   for (const row of rows) {
     const module = modules.get(row.layer) ?? null;
     const last = out[out.length - 1];
-    const existing = module === null ? (last && last[0] === null ? last : undefined) : out.find(([m]) => m === module);
-    if (existing) existing[1].push(row);
+    if (last && last[0] === module) last[1].push(row);
     else out.push([module, [row]]);
   }
   return out;
