@@ -1,7 +1,19 @@
 // A chain of layers as a model that computes its own loss, so the replay runs every model one way.
 import { computeLoss } from '../replay/loss';
 import { castTo } from '../replay/precision';
-import type { ChainModel, LossModel } from './types';
+import type { ChainModel, LossModel, ProbeLayer } from './types';
+
+/** A chain of layers built here (their variables are its own to dispose). */
+export function chainModel(name: string, layers: ProbeLayer[], rest: Omit<ChainModel, 'name' | 'layers' | 'dispose'>): ChainModel {
+  return {
+    name,
+    layers,
+    ...rest,
+    dispose() {
+      for (const l of layers) for (const p of l.params) p.variable.dispose();
+    },
+  };
+}
 
 /** The chain's forward pass and loss over the batch { x, y }; inputs and loss are in the `other` precision (fp16 under .half()). */
 export function chainAsLossModel(model: ChainModel): LossModel {

@@ -4,7 +4,7 @@ import { castTo } from '../replay/precision';
 import { fillUniform, type Random } from '../random';
 import type { ProbeLayer, ProbeParam } from './types';
 
-export function param(name: string, values: Float32Array, shape: number[], castable: boolean): ProbeParam {
+function param(name: string, values: Float32Array, shape: number[], castable: boolean): ProbeParam {
   const initial = tf.tensor(values, shape, 'float32');
   const variable = tf.variable(initial, true);
   initial.dispose();

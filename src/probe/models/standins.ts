@@ -1,6 +1,7 @@
 // Stand-in models for when the user gives none: a small seeded network of the task's family, which the replay runs
 // with the run's own optimizer and precision settings. They show optimizer and precision causes, nothing model-specific.
 import { createRandom } from '../random';
+import { chainModel } from './chain';
 import { conv2dRelu, dense } from './layers';
 import { attentionBlock, feedForwardBlock, lmHead } from './transformer-layers';
 import type { ChainModel, ProbeLayer } from './types';
@@ -8,15 +9,7 @@ import type { ChainModel, ProbeLayer } from './types';
 import { STANDIN_NAMES as NAMES } from './standin-names';
 
 function standIn(name: string, layers: ProbeLayer[], rest: Omit<ChainModel, 'name' | 'layers' | 'dispose' | 'standIn'>): ChainModel {
-  return {
-    name,
-    layers,
-    standIn: true,
-    ...rest,
-    dispose() {
-      for (const l of layers) for (const p of l.params) p.variable.dispose();
-    },
-  };
+  return chainModel(name, layers, { ...rest, standIn: true });
 }
 
 /** A small denoiser (vision / diffusion): three 3×3 convs over a 16×16 RGB image, predicting the noise (MSE). */

@@ -1,44 +1,15 @@
 // Transformer blocks written with tfjs-core ops (pre-norm, residual), so autocast and fp16 weights round where torch does.
 import * as tf from '@tensorflow/tfjs-core';
 import { castTo } from '../replay/precision';
-import { fillUniform, type Random } from '../random';
-import { param } from './layers';
-import type { ComputeContext, ProbeLayer, ProbeParam } from './types';
-
-/** nn.Linear's weight and bias with PyTorch's default init, applied as one rounded addmm in the matmul precision. */
-function linear(prefix: string, rng: Random, inUnits: number, outUnits: number): { params: ProbeParam[]; apply(x: tf.Tensor, ctx: ComputeContext): tf.Tensor } {
-  const bound = 1 / Math.sqrt(inUnits);
-  const kernel = param(`${prefix}.kernel`, fillUniform(rng, inUnits * outUnits, bound), [inUnits, outUnits], true);
-  const bias = param(`${prefix}.bias`, fillUniform(rng, outUnits, bound), [outUnits], true);
-  return {
-    params: [kernel, bias],
-    apply(x, ctx) {
-      const lead = x.shape.slice(0, -1);
-      const flat = castTo(tf.reshape(x, [-1, inUnits]), ctx.matmul) as tf.Tensor2D;
-      const y = castTo(tf.add(tf.matMul(flat, kernel.variable as tf.Tensor2D), bias.variable), ctx.matmul);
-      return tf.reshape(y, [...lead, outUnits]);
-    },
-  };
-}
-
-/** nn.LayerNorm (eps 1e-5) computed in fp32 and rounded once to the `other` precision. */
-function norm(prefix: string, units: number): { params: ProbeParam[]; apply(x: tf.Tensor, ctx: ComputeContext): tf.Tensor } {
-  const gamma = param(`${prefix}.weight`, new Float32Array(units).fill(1), [units], false);
-  const beta = param(`${prefix}.bias`, new Float32Array(units), [units], false);
-  return {
-    params: [gamma, beta],
-    apply(x, ctx) {
-      const { mean, variance } = tf.moments(x, -1, true);
-      return castTo(tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma.variable), beta.variable), ctx.other);
-    },
-  };
-}
+import type { Random } from '../random';
+import { dense, layerNorm } from './layers';
+import type { ProbeLayer } from './types';
 
 /** x + attention(LayerNorm(x)): causal multi-head self-attention over [batch, tokens, units]; softmax in fp32 as autocast does. */
 export function attentionBlock(name: string, rng: Random, units: number, heads: number): ProbeLayer {
-  const ln = norm('ln', units);
-  const qkv = linear('qkv', rng, units, 3 * units);
-  const out = linear('proj', rng, units, units);
+  const ln = layerNorm('ln', units);
+  const qkv = dense('qkv', rng, units, 3 * units);
+  const out = dense('proj', rng, units, units);
   const head = units / heads;
   return {
     name,
@@ -59,9 +30,9 @@ export function attentionBlock(name: string, rng: Random, units: number, heads: 
 
 /** x + Linear(GELU(Linear(LayerNorm(x)))), the MLP half of a transformer block (4× wider inside). */
 export function feedForwardBlock(name: string, rng: Random, units: number): ProbeLayer {
-  const ln = norm('ln', units);
-  const up = linear('fc1', rng, units, 4 * units);
-  const down = linear('fc2', rng, 4 * units, units);
+  const ln = layerNorm('ln', units);
+  const up = dense('fc1', rng, units, 4 * units);
+  const down = dense('fc2', rng, 4 * units, units);
   return {
     name,
     params: [...ln.params, ...up.params, ...down.params],
@@ -75,7 +46,7 @@ export function feedForwardBlock(name: string, rng: Random, units: number): Prob
 
 /** The final LayerNorm and the language-model head over the vocabulary. */
 export function lmHead(name: string, rng: Random, units: number, vocabulary: number): ProbeLayer {
-  const ln = norm('ln_f', units);
-  const head = linear('head', rng, units, vocabulary);
+  const ln = layerNorm('ln_f', units);
+  const head = dense('head', rng, units, vocabulary);
   return { name, params: [...ln.params, ...head.params], apply: (x, ctx) => head.apply(ln.apply(x, ctx), ctx) };
 }
