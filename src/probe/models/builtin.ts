@@ -5,7 +5,6 @@ import { standIns } from './standins';
 import { chainModel } from './chain';
 import type { ChainModel } from './types';
 
-
 /** Hallo's ImageProjModel: Linear(512 → 4·768) reshaped to 4 tokens of 768, then LayerNorm(768). */
 function imageproj(seed: number): ChainModel {
   const rng = createRandom(seed);
