@@ -9,6 +9,7 @@ import { loadModel } from '../../src/probe/models/index';
 import { runProbe } from '../../src/probe/run';
 import { selectBackend } from '../../src/probe/worker/backend';
 import { checkedSize } from '../../src/probe/models/onnx/limits';
+import { toFp16 } from '../../src/probe/replay/precision';
 
 const dir = join(__dirname, 'fixtures', 'onnx');
 const bad = (name: string) => join(dir, 'malformed', `${name}.onnx`);
@@ -87,4 +88,31 @@ test('an ONNX replay leaves no tensors behind', async () => {
   const before = tf.memory().numTensors;
   await runProbe(spec);
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('a training-mode Dropout above 0 uses a seeded mask and the report says so; the same seed gives the same losses', async () => {
+  const spec = { model: join(dir, 'dropout.onnx'), hyperparameters: { optimizer: 'sgd', learning_rate: 0.1, seed: 3 }, iterations: 2, backend: 'wasm' as const };
+  const a = await runProbe(spec);
+  const b = await runProbe(spec);
+  assert.deepEqual(a.losses, b.losses);
+  assert.ok(a.notes?.some((n) => /Dropout at \/drop\/Dropout \(ratio 0\.5\) uses a seeded mask/.test(n)), JSON.stringify(a.notes));
+  const dropped = a.stats!.find((s) => s.layer === '/drop/Dropout' && s.phase === 'forward')!;
+  const input = a.stats!.find((s) => s.phase === 'input')!;
+  // Kept values are scaled by 1 / (1 - 0.5).
+  assert.ok(dropped.absMax > input.absMax * 1.5, `${dropped.absMax} vs ${input.absMax}`);
+});
+
+test('precision on an imported model: fp16 weights with AdamW eps 1e-8 break in the iteration-1 update, as in the seed case; autocast rounds matmul outputs to fp16', async () => {
+  const spec = { model: join(dir, 'transformer.onnx'), data: join(dir, 'transformer.npz'), iterations: 3, backend: 'wasm' as const };
+  const seed = { optimizer: 'adamw', learning_rate: 1e-5, adam_epsilon: 1e-8, weight_dtype: 'fp16' };
+  const broken = await runProbe({ ...spec, hyperparameters: seed });
+  assert.deepEqual([broken.origin?.iteration, broken.origin?.phase], [1, 'update']);
+  assert.equal(broken.firstNonFinite?.iteration, 2);
+  const fixed = await runProbe({ ...spec, hyperparameters: { ...seed, adam_epsilon: 1e-6 } });
+  assert.equal(fixed.origin, null);
+  const amp = await runProbe({ ...spec, hyperparameters: { ...seed, weight_dtype: 'fp32', mixed_precision: 'fp16' } });
+  assert.equal(amp.origin, null);
+  const matmul = amp.stats!.find((s) => s.layer === '/qkv/MatMul' && s.phase === 'forward')!;
+  assert.equal(toFp16(matmul.max), matmul.max);
+  assert.equal(toFp16(matmul.min), matmul.min);
 });
