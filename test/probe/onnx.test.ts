@@ -1,14 +1,15 @@
 // The ONNX importer: what it makes of a torch-exported training step, how it probes it, and its errors on bad files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadModel } from '../../src/probe/models/index';
 import { runProbe } from '../../src/probe/run';
 import { selectBackend } from '../../src/probe/worker/backend';
-import { checkedSize } from '../../src/probe/models/onnx/limits';
+import { checkedSize, MAX_ONNX_FILE_BYTES, MAX_ONNX_NODES } from '../../src/probe/models/onnx/limits';
+import { modelProtoType } from '../../src/probe/models/onnx/schema';
 import { toFp16 } from '../../src/probe/replay/precision';
 
 const dir = join(__dirname, 'fixtures', 'onnx');
@@ -115,4 +116,18 @@ test('precision on an imported model: fp16 weights with AdamW eps 1e-8 break in 
   const matmul = amp.stats!.find((s) => s.layer === '/qkv/MatMul' && s.phase === 'forward')!;
   assert.equal(toFp16(matmul.max), matmul.max);
   assert.equal(toFp16(matmul.min), matmul.min);
+});
+
+test('an ONNX file over the size limit or with too many nodes is refused before anything is built', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'nan-doctor-onnx-'));
+  const big = join(tmp, 'big.onnx');
+  writeFileSync(big, '');
+  // A sparse file: its size is what counts, and it is checked before a byte is read.
+  truncateSync(big, MAX_ONNX_FILE_BYTES + 1024 * 1024);
+  await assert.rejects(loadModel(big, { seed: 1 }), /big\.onnx: 257\.0 MB, over the 256 MB limit for a probed ONNX model/);
+  const type = modelProtoType();
+  const nodes = Array.from({ length: MAX_ONNX_NODES + 1 }, (_, i) => ({ op_type: 'Identity', name: `n${i}`, input: [i ? `v${i - 1}` : 'x'], output: [`v${i}`] }));
+  const many = type.encode(type.fromObject({ ir_version: 8, opset_import: [{ domain: '', version: 17 }], graph: { node: nodes, input: [{ name: 'x' }], output: [{ name: `v${MAX_ONNX_NODES}` }] } })).finish();
+  writeFileSync(join(tmp, 'many.onnx'), many);
+  await assert.rejects(loadModel(join(tmp, 'many.onnx'), { seed: 1 }), new RegExp(`many\\.onnx: ${MAX_ONNX_NODES + 1} nodes, over the limit of ${MAX_ONNX_NODES}`));
 });

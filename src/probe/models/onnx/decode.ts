@@ -70,7 +70,7 @@ function readModel(file: string): ModelObject {
   } catch (err) {
     throw new Error(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  if (size > MAX_ONNX_FILE_BYTES) throw new Error(`${file}: ${(size / 1024 / 1024).toFixed(0)} MB, over the ${MAX_ONNX_FILE_BYTES / 1024 / 1024} MB limit for a probed ONNX model`);
+  if (size > MAX_ONNX_FILE_BYTES) throw new Error(`${file}: ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_ONNX_FILE_BYTES / 1024 / 1024} MB limit for a probed ONNX model`);
   const bytes = readFileSync(file);
   const type = modelProtoType();
   try {
