@@ -68,6 +68,14 @@ try {
     console.error(`the packed probe did not load the wasm backend (${backend}): ${probe.stderr}`);
     process.exit(1);
   }
+  // The ONNX schema is a file beside the bundles: an imported model must load from the installed copy too.
+  const onnx = spawnSync(process.execPath, [cli, 'probe', '--model', 'test/probe/fixtures/onnx/mlp.onnx', '--iterations', '1', '--no-sweep'], { encoding: 'utf8' });
+  const losses = onnx.status === 0 ? JSON.parse(onnx.stdout).losses : null;
+  console.log(`packed CLI: probe of an ONNX training step gave losses ${JSON.stringify(losses)}`);
+  if (!Array.isArray(losses) || losses.length !== 1) {
+    console.error(`the packed probe could not run an ONNX model: ${onnx.stderr}`);
+    process.exit(1);
+  }
   const diagnostics = await serverSmoke(join(dir, 'extension/dist/server.js'), resolve(example));
   console.log(`packed server: published ${diagnostics} diagnostics for the example over LSP`);
 } finally {
