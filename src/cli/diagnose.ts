@@ -127,7 +127,7 @@ export async function diagnoseCommand(args: string[], io: CliIO): Promise<number
 async function runProbe(result: DiagnoseResult, root: string, model: string | undefined, io: CliIO): Promise<DiagnoseResult> {
   if (!result.runs.some((r) => r.incident)) return result;
   // loaded lazily: the rest of the CLI never pays for TensorFlow.js
-  const { verifyDiagnostics } = await import('../probe/verify.ts');
+  const { verifyDiagnostics } = await import('../probe/verify/verify.ts');
   let last = '';
   return verifyDiagnostics(result, {
     root,
@@ -204,7 +204,7 @@ export function renderForPeople(result: DiagnoseResult, dir: string, named: (fil
     const p = result.probe;
     const first = p.firstNonFinite ? `first non-finite at iteration ${p.firstNonFinite.iteration}, ${p.firstNonFinite.layer} (${p.firstNonFinite.phase})` : 'the re-run stayed finite';
     out.push('', `Probe (${p.backend}, ${p.iterations} iterations): ${first}`);
-    for (const c of p.counterfactuals) out.push(`  ${JSON.stringify(c.change)}: ${c.finite ? 'finite — fixes it' : 'still non-finite'}`);
+    for (const c of p.counterfactuals) out.push(`  ${JSON.stringify(c.change)}: ${c.finite === null ? `not testable on this model: ${c.untestable ?? 'no reason given'}` : c.finite ? 'finite — fixes it' : 'still non-finite'}`);
   } else if (nonFinite.length && causes.some((d) => d.change)) {
     out.push('', `To verify the fixes, re-run the first iterations: nan-doctor diagnose ${dir} --probe`);
   }

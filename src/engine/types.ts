@@ -212,7 +212,9 @@ export interface ProbePoint {
 
 export interface Counterfactual {
   change: Record<string, unknown>;
-  finite: boolean;
+  /** null: not tested, because the model cannot express the change (`untestable` says why); never "still non-finite". */
+  finite: boolean | null;
+  untestable?: string;
   key?: string;
   file?: string;
   line?: number;
@@ -235,7 +237,12 @@ export interface LayerStats {
   fp16Headroom?: number;
   weightNorm?: number;
   updateRatio?: number;
+  /** Its infinities come from a constant on purpose (an attention mask filled with -inf): only NaN counts there. */
+  maskInfinities?: true;
 }
+
+/** A loss as JSON carries it: non-finite values are the strings "nan", "inf", "-inf" (contract). */
+export type LossValue = number | 'nan' | 'inf' | '-inf';
 
 export interface ProbeReport {
   version: 1;
@@ -250,6 +257,12 @@ export interface ProbeReport {
   /** Canonical hyperparameters the run used. */
   hyperparameters?: Record<string, unknown>;
   model?: string;
+  /** The loss of each iteration run, in order (contract: `losses`). */
+  losses?: LossValue[];
+  /** The model is a stand-in of the task's family, built because none was given (contract: `standIn`). */
+  standIn?: boolean;
+  /** How the model was run where that is worth saying (a seeded dropout mask, say). */
+  notes?: string[];
 }
 
 // ---- What the CLI and the language server report ----

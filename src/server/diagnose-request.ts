@@ -20,7 +20,8 @@ export interface DiagnoseContext {
   setReport(report: ProbeReport): void;
 }
 
-// Models that are workspace code: a JS module exporting createModel().
+// Models that are workspace code: a JS module exporting createModel(). Builtins, model JSON and ONNX files are
+// data (decoded, nothing in them runs), so they are probed in untrusted workspaces too.
 const codeModel = /\.(c|m)?[jt]s$/i;
 
 export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParams, token: CancellationToken): Promise<DiagnoseResponse> {
@@ -82,7 +83,7 @@ async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string,
   const timeout = AbortSignal.timeout(p.timeoutSeconds * 1000);
   const both = AbortSignal.any([signal, timeout]);
   try {
-    const { verifyDiagnostics } = await import('../probe/verify.ts');
+    const { verifyDiagnostics } = await import('../probe/verify/verify.ts');
     return await verifyDiagnostics(result, {
       root,
       model,

@@ -353,7 +353,7 @@ export class NanDoctorServer {
   private async report(): Promise<protocol.LastReportResponse> {
     if (!this.lastReport) return { report: null, html: null };
     try {
-      const { renderReportHtml } = await import('../probe/report-html.ts');
+      const { renderReportHtml } = await import('../probe/report/html.ts');
       return { report: this.lastReport, html: renderReportHtml(this.lastReport) };
     } catch (e) {
       this.connection.console.error(`report page failed: ${(e as Error).message}`);

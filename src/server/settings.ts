@@ -3,7 +3,7 @@ import { defaultExclude, defaultLogGlobs } from '../engine/output/training-outpu
 
 export interface ProbeSettings {
   enabled: boolean;
-  /** `builtin:NAME`, a model.json / Keras JSON path, or a JS module (trusted workspaces only); empty = the workspace's nan-doctor.json. */
+  /** `builtin:NAME`, a model.json / Keras JSON path, an ONNX training step (.onnx), or a JS module (trusted workspaces only); empty = the workspace's nan-doctor.json. */
   model: string;
   iterations: number;
   timeoutSeconds: number;

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diagnose } from '../../src/engine/diagnose';
-import { verifyDiagnostics, readWorkspaceProbeSettings, resolveData, resolveModel } from '../../src/probe/verify';
+import { verifyDiagnostics, readWorkspaceProbeSettings, resolveData, resolveModel } from '../../src/probe/verify/verify';
 import type { DiagnoseResult, NanDiagnostic } from '../../src/engine/types';
 
 const example = join(process.cwd(), 'examples', 'hallo-stage1');
