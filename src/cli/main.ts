@@ -1,5 +1,6 @@
 // nan-doctor: the command-line face of NaN Doctor (../shared/contract.md).
 import { UsageError, type CliIO, type Command } from './io';
+import { version } from '../../package.json';
 
 // Loaded on demand: `scan` on a big log should not pay for the probe's and the locators' start-up.
 const commands: Record<string, () => Promise<Command>> = {
@@ -9,6 +10,7 @@ const commands: Record<string, () => Promise<Command>> = {
 };
 
 const usage = `usage: nan-doctor <command> [options]
+       nan-doctor --version
 
 commands:
   scan [--format text|json|sarif] LOG...            find the first non-finite value of each run
@@ -19,6 +21,10 @@ commands:
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    io.stdout(`${version}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h') {
     io.stdout(usage + '\n');
     return name ? 0 : 2;
@@ -43,6 +49,11 @@ if (require.main === module) {
   const io: CliIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), cwd: process.cwd() };
   main(process.argv.slice(2), io).then(
     (code) => { process.exitCode = code; },
-    (e) => { process.stderr.write(`nan-doctor: ${e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 2; },
+    // One line that names what failed and why; never a stack trace (NAN_DOCTOR_DEBUG=1 prints it for a bug report).
+    (e) => {
+      const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      process.stderr.write(`nan-doctor: ${message}\n${process.env.NAN_DOCTOR_DEBUG && e instanceof Error ? `${e.stack}\n` : ''}`);
+      process.exitCode = 2;
+    },
   );
 }

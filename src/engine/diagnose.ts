@@ -49,6 +49,11 @@ const toPosix = (p: string): string => p.split(sep).join('/');
 
 /** Discover → scan logs → locate configs and scripts → analyze. A bad file is an `errors` entry; the rest are still diagnosed. */
 export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseResult> {
+  return (await diagnoseWithFiles(opts)).result;
+}
+
+/** As diagnose, with the located configs and scripts, so the probe reads the same files without discovering them again. */
+export async function diagnoseWithFiles(opts: DiagnoseOptions): Promise<{ result: DiagnoseResult; files: LocatedFile[] }> {
   const root = resolve(opts.root);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   const display = (p: string) => {
@@ -87,7 +92,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseResult> {
   const diagnostics = (await fitLogLines(analyze(runs, files), root)).map((d) => withoutLogEdits(d, logs));
   const result: DiagnoseResult = { version: 1, runs, diagnostics, probe: null };
   if (errors.length) result.errors = errors;
-  return result;
+  return { result, files: files.filter((f) => !f.error) };
 }
 
 /** A log is evidence, not something to edit: fixes that would edit a log are dropped (the diagnostic and its change stay). */

@@ -198,6 +198,8 @@ export interface NanDiagnostic {
   verified: boolean;
   /** Canonical hyperparameter change this diagnostic's fix amounts to, for the probe sweep (e.g. { adam_epsilon: 1e-6 }). */
   change?: Record<string, unknown>;
+  /** When `verified`: whether the re-run used the user's model or a stand-in of its family (contract: added). */
+  verifiedBy?: 'model' | 'stand-in';
 }
 
 // ---- Probe (contract: `probe`) ----

@@ -2,7 +2,7 @@
 // with work-done progress and cancellation.
 import { existsSync } from 'node:fs';
 import type { CancellationToken, Connection, WorkDoneProgressReporter } from 'vscode-languageserver/node';
-import type { DiagnoseResult, NanDiagnostic, ProbeReport } from '../engine/types.ts';
+import type { DiagnoseResult, LocatedFile, NanDiagnostic, ProbeReport } from '../engine/types.ts';
 import type { FolderAnalysis } from './analysis.ts';
 import type { DiagnoseParams, DiagnoseResponse } from './protocol.ts';
 import type { Runs } from './runs.ts';
@@ -53,7 +53,7 @@ export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParam
     const errors = folder.files.filter((f) => f.error).map((f) => ({ file: f.file, message: f.error! }));
     let result: DiagnoseResult = { version: 1, runs: [scan], diagnostics: folder.diagnostics, probe: null, errors };
 
-    if (params.probe && scan.incident && !abort.signal.aborted) result = await probe(ctx, result, root, notes, abort.signal, progress);
+    if (params.probe && scan.incident && !abort.signal.aborted) result = await probe(ctx, result, root, folder.files.filter((f) => !f.error), notes, abort.signal, progress);
     if (abort.signal.aborted) notes.push('Cancelled.');
     ctx.published(root, result.diagnostics);
     if (result.probe) ctx.setReport(result.probe);
@@ -64,7 +64,7 @@ export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParam
   }
 }
 
-async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string, notes: string[], signal: AbortSignal, progress: WorkDoneProgressReporter): Promise<DiagnoseResult> {
+async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string, files: LocatedFile[], notes: string[], signal: AbortSignal, progress: WorkDoneProgressReporter): Promise<DiagnoseResult> {
   const p = ctx.settings.probe;
   if (!p.enabled) {
     notes.push('The probe is turned off (nanDoctor.probe.enabled).');
@@ -72,8 +72,7 @@ async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string,
   }
   const model = p.model || undefined;
   if (!model && !existsSync(`${root}/nan-doctor.json`)) {
-    notes.push('No probe model: set nanDoctor.probe.model (for example builtin:imageproj) or add a nan-doctor.json to the workspace.');
-    return result;
+    notes.push('No probe model is configured: a stand-in model of the task\'s family re-runs the optimizer and precision settings. Use "NaN Doctor: Use My Model…" to probe your own model (an ONNX export of its training step).');
   }
   if (model && codeModel.test(model) && !ctx.trusted) {
     notes.push(`The probe model ${model} is workspace code; it runs only in a trusted workspace.`);
@@ -87,6 +86,7 @@ async function probe(ctx: DiagnoseContext, result: DiagnoseResult, root: string,
     return await verifyDiagnostics(result, {
       root,
       model,
+      files,
       allowCode: ctx.trusted,
       signal: both,
       iterations: p.iterations,

@@ -1,5 +1,7 @@
 // The stand-in models' names, without loading TensorFlow.js (diagnose picks one before any probe runs).
-export type TaskFamily = 'vision' | 'language' | 'other';
+import type { TaskFamily } from '../../engine/task-family';
+
+export type { TaskFamily } from '../../engine/task-family';
 
 export const STANDIN_NAMES: Record<TaskFamily, string> = { vision: 'standin-conv', language: 'standin-transformer', other: 'standin-mlp' };
 

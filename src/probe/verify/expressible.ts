@@ -2,11 +2,11 @@
 import { resolveSettings, validatesAfter, type ProbeSpec } from '../spec';
 import { STANDIN_PREFIX } from '../models/standin-names';
 
-// What a stand-in represents: the optimizer, its schedule, the precision and the loss scaling, nothing model-specific.
+// What a stand-in represents: the optimizer and the precision (with loss scaling), nothing about the user's model:
+// whether a learning rate, a warmup or a clipping norm is right depends on that model's gradients, which it does not have.
 const STANDIN_SETTINGS = new Set([
-  'optimizer', 'learning_rate', 'adam_epsilon', 'adam_beta1', 'adam_beta2', 'weight_decay', 'adam_weight_decay', 'momentum',
-  'dampening', 'nesterov', 'max_grad_norm', 'weight_dtype', 'mixed_precision', 'loss_scale', 'warmup_steps', 'lr_scheduler',
-  'max_train_steps', 'seed',
+  'optimizer', 'adam_epsilon', 'adam_beta1', 'adam_beta2', 'weight_decay', 'adam_weight_decay', 'momentum', 'dampening', 'nesterov',
+  'weight_dtype', 'mixed_precision', 'loss_scale', 'seed',
 ]);
 
 /** Why the replay of `spec`'s model cannot show what `change` does, or undefined when it can. */
@@ -14,7 +14,7 @@ export function untestableReason(spec: ProbeSpec, change: Record<string, unknown
   const keys = Object.keys(change);
   if (spec.model.startsWith(STANDIN_PREFIX)) {
     const outside = keys.filter((k) => !STANDIN_SETTINGS.has(k));
-    if (outside.length) return `${outside.join(', ')} is not something a stand-in model represents (it shows optimizer and precision causes only); give the probe your model`;
+    if (outside.length) return `${outside.join(', ')} is not something a stand-in model represents (it shows optimizer and precision causes only; the right ${outside.join(', ')} depends on your model): give the probe your model (an ONNX export of its training step)`;
   }
   if (keys.includes('validation') || keys.includes('validation_dtype')) {
     const iterations = spec.iterations ?? 5;

@@ -2,7 +2,9 @@
 // `verified` the ones that keep the run finite. Loaded lazily, only when a probe is asked for.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { DiagnoseResult, LocatedValue, NanDiagnostic } from '../../engine/types';
+import type { DiagnoseResult, LocatedFile, LocatedValue, NanDiagnostic } from '../../engine/types';
+import { taskFamily } from '../../engine/task-family';
+import { standInFor } from '../models/standin-names';
 import type { ProbeSpec } from '../spec';
 import { discover } from '../../engine/discovery';
 import { hyperparametersOf, locationOf, readConfigFiles } from './config-hyperparameters';
@@ -23,6 +25,8 @@ export interface VerifyOptions {
   /** Memory limit of each probe worker process. */
   memoryMb?: number;
   workerPath?: string;
+  /** The located configs and scripts of the diagnosis, so the probe does not discover them again. */
+  files?: LocatedFile[];
 }
 
 /** The `probe` section of a workspace's nan-doctor.json. */
@@ -84,16 +88,11 @@ export function resolveData(data: string, root: string): string {
 
 export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOptions): Promise<DiagnoseResult> {
   const settings = await readWorkspaceProbeSettings(opts.root);
-  const model = opts.model ?? settings.model;
-  if (!model) {
-    throw new Error(`no probe model: pass one (--model) or add { "probe": { "model": "builtin:imageproj" } } to ${join(opts.root, WORKSPACE_SETTINGS_FILE)}`);
-  }
-
-  // The files the diagnostics point at, and the configs and scripts the run used (a script's step-1 validation, say).
-  const found = await discover(opts.root, { logs: result.runs.map((r) => r.log), configs: [], runs: result.runs });
-  const onDiagnostics = result.diagnostics.filter((d) => d.code !== 'first-nonfinite').map((d) => d.file);
-  const configFiles = [...new Set([...onDiagnostics, ...found.configs, ...found.scripts])];
-  const { files } = await readConfigFiles(configFiles, opts.root);
+  // The files the diagnosis located (the configs and scripts the run used): read again only when not handed over.
+  const files = opts.files ?? (await readConfigFiles(await filesOfRun(result, opts.root), opts.root)).files;
+  const given = opts.model ?? settings.model;
+  // No model: a stand-in of the task's family re-runs the resolved optimizer and precision settings.
+  const model = given ?? standInFor(taskFamily(files));
   const { values, where } = hyperparametersOf(files);
   const spec: ProbeSpec = {
     model: resolveModel(model, opts.root),
@@ -121,9 +120,16 @@ export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOpti
   const diagnostics = result.diagnostics.map((d): NanDiagnostic => {
     // A fix is verified only when the base run goes non-finite and the fixed run does not.
     const verified = !baseFinite && d.change !== undefined && finiteChanges.has(changeId(d.change));
-    return verified ? { ...d, verified: true } : d;
+    return verified ? { ...d, verified: true, verifiedBy: given ? 'model' : 'stand-in' } : d;
   });
-  return { ...result, diagnostics, probe: { ...sweep.base, counterfactuals: sweep.counterfactuals } };
+  return { ...result, diagnostics, probe: { ...sweep.base, counterfactuals: sweep.counterfactuals, ...(!given && { standIn: true }) } };
+}
+
+/** The files the diagnostics point at, and the configs and scripts the run used (a script's step-1 validation, say). */
+async function filesOfRun(result: DiagnoseResult, root: string): Promise<string[]> {
+  const found = await discover(root, { logs: result.runs.map((r) => r.log), configs: [], runs: result.runs });
+  const onDiagnostics = result.diagnostics.filter((d) => d.code !== 'first-nonfinite').map((d) => d.file);
+  return [...new Set([...onDiagnostics, ...found.configs, ...found.scripts])];
 }
 
 /** One candidate per distinct change, located where the user set the (first) key it changes. */
