@@ -5,6 +5,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { discover } from '../engine/discovery.ts';
 import { locate, locateFile } from '../engine/config/index.ts';
 import { analyze } from '../engine/diagnose.ts';
+import { runSettings } from '../engine/run-settings.ts';
 import type { LocatedFile, NanDiagnostic, RunScan } from '../engine/types.ts';
 
 export interface OpenText {
@@ -63,7 +64,10 @@ export class FolderAnalysis {
     const versions = new Map<string, number>();
     read.forEach((r, i) => r.version !== null && versions.set(paths[i], r.version));
     const errors = files.filter((f) => f.error).map((f) => `${f.file}: ${f.error}`);
-    return { diagnostics: analyze(withIncident, files), files, notes, errors, versions };
+    // The run's own settings (its command line, the processes and batch sizes its log reports), as the CLI reads them.
+    const logs = new Map(logPaths.map((abs) => [this.display(abs), abs]));
+    const own = await Promise.all(withIncident.map((r) => runSettings(r, logs.get(r.log) ?? this.absolute(r.log), this.root)));
+    return { diagnostics: analyze(withIncident, [...files, ...own]), files, notes, errors, versions };
   }
 
   private async discover(runs: RunScan[], logPaths: string[]): Promise<{ paths: string[]; notes: string[] }> {
