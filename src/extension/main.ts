@@ -1,7 +1,7 @@
 // The VS Code side of NaN Doctor: starts the language server and adds what needs the editor.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import * as protocol from '../server/protocol.ts';
+import * as protocol from '../protocol/messages.ts';
 import { createClient } from './client.ts';
 import { registerCommands } from './commands.ts';
 import { StatusItem, incidentText } from './status.ts';
@@ -17,9 +17,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const terminals = new TerminalForwarder(c, log);
   context.subscriptions.push(log, status, terminals, ...registerCommands(c, log), vscode.commands.registerCommand('nanDoctor.showOutput', () => log.show()));
 
-  c.onNotification(protocol.status, (s: protocol.StatusParams) => status.update(s));
-  c.onNotification(protocol.incident, (i: protocol.IncidentParams) => void announce(i, terminals));
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(protocol.trustChanged, { trusted: true } satisfies protocol.TrustChangedParams)));
+  c.onNotification(protocol.Status, (s) => status.update(s));
+  c.onNotification(protocol.Incident, (i) => void announce(i, terminals));
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void c.sendNotification(protocol.TrustChanged, { trusted: true })));
 
   try {
     await c.start();

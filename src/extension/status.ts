@@ -1,6 +1,6 @@
 // The status bar item: what is watched, or where the run went non-finite; a click runs "Diagnose NaN".
 import * as vscode from 'vscode';
-import type { IncidentParams, StatusParams } from '../server/protocol.ts';
+import type { IncidentParams, StatusParams } from '../protocol/messages.ts';
 
 const label: Record<IncidentParams['value'], string> = { nan: 'NaN', inf: 'Inf', '-inf': '-Inf', overflow: 'Overflow', error: 'Non-finite error' };
 

@@ -1,7 +1,7 @@
 // Forwards what only the editor sees: commands run in terminals with shell integration, and their output.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import * as protocol from '../server/protocol.ts';
+import * as protocol from '../protocol/messages.ts';
 
 export class TerminalForwarder implements vscode.Disposable {
   /** Exit codes of ended commands, waited for by the reader (the output stream may finish first). */
@@ -25,16 +25,16 @@ export class TerminalForwarder implements vscode.Disposable {
     const exited = new Promise<number | undefined>((resolve) => this.exits.set(e.execution, resolve));
     this.terminals.set(id, e.terminal);
     const params: protocol.TerminalStartedParams = { id, commandLine: e.execution.commandLine.value, cwd: e.execution.cwd?.fsPath, name: e.terminal.name };
-    await this.client.sendNotification(protocol.terminalStarted, params);
+    await this.client.sendNotification(protocol.TerminalStarted, params);
     try {
-      for await (const data of e.execution.read()) await this.client.sendNotification(protocol.terminalData, { id, data } satisfies protocol.TerminalDataParams);
+      for await (const data of e.execution.read()) await this.client.sendNotification(protocol.TerminalData, { id, data });
     } catch (err) {
       this.log.warn(`terminal output of "${params.commandLine}" stopped: ${(err as Error).message}`);
     }
     // Ended goes after the last output chunk, so the server sees the whole run before closing it.
     const exitCode = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
     this.exits.delete(e.execution);
-    await this.client.sendNotification(protocol.terminalEnded, { id, exitCode } satisfies protocol.TerminalEndedParams);
+    await this.client.sendNotification(protocol.TerminalEnded, { id, exitCode });
   }
 
   private ended(e: vscode.TerminalShellExecutionEndEvent): void {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { CancellationToken, Connection, WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { DiagnoseResult, NanDiagnostic, ProbeReport } from '../engine/types.ts';
 import type { FolderAnalysis } from './analysis.ts';
-import type { DiagnoseParams, DiagnoseResponse } from './protocol.ts';
+import type { DiagnoseParams, DiagnoseResponse } from '../protocol/messages.ts';
 import type { Runs } from './runs.ts';
 import type { Settings } from './settings.ts';
 

@@ -1,5 +1,5 @@
 // The NaN Doctor language server: follows the runs, analyzes them per workspace folder, publishes
-// diagnostics and quick fixes, and answers the custom requests of protocol.ts.
+// diagnostics and quick fixes, and answers the custom requests of ../protocol/messages.ts.
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ import { FolderAnalysis } from './analysis.ts';
 import { codeActions } from './code-actions.ts';
 import { handleDiagnose, type DiagnoseContext } from './diagnose-request.ts';
 import { matcher } from './glob.ts';
-import * as protocol from './protocol.ts';
+import * as protocol from '../protocol/messages.ts';
 import { Publisher, versionOf } from './publisher.ts';
 import { Scheduler } from './scheduler.ts';
 import { Runs, type Run } from './runs.ts';
@@ -71,14 +71,15 @@ export class NanDoctorServer {
     c.onInitialized(() => void this.guard('initialized', () => this.initialized()));
     c.onDidChangeConfiguration((p) => void this.guard('configuration', () => this.configurationChanged(p.settings)));
     c.onCodeAction((p) => this.codeActions(p));
-    c.onNotification(protocol.terminalStarted, (p: protocol.TerminalStartedParams) => this.guardSync(() => this.terminalStarted(p)));
-    c.onNotification(protocol.terminalData, (p: protocol.TerminalDataParams) => this.guardSync(() => this.runs.feedTerminal(String(p.id), String(p.data ?? ''))));
-    c.onNotification(protocol.terminalEnded, (p: protocol.TerminalEndedParams) => this.guardSync(() => this.runs.endTerminal(String(p.id))));
-    c.onNotification(protocol.watchLog, (p: protocol.WatchLogParams) => this.guardSync(() => this.watchLogByHand(p.path)));
-    c.onNotification(protocol.stopWatching, () => this.guardSync(() => this.stopWatching()));
-    c.onNotification(protocol.trustChanged, (p: protocol.TrustChangedParams) => (this.trusted = p?.trusted === true));
-    c.onRequest(protocol.diagnose, (p: protocol.DiagnoseParams, token) => handleDiagnose(this.diagnoseContext(), p ?? {}, token));
-    c.onRequest(protocol.lastReport, () => this.report());
+    // Params come from the other process: typed by the message, checked as untrusted input all the same.
+    c.onNotification(protocol.TerminalStarted, (p) => this.guardSync(() => this.terminalStarted(p)));
+    c.onNotification(protocol.TerminalData, (p) => this.guardSync(() => this.runs.feedTerminal(String(p.id), String(p.data ?? ''))));
+    c.onNotification(protocol.TerminalEnded, (p) => this.guardSync(() => this.runs.endTerminal(String(p.id))));
+    c.onNotification(protocol.WatchLog, (p) => this.guardSync(() => this.watchLogByHand(p?.path)));
+    c.onNotification(protocol.StopWatching, () => this.guardSync(() => this.stopWatching()));
+    c.onNotification(protocol.TrustChanged, (p) => (this.trusted = p?.trusted === true));
+    c.onRequest(protocol.Diagnose, (p, token) => handleDiagnose(this.diagnoseContext(), p ?? {}, token));
+    c.onRequest(protocol.LastReport, () => this.report());
     // For editors without a NaN Doctor client: the same diagnosis through the standard command request.
     c.onExecuteCommand((p, token) => (p.command === protocol.diagnoseCommand ? handleDiagnose(this.diagnoseContext(), { probe: true, run: typeof p.arguments?.[0] === 'string' ? p.arguments[0] : undefined }, token) : null));
     this.documents.onDidChangeContent((e) => this.documentChanged(e.document.uri, 300));
@@ -331,7 +332,7 @@ export class NanDoctorServer {
         diagnostics: diagnostics.filter((d) => isFile(d.file) && (d.related.some((r) => r.file === run.name) || d.file === run.name)).length,
       };
       this.incidents.set(run, params);
-      void this.connection.sendNotification(protocol.incident, params);
+      void this.connection.sendNotification(protocol.Incident, params);
     }
     this.sendStatus();
   }
@@ -371,7 +372,7 @@ export class NanDoctorServer {
       const live = new Set(this.runs.all());
       for (const run of this.incidents.keys()) if (!live.has(run)) this.incidents.delete(run);
       const params: protocol.StatusParams = { logs: this.runs.watchedLogs(), terminals: this.runs.activeTerminals(), incidents: [...this.incidents.values()], ready: this.ready };
-      void this.connection.sendNotification(protocol.status, params);
+      void this.connection.sendNotification(protocol.Status, params);
     }, 20);
   }
 

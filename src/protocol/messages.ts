@@ -1,10 +1,9 @@
-// The custom messages between the NaN Doctor client and its language server.
-// Plain method names and param shapes only, so the extension, the server and tests share them
-// without pulling either side's library into the other.
+// Every message between the NaN Doctor client and its language server, as typed RequestType /
+// NotificationType objects both sides import (the shape vscode-eslint's customMessages.ts has).
+// Only the protocol package and engine types: the extension bundle pulls in no server code.
+import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { DiagnoseResult, NonFiniteValue, ProbeReport } from '../engine/types.ts';
 
-/** Client → server: a shell-integration command started in a terminal. */
-export const terminalStarted = 'nanDoctor/terminalStarted';
 export interface TerminalStartedParams {
   /** An id the client picks, unique per command execution. */
   id: string;
@@ -14,38 +13,38 @@ export interface TerminalStartedParams {
   /** A name for the run as the user sees it (the terminal name). */
   name?: string;
 }
+/** Client → server: a shell-integration command started in a terminal. */
+export const TerminalStarted = new NotificationType<TerminalStartedParams>('nanDoctor/terminalStarted');
 
-/** Client → server: a chunk of the command's output (raw, with ANSI escapes and carriage returns). */
-export const terminalData = 'nanDoctor/terminalData';
 export interface TerminalDataParams {
   id: string;
   data: string;
 }
+/** Client → server: a chunk of the command's output (raw, with ANSI escapes and carriage returns). */
+export const TerminalData = new NotificationType<TerminalDataParams>('nanDoctor/terminalData');
 
-/** Client → server: the command ended. */
-export const terminalEnded = 'nanDoctor/terminalEnded';
 export interface TerminalEndedParams {
   id: string;
   exitCode?: number;
 }
+/** Client → server: the command ended. */
+export const TerminalEnded = new NotificationType<TerminalEndedParams>('nanDoctor/terminalEnded');
 
-/** Client → server: follow one more log file (absolute path), whatever the globs say. */
-export const watchLog = 'nanDoctor/watchLog';
 export interface WatchLogParams {
   path: string;
 }
+/** Client → server: follow one more log file (absolute path), whatever the globs say. */
+export const WatchLog = new NotificationType<WatchLogParams>('nanDoctor/watchLog');
 
 /** Client → server: stop following every log and forget the terminal runs. */
-export const stopWatching = 'nanDoctor/stopWatching';
+export const StopWatching = new NotificationType0('nanDoctor/stopWatching');
 
-/** Client → server: the user granted workspace trust (it is never taken back in a session). */
-export const trustChanged = 'nanDoctor/trustChanged';
 export interface TrustChangedParams {
   trusted: boolean;
 }
+/** Client → server: the user granted workspace trust (it is never taken back in a session). */
+export const TrustChanged = new NotificationType<TrustChangedParams>('nanDoctor/trustChanged');
 
-/** Client → server request: the full diagnosis of the current run, optionally with the probe. */
-export const diagnose = 'nanDoctor/diagnose';
 export interface DiagnoseParams {
   /** Work-done progress token the client listens on. */
   workDoneToken?: string | number;
@@ -60,19 +59,19 @@ export interface DiagnoseResponse extends DiagnoseResult {
   /** The workspace folder (absolute path) the result's relative file paths start from. */
   root: string | null;
 }
+/** Client → server request: the full diagnosis of the current run, optionally with the probe. */
+export const Diagnose = new RequestType<DiagnoseParams, DiagnoseResponse, void>('nanDoctor/diagnose');
 
 /** The same diagnosis (with the probe) as a `workspace/executeCommand` command, for editors that only speak plain LSP; argument: an optional run. */
 export const diagnoseCommand = 'nanDoctor.server.diagnose';
 
-/** Client → server request: the last probe report and its self-contained HTML page. */
-export const lastReport = 'nanDoctor/lastReport';
 export interface LastReportResponse {
   report: ProbeReport | null;
   html: string | null;
 }
+/** Client → server request: the last probe report and its self-contained HTML page. */
+export const LastReport = new RequestType0<LastReportResponse, void>('nanDoctor/lastReport');
 
-/** Server → client: a run printed its first non-finite value. */
-export const incident = 'nanDoctor/incident';
 export interface IncidentParams {
   /** The run: the log's workspace-relative path, or the terminal command's name. */
   run: string;
@@ -86,9 +85,9 @@ export interface IncidentParams {
   /** How many diagnostics the incident produced. */
   diagnostics: number;
 }
+/** Server → client: a run printed its first non-finite value. */
+export const Incident = new NotificationType<IncidentParams>('nanDoctor/incident');
 
-/** Server → client: what is watched (sent whenever it changes). */
-export const status = 'nanDoctor/status';
 export interface StatusParams {
   /** Absolute paths of the followed log files. */
   logs: string[];
@@ -99,3 +98,5 @@ export interface StatusParams {
   /** True once the first scan of the workspace folders is done (useful to know the server is ready). */
   ready: boolean;
 }
+/** Server → client: what is watched (sent whenever it changes). */
+export const Status = new NotificationType<StatusParams>('nanDoctor/status');
