@@ -1,0 +1,49 @@
+// Real processes that write a training log, for the process-discovery and stop tests.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A node training stand-in: appends a step line every 50 ms; on SIGINT it logs KeyboardInterrupt and exits 130. */
+export const trainScript = `
+const fs = require('node:fs');
+const fd = fs.openSync(process.argv[1], 'a');
+let step = 0;
+process.on('SIGINT', () => { fs.writeSync(fd, 'KeyboardInterrupt\\n'); process.exit(130); });
+setInterval(() => fs.writeSync(fd, 'step ' + (++step) + ' loss=' + (step > 3 ? 'nan' : '0.5') + '\\n'), 50);
+`;
+
+/** A temp folder anyone may write (a process of another user writes there too). */
+export function logDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nan-doctor-proc-'));
+  chmodSync(dir, 0o777);
+  return dir;
+}
+
+export function emptyLog(dir: string, name = 'train.log'): string {
+  const path = join(dir, name);
+  writeFileSync(path, '');
+  chmodSync(path, 0o666);
+  return path;
+}
+
+export function startWriter(log: string, options: SpawnOptions = {}): ChildProcess {
+  return spawn(process.execPath, ['-e', trainScript, log], { stdio: 'ignore', ...options });
+}
+
+/** Resolves once the log holds `text` `times` times (the processes are up and writing). */
+export async function waitForText(log: string, text: string, ms = 10_000, times = 1): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(existsSync(log) && readFileSync(log, 'utf8').split(text).length > times)) {
+    if (Date.now() > deadline) throw new Error(`${log} never showed ${JSON.stringify(text)}: ${existsSync(log) ? readFileSync(log, 'utf8').slice(-300) : 'missing'}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+export function stop(...children: ChildProcess[]): void {
+  for (const c of children) if (alive(c)) c.kill('SIGKILL');
+}
