@@ -45,6 +45,8 @@ export function isLogPath(rel: string): boolean {
   // detectron2 and others write `log.txt` / `train_log.txt`; detectron2's `metrics.json` is JSON lines
   if (/^([\w.-]*[_.-])?log\.txt$/i.test(name) || name === 'metrics.json') return true;
   if (name === 'metrics.csv' || name === 'trainer_state.json' || name.startsWith('events.out.tfevents.')) return true;
+  // A notebook's saved cell outputs are training output too.
+  if (/\.ipynb$/i.test(name)) return true;
   // MLflow's file store: mlruns/<experiment>/<run>/metrics/<name>, where a name with `/` is a nested path
   if (/(^|\/)mlruns\/[^/]+\/[^/]+\/metrics\/.+$/.test(rel)) return true;
   // A .jsonl under data/ is a dataset, not training output.
@@ -101,6 +103,15 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     }
   }
   const explicitConfigs = configs.length > 0;
+
+  // A notebook that went non-finite is its own training script: its code cells set what its outputs show.
+  for (const run of opts.runs ?? []) {
+    const nb = rel(run.log);
+    if (run.incident && /\.ipynb$/i.test(nb) && !scripts.includes(nb)) {
+      scripts.push(nb);
+      notes.push(`script ${nb}: the notebook's own code cells`);
+    }
+  }
 
   // ---- the command lines the runs show ----
   const commands: { command: string; log: string }[] = (opts.runs ?? []).filter((r) => r.command).map((r) => ({ command: r.command!, log: r.log }));

@@ -40,6 +40,8 @@ export interface TrainingEvent {
   text?: string;
   /** Which format recognized it (a format's name). */
   format?: string;
+  /** Notebooks: the 1-based index of the cell (among all cells) whose outputs printed it; `line` counts that cell's output lines. */
+  cell?: number;
 }
 
 /** A notable event between the last finite step and the incident (contract: `before`). */
@@ -47,6 +49,8 @@ export interface BeforeEvent {
   line: number;
   step: number | null;
   event: EventKind;
+  /** Notebooks: the cell whose outputs hold `line`. */
+  cell?: number;
 }
 
 export interface Incident {
@@ -58,6 +62,8 @@ export interface Incident {
   rank: number | null;
   /** Nearest last. */
   before: BeforeEvent[];
+  /** Notebooks (contract `cell`): the 1-based cell whose text outputs hold the incident; `line` is within them. */
+  cell?: number;
 }
 
 /** What `nan-doctor scan` reports for one log (one entry of contract `runs`). */
@@ -144,6 +150,8 @@ export interface LocatedFile {
   configReads?: { keyPath: string; text: string; range: Range }[];
   /** A clear message when the file could not be read or parsed (other files go on). */
   error?: string;
+  /** Notebooks: the code cells were located as one Python text (`file` names it); `cells` maps its lines back. */
+  notebook?: { file: string; cells: { cell: number; start: number; lines: number }[] };
 }
 
 // ---- Diagnostics (contract: `diagnostics`) ----
@@ -165,8 +173,8 @@ export type DiagnosticCode =
 
 export interface Fix {
   title: string;
-  /** Edits in `file` of the diagnostic unless `file` is given. */
-  edits: (TextEdit & { file?: string })[];
+  /** Edits in `file` of the diagnostic unless `file` is given; `cell`: the notebook cell the range is in. */
+  edits: (TextEdit & { file?: string; cell?: number })[];
 }
 
 export interface NanDiagnostic {
@@ -175,9 +183,12 @@ export interface NanDiagnostic {
   severity: Severity;
   code: DiagnosticCode;
   message: string;
-  related: { file: string; line: number; message: string }[];
+  /** `cell`: for a notebook, the 1-based cell the line counts in (its source, or for the run's own lines its text outputs). */
+  related: { file: string; line: number; message: string; cell?: number }[];
   fixes: Fix[];
   verified: boolean;
+  /** Notebooks (added): the 1-based cell (among all cells) the range is in; the first-nonfinite diagnostic's range counts the cell's output lines. */
+  cell?: number;
   /** Canonical hyperparameter change this diagnostic's fix amounts to, for the probe sweep (e.g. { adam_epsilon: 1e-6 }). */
   change?: Record<string, unknown>;
 }

@@ -9,11 +9,12 @@ import { LineIndex } from './text';
 import { locateToml } from './toml';
 import { locateYaml } from './yaml';
 import { locateIni } from './ini';
+import { locateNotebook } from './notebook';
 
 /** Files larger than this are not configs or scripts anyone edits by hand. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-export type ConfigLanguage = 'yaml' | 'json' | 'toml' | 'python' | 'shell' | 'ini';
+export type ConfigLanguage = 'yaml' | 'json' | 'toml' | 'python' | 'shell' | 'ini' | 'notebook';
 
 /** Which locator reads a file, by extension, then by a `#!` line or the first characters. */
 export function languageOf(file: string, text = ''): ConfigLanguage | null {
@@ -25,6 +26,7 @@ export function languageOf(file: string, text = ''): ConfigLanguage | null {
   if (ext === '.py' || ext === '.pyi') return 'python';
   if (['.sh', '.bash', '.zsh', '.slurm', '.sbatch', '.pbs', '.job'].includes(ext)) return 'shell';
   if (ext === '.cfg' || ext === '.ini' || ext === '.conf') return 'ini';
+  if (ext === '.ipynb') return 'notebook';
   const first = text.slice(0, 200).split('\n')[0];
   if (/^#!.*\b(ba|z|da|k)?sh\b/.test(first)) return 'shell';
   if (/^#!.*python/.test(first)) return 'python';
@@ -51,6 +53,8 @@ export async function locate(file: string, text: string, language: ConfigLanguag
         return locateShell(file, text);
       case 'ini':
         return locateIni(file, text);
+      case 'notebook':
+        return await locateNotebook(file, text);
       default:
         return { file, language: 'unknown', values: [], facts: [], error: `${file}: not a config format NaN Doctor reads (YAML, JSON, TOML, Python, shell)` };
     }

@@ -68,8 +68,9 @@ export class IncidentTracker {
         kind: incidentKind(e),
         rank: e.rank,
         // Nearest last (contract): `pending` is already in log order.
-        before: this.pending.filter((p) => p.rank === null || e.rank === null || p.rank === e.rank).map(({ line, step, event }) => ({ line, step, event })),
+        before: this.pending.filter((p) => p.rank === null || e.rank === null || p.rank === e.rank).map(({ line, step, event, cell }) => (cell === undefined ? { line, step, event } : { line, step, event, cell })),
       };
+      if (e.cell !== undefined) this.incident.cell = e.cell;
       this.pending = [];
       return this.incident;
     }
@@ -87,7 +88,7 @@ export class IncidentTracker {
   }
 
   private remember(e: TrainingEvent, event: EventKind, epoch: number | null): void {
-    this.pending.push({ line: e.line, step: e.step, event, rank: e.rank, epoch });
+    this.pending.push({ line: e.line, step: e.step, event, rank: e.rank, epoch, ...(e.cell === undefined ? {} : { cell: e.cell }) });
     if (this.pending.length > MAX_PENDING) this.pending.shift();
   }
 
