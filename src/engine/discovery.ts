@@ -10,6 +10,8 @@ export interface DiscoverOptions {
   logs?: string[];
   configs?: string[];
   runs?: RunScan[];
+  /** Scripts known to be the runs' own (a notebook whose cell printed the run), relative to root or absolute. */
+  scripts?: string[];
 }
 
 export interface Discovery {
@@ -104,6 +106,7 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   }
   const explicitConfigs = configs.length > 0;
 
+  for (const s of opts.scripts ?? []) addScript(rel(s), "the run's own notebook");
   // A notebook that went non-finite is its own training script: its code cells set what its outputs show.
   for (const run of opts.runs ?? []) {
     const nb = rel(run.log);
