@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { WorkDoneProgress, type LanguageClient, type WorkDoneProgressBegin, type WorkDoneProgressReport } from 'vscode-languageclient/node';
 import * as protocol from '../protocol/messages.ts';
 import { showReport } from './report-panel.ts';
+import { keptGoing } from './status.ts';
 
 export function registerCommands(client: LanguageClient, log: vscode.LogOutputChannel): vscode.Disposable[] {
   return [
@@ -56,7 +57,8 @@ async function summarize(client: LanguageClient, log: vscode.LogOutputChannel, r
   const findings = result.diagnostics.filter((d) => d.code !== 'first-nonfinite');
   const verified = findings.filter((d) => d.verified).length;
   const run0 = result.runs[0];
-  const where = run0?.incident ? `${run0.log}: ${run0.incident.value === 'nan' ? 'NaN' : run0.incident.value} in ${run0.incident.metric ?? 'the output'}${run0.incident.step !== null ? ` at step ${run0.incident.step}` : ''}. ` : '';
+  const after = result.afterNaN ? ` (${keptGoing(result.afterNaN)})` : '';
+  const where = run0?.incident ? `${run0.log}: ${run0.incident.value === 'nan' ? 'NaN' : run0.incident.value} in ${run0.incident.metric ?? 'the output'}${run0.incident.step !== null ? ` at step ${run0.incident.step}` : ''}${after}. ` : '';
   const summary = `NaN Doctor: ${where}${findings.length} finding${findings.length === 1 ? '' : 's'}${result.probe ? `, ${verified} verified by the probe` : ''}.${result.notes.length ? ` ${result.notes.join(' ')}` : ''}`;
   const actions = [...(result.probe ? ['Show Report'] : []), ...(findings.length ? ['Show Problems'] : [])];
   if (result.probe) void report(client);
