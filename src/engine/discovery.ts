@@ -71,6 +71,9 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     logs = files.filter((f) => isLogPath(f.rel) && f.size <= MAX_LOG_BYTES).map((f) => f.rel);
     for (const l of logs) notes.push(`log ${l}: its name looks like training output`);
   }
+  // A script named as the run's own (its notebook) is read as code, not as another run's output.
+  const namedScripts = (opts.scripts ?? []).map(rel);
+  logs = logs.filter((l) => !namedScripts.includes(l));
   const logSet = new Set(logs);
 
   const configs: string[] = [];
@@ -106,7 +109,7 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   }
   const explicitConfigs = configs.length > 0;
 
-  for (const s of opts.scripts ?? []) addScript(rel(s), "the run's own notebook");
+  for (const s of namedScripts) addScript(s, "the run's own notebook");
   // A notebook that went non-finite is its own training script: its code cells set what its outputs show.
   for (const run of opts.runs ?? []) {
     const nb = rel(run.log);

@@ -27,8 +27,20 @@ export function emptyLog(dir: string, name = 'train.log'): string {
   return path;
 }
 
-export function startWriter(log: string, options: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, ['-e', trainScript, log], { stdio: 'ignore', ...options });
+/** A fp16 run whose loss scaler skips a step now and then and recovers: overflow lines, every loss finite. */
+export const recoveringScript = `
+const fs = require('node:fs');
+const fd = fs.openSync(process.argv[1], 'a');
+let step = 0;
+setInterval(() => {
+  step++;
+  if (step % 3 === 0) fs.writeSync(fd, '[2024-02-10 12:00:10,001] [INFO] [loss_scaler.py:183:update_scale] [deepspeed] OVERFLOW! Rank 0 Skipping step. Attempted loss scale: 65536, reducing to 32768\\n');
+  fs.writeSync(fd, 'step ' + step + ' loss=0.5\\n');
+}, 50);
+`;
+
+export function startWriter(log: string, options: SpawnOptions = {}, script = trainScript): ChildProcess {
+  return spawn(process.execPath, ['-e', script, log], { stdio: 'ignore', ...options });
 }
 
 /** Resolves once the log holds `text` `times` times (the processes are up and writing). */

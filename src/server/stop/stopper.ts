@@ -19,6 +19,12 @@ export interface StopperContext {
   changed(run: Run): void;
 }
 
+/** A command line on one line and not too long, for a message. */
+const brief = (command: string) => {
+  const one = command.replace(/\s+/g, ' ').trim();
+  return one.length > 160 ? `${one.slice(0, 159)}…` : one;
+};
+
 // How long the stopped writer has to save and exit before the run's end is taken as the stop itself.
 const EXIT_WAIT_MS = 30_000;
 
@@ -65,7 +71,7 @@ export class Stopper {
     }
     const sent = await interruptProcess(target, this.uid);
     if (!sent.sent) return { outcome: 'refused', message: sent.reason };
-    const stopped = this.mark(run, 'process', by, `Sent SIGINT to PID ${target.pid} (${target.command}), which writes ${run.name}`);
+    const stopped = this.mark(run, 'process', by, `Sent SIGINT to PID ${target.pid} (${brief(target.command)}), which writes ${run.name}`);
     // The run's end is when the writer exits (or gives up saving); the status says so.
     void waitForExit(target.pid, EXIT_WAIT_MS).then(() => {
       run.endedAt = Date.now();
