@@ -52,7 +52,7 @@ let latestStoppable: string | undefined;
 async function interrupt(p: protocol.InterruptParams, f: Forwarders): Promise<protocol.InterruptResponse> {
   try {
     if (p?.how === 'notebook') return await f.notebooks.interrupt(String(p.run));
-    if (p?.how === 'terminal' || p?.how === 'task') return f.terminals.interrupt(String(p.run), p.how);
+    if (p?.how === 'terminal' || p?.how === 'task') return await f.terminals.interrupt(String(p.run));
     return { done: false, message: `unknown way to interrupt: ${String(p?.how)}` };
   } catch (e) {
     return { done: false, message: (e as Error).message };

@@ -8,12 +8,18 @@ export async function stopTraining(client: LanguageClient, run: string | undefin
     void vscode.window.showInformationMessage('NaN Doctor: no run has gone non-finite, so there is nothing to stop.');
     return;
   }
-  let answer = await client.sendRequest(protocol.StopTraining, { run });
-  if (answer.outcome === 'confirm') {
-    const yes = 'Send SIGINT';
-    const pick = await vscode.window.showWarningMessage(answer.message, { modal: true, detail: `PID ${answer.pid}: ${answer.command}` }, yes);
-    if (pick !== yes) return;
-    answer = await client.sendRequest(protocol.StopTraining, { run, ticket: answer.ticket });
+  let answer: protocol.StopTrainingResponse;
+  try {
+    answer = await client.sendRequest(protocol.StopTraining, { run });
+    if (answer.outcome === 'confirm') {
+      const yes = 'Send SIGINT';
+      const pick = await vscode.window.showWarningMessage(answer.message, { modal: true, detail: `PID ${answer.pid}: ${answer.command}` }, yes);
+      if (pick !== yes) return;
+      answer = await client.sendRequest(protocol.StopTraining, { run, ticket: answer.ticket });
+    }
+  } catch (e) {
+    void vscode.window.showErrorMessage(`NaN Doctor: Stop training failed: ${(e as Error).message}`);
+    return;
   }
   if (answer.outcome === 'stopped') void vscode.window.showInformationMessage(`NaN Doctor: ${answer.stopped.message}`);
   else if (answer.outcome === 'refused') void vscode.window.showWarningMessage(`NaN Doctor: ${answer.message}`);

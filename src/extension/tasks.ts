@@ -1,4 +1,5 @@
-// Which task runs in a terminal: a task's process id is its terminal's process id (the API links them no other way).
+// Which task runs in a terminal: a task's process id is its terminal's process id; failing that, a running task
+// named as the terminal is (the API links them no other way).
 import * as vscode from 'vscode';
 
 export class TaskProcesses implements vscode.Disposable {
@@ -16,7 +17,10 @@ export class TaskProcesses implements vscode.Disposable {
 
   async taskOf(terminal: vscode.Terminal): Promise<vscode.TaskExecution | undefined> {
     const pid = await Promise.race([terminal.processId, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
-    return pid === undefined ? undefined : this.byPid.get(pid);
+    const byPid = pid === undefined ? undefined : this.byPid.get(pid);
+    if (byPid) return byPid;
+    const named = vscode.tasks.taskExecutions.filter((t) => t.task.name === terminal.name);
+    return named.length === 1 ? named[0] : undefined;
   }
 
   dispose(): void {

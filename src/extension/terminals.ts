@@ -38,14 +38,16 @@ export class TerminalForwarder implements vscode.Disposable {
     return [...this.commands.values()].pop()?.terminal;
   }
 
-  /** Ctrl+C to the command, as the user would type it (only while it still runs), or its task terminated. */
-  interrupt(run: string, how: 'terminal' | 'task'): protocol.InterruptResponse {
+  /** A task's command: its task terminated; any other: Ctrl+C, as the user would type it. Only while it still runs. */
+  async interrupt(run: string): Promise<protocol.InterruptResponse> {
     const c = this.commands.get(run.replace(/^terminal:/, ''));
     if (!c) return { done: false, message: 'That terminal command is no longer known to the editor.' };
     if (c.ended) return { done: false, message: `"${c.commandLine}" has already ended.` };
-    if (how === 'task' && c.task && vscode.tasks.taskExecutions.includes(c.task)) {
-      c.task.terminate();
-      return { done: true, message: `Terminated the task "${c.task.task.name}"` };
+    // The task may have been told only after its command started: look again.
+    const task = c.task ?? (await this.tasks.taskOf(c.terminal));
+    if (task && vscode.tasks.taskExecutions.includes(task)) {
+      task.terminate();
+      return { done: true, message: `Terminated the task "${task.task.name}"` };
     }
     c.terminal.sendText('\u0003', false);
     return { done: true, message: `Sent Ctrl+C to "${c.commandLine}" in the terminal "${c.terminal.name}"` };

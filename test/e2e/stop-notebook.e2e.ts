@@ -1,9 +1,9 @@
 // Stop training and notebooks in real VS Code: a NaN'd run in the integrated terminal is interrupted with
 // Ctrl+C from the notification; a notebook cell that prints tqdm progress and then a NaN gets the diagnostics
-// on its cells, and Stop training ends the cell's execution.
+// on its cells, and Stop training ends the cell's execution; a training task is read and terminated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { clickNotificationButton, filterProblems, runCommand, scenario, serverReady } from './harness';
@@ -81,3 +81,21 @@ test('a notebook cell that prints tqdm progress and then a NaN: diagnostics on i
     await s.page.mouse.move(700, 120);
     await s.screenshot('6b-notebook-stopped');
   }, { extensions: [kernel], settings: { 'notebook.output.textLineLimit': 1000 } }));
+
+test('a training task: its output is read through shell integration too, and Stop training terminates the task', () =>
+  scenario('7-stop-task', 'examples/hallo-stage1', (w) => {
+    rmSync(join(w, 'logs'), { recursive: true, force: true });
+    copyFileSync(join(__dirname, 'fixtures/train_forever.py'), join(w, 'train_forever.py'));
+    mkdirSync(join(w, '.vscode'), { recursive: true });
+    const task = { label: 'train', type: 'shell', command: '/usr/bin/python3 train_forever.py --config ./configs/train/stage1.yaml', problemMatcher: [] };
+    writeFileSync(join(w, '.vscode/tasks.json'), JSON.stringify({ version: '2.0.0', tasks: [task] }));
+  }, async (s) => {
+    await serverReady(s.page);
+    await runCommand(s.page, 'Tasks: Run Task');
+    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'train' }).first().click();
+    await s.page.locator('.statusbar-item', { hasText: /NaN at step 2 · \+\d+ s and running/ }).first().waitFor({ timeout: 60_000 });
+    await clickNotificationButton(s.page, /hit a NaN in step_loss/, 'Stop training');
+    await s.page.locator('.notifications-toasts .notification-toast', { hasText: /Terminated the task "train"/ }).first().waitFor({ timeout: 20_000 });
+    await s.page.locator('.statusbar-item', { hasText: /NaN at step 2 · stopped after \d+ s/ }).first().waitFor({ timeout: 20_000 });
+    await s.screenshot('7-stop-task');
+  }));
