@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as protocol from '../src/protocol/messages.ts';
-import { copyExample, LspClient, type Notification } from '../test/server/lsp-client.ts';
+import { LspClient, type Notification } from '../test/server/lsp-client.ts';
+import { seedWorkspace } from '../test/server/seed-workspace.ts';
 import { logDir } from '../test/process/writer-child.ts';
 
 const ROUNDS = 40;
@@ -148,16 +149,11 @@ async function autoStop(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const root = copyExample();
-  const logPath = join(root, 'logs/train.log');
-  const lines = readFileSync(logPath, 'utf8').split(/(?<=\n)/);
-  const nanIndex = lines.findIndex((l) => l.includes('step_loss=nan'));
-  const finite = lines.slice(0, nanIndex).join('');
-  writeFileSync(logPath, finite);
+  const { root, logPath, finite, nanLine } = seedWorkspace();
   const client = await LspClient.start(root);
   try {
-    await terminalOutput(client, root, lines[nanIndex]);
-    await logAppend(client, logPath, finite, lines[nanIndex]);
+    await terminalOutput(client, root, nanLine);
+    await logAppend(client, logPath, finite, nanLine);
     await notebookOutput(client, root);
   } finally {
     await client.stop();

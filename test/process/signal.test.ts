@@ -1,10 +1,10 @@
 // Interrupting a writer: SIGINT reaches the very process the user confirmed, and nothing else is signalled.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { findWriters, singleWriter } from '../../src/engine/process/writers';
 import { interruptProcess, waitForExit } from '../../src/engine/process/signal';
-import { alive, emptyLog, logDir, startWriter, stop, waitForText } from './writer-child';
+import { alive, startWriter, stop, waitForText, withLog } from './writer-child';
 
 const uid = process.getuid?.() ?? 0;
 const linux = process.platform === 'linux';
@@ -15,27 +15,17 @@ async function writerOf(log: string) {
   return choice.writer;
 }
 
-test('SIGINT reaches the writer, which saves and exits (KeyboardInterrupt in its log)', { skip: !linux }, async () => {
-  const dir = logDir();
-  const log = emptyLog(dir);
-  const child = startWriter(log);
-  try {
+test('SIGINT reaches the writer, which saves and exits (KeyboardInterrupt in its log)', { skip: !linux }, () =>
+  withLog((log) => [startWriter(log)], async (log) => {
     await waitForText(log, 'step 2');
     const writer = await writerOf(log);
     assert.deepEqual(await interruptProcess(writer, uid), { sent: true });
     assert.equal(await waitForExit(writer.pid, 5000), true);
     assert.match(readFileSync(log, 'utf8'), /KeyboardInterrupt\n$/);
-  } finally {
-    stop(child);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a pid that now names another process (another start time), or a process of another user, is not signalled', { skip: !linux }, async () => {
-  const dir = logDir();
-  const log = emptyLog(dir);
-  const child = startWriter(log);
-  try {
+test('a pid that now names another process (another start time), or a process of another user, is not signalled', { skip: !linux }, () =>
+  withLog((log) => [startWriter(log)], async (log, [child]) => {
     await waitForText(log, 'step 2');
     const writer = await writerOf(log);
     const reused = await interruptProcess({ ...writer, startTime: '1' }, uid);
@@ -45,23 +35,13 @@ test('a pid that now names another process (another start time), or a process of
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(alive(child), 'the process is still running');
     assert.doesNotMatch(readFileSync(log, 'utf8'), /KeyboardInterrupt/);
-  } finally {
-    stop(child);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('an exited process is reported as such', { skip: !linux }, async () => {
-  const dir = logDir();
-  const log = emptyLog(dir);
-  const child = startWriter(log);
-  try {
+test('an exited process is reported as such', { skip: !linux }, () =>
+  withLog((log) => [startWriter(log)], async (log, [child]) => {
     await waitForText(log, 'step 1');
     const writer = await writerOf(log);
     stop(child);
     assert.equal(await waitForExit(writer.pid, 5000), true);
     assert.deepEqual(await interruptProcess(writer, uid), { sent: false, reason: `PID ${writer.pid} has already exited.` });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));

@@ -1,6 +1,6 @@
 // Real processes that write a training log, for the process-discovery and stop tests.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -57,5 +57,25 @@ export function alive(child: ChildProcess): boolean {
 }
 
 export function stop(...children: ChildProcess[]): void {
-  for (const c of children) if (alive(c)) c.kill('SIGKILL');
+  for (const c of children) {
+    if (!alive(c) || c.pid === undefined) continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL'); // a child started in a process group of its own takes its pipeline with it
+    } catch {
+      c.kill('SIGKILL');
+    }
+  }
+}
+
+/** A temp log in a folder anyone may write, the processes `start` runs on it, then `body`; afterwards both are gone. */
+export async function withLog(start: (log: string) => ChildProcess[], body: (log: string, children: ChildProcess[]) => Promise<void>): Promise<void> {
+  const dir = logDir();
+  const log = emptyLog(dir);
+  const children = start(log);
+  try {
+    await body(log, children);
+  } finally {
+    stop(...children);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

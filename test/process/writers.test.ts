@@ -3,20 +3,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { findWriters, singleWriter } from '../../src/engine/process/writers';
 import { parseLsof } from '../../src/engine/process/lsof';
-import { alive, emptyLog, logDir, startWriter, stop, waitForText } from './writer-child';
+import { alive, startWriter, waitForText, withLog } from './writer-child';
 
 const uid = process.getuid?.() ?? 0;
 const linux = process.platform === 'linux';
+const reader = (log: string) => spawn(process.execPath, ['-e', 'require("fs").openSync(process.argv[1], "r"); setInterval(() => {}, 1000)', log], { stdio: 'ignore' });
 
-test('the process appending to a log is found by /proc, with its command line; a reader is not a writer', { skip: !linux }, async () => {
-  const dir = logDir();
-  const log = emptyLog(dir);
-  const writer = startWriter(log);
-  const reader = spawn(process.execPath, ['-e', 'require("fs").openSync(process.argv[1], "r"); setInterval(() => {}, 1000)', log], { stdio: 'ignore' });
-  try {
+test('the process appending to a log is found by /proc, with its command line; a reader is not a writer', { skip: !linux }, () =>
+  withLog((log) => [startWriter(log), reader(log)], async (log, [writer]) => {
     await waitForText(log, 'step 2');
     const search = await findWriters(log);
     assert.equal(search.via, 'proc');
@@ -25,83 +22,50 @@ test('the process appending to a log is found by /proc, with its command line; a
     assert.ok('writer' in choice, JSON.stringify(choice));
     assert.equal(choice.writer.uid, uid);
     assert.match(choice.writer.command, /step/, 'the command line is the whole argv');
-  } finally {
-    stop(writer, reader);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('children that inherited the descriptor count as their parent (a shell loop redirected into the log)', { skip: !linux }, async () => {
-  const dir = logDir();
-  const log = emptyLog(dir);
+test('children that inherited the descriptor count as their parent (a shell loop redirected into the log)', { skip: !linux }, () =>
   // Each `sleep` inherits the shell's stdout, which is the log.
-  const shell = spawn('sh', ['-c', `exec >>'${log}'; i=0; while :; do i=$((i+1)); echo "step $i loss=0.5"; sleep 0.05; done`], { stdio: 'ignore' });
-  try {
+  withLog((log) => [spawn('sh', ['-c', `exec >>'${log}'; i=0; while :; do i=$((i+1)); echo "step $i loss=0.5"; sleep 0.05; done`], { stdio: 'ignore' })], async (log, [shell]) => {
     await waitForText(log, 'step 3');
-    const search = await findWriters(log);
-    assert.deepEqual(search.writers.map((w) => w.pid), [shell.pid]);
-  } finally {
-    stop(shell);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    assert.deepEqual((await findWriters(log)).writers.map((w) => w.pid), [shell.pid]);
+  }));
 
-test('behind `| tee train.log` the writer is the process feeding tee', { skip: !linux }, async () => {
-  const dir = logDir();
-  const log = emptyLog(dir);
+test('behind `| tee train.log` the writer is the process feeding tee', { skip: !linux }, () => {
   const printer = "let s = 0; setInterval(() => console.log('step ' + (++s) + ' loss=0.5'), 50)";
   // A process group of its own, so the whole pipeline goes at the end.
-  const pipeline = spawn('sh', ['-c', `'${process.execPath}' -e "${printer}" | tee '${log}' >/dev/null`], { stdio: 'ignore', detached: true });
-  try {
+  const pipeline = (log: string) => spawn('sh', ['-c', `'${process.execPath}' -e "${printer}" | tee '${log}' >/dev/null`], { stdio: 'ignore', detached: true });
+  return withLog((log) => [pipeline(log)], async (log) => {
     await waitForText(log, 'step 3');
     const search = await findWriters(log);
     assert.equal(search.writers.length, 1, JSON.stringify(search.writers));
     const [w] = search.writers;
     assert.match(w.command, /setInterval/, 'the node process, not tee');
     assert.equal(w.through?.name, 'tee');
-  } finally {
-    process.kill(-pipeline.pid!, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
-test('a second writer of the same log: no single writer, nothing chosen', { skip: !linux }, async () => {
-  const dir = logDir();
-  const log = emptyLog(dir);
-  const a = startWriter(log);
-  const b = startWriter(log);
-  try {
+test('a second writer of the same log: no single writer, nothing chosen', { skip: !linux }, () =>
+  withLog((log) => [startWriter(log), startWriter(log)], async (log, [a, b]) => {
     await waitForText(log, 'step 2 ', 10_000, 2);
     const search = await findWriters(log);
     assert.deepEqual(search.writers.map((w) => w.pid).sort(), [a.pid, b.pid].sort());
     const choice = singleWriter(search, 'train.log', uid);
     assert.ok('reason' in choice);
     assert.match(choice.reason, /2 processes write train\.log/);
-  } finally {
-    stop(a, b);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('no writer: the run has ended', { skip: !linux }, async () => {
-  const dir = logDir();
-  const log = emptyLog(dir);
-  try {
+test('no writer: the run has ended', { skip: !linux }, () =>
+  withLog(() => [], async (log) => {
     const choice = singleWriter(await findWriters(log), 'train.log', uid);
     assert.ok('reason' in choice);
     assert.match(choice.reason, /No process has train\.log open for writing/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test("another user's process is never chosen", { skip: !linux }, async () => {
-  const dir = logDir();
-  const log = emptyLog(dir);
+test("another user's process is never chosen", { skip: !linux }, () => {
   // As root, a real process of user nobody; otherwise the same rule seen from a user who is not the owner.
   const asNobody = uid === 0;
-  const writer = startWriter(log, asNobody ? { uid: 65534, gid: 65534 } : {});
-  try {
+  return withLog((log) => [startWriter(log, asNobody ? { uid: 65534, gid: 65534 } : {})], async (log, [writer]) => {
     await waitForText(log, 'step 2');
     const search = await findWriters(log);
     assert.deepEqual(search.writers.map((w) => w.pid), [writer.pid]);
@@ -109,28 +73,18 @@ test("another user's process is never chosen", { skip: !linux }, async () => {
     assert.ok('reason' in choice);
     assert.match(choice.reason, /belongs to another user/);
     assert.ok(alive(writer));
-  } finally {
-    stop(writer);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
-test('without /proc, lsof finds the writer', { skip: !linux }, async (t) => {
-  const dir = logDir();
-  const log = emptyLog(dir);
-  const writer = startWriter(log);
-  try {
+test('without /proc, lsof finds the writer', { skip: !linux }, (t) =>
+  withLog((log) => [startWriter(log)], async (log, [writer]) => {
     await waitForText(log, 'step 2');
-    const search = await findWriters(log, { proc: `${dir}/no-proc` });
+    const search = await findWriters(log, { proc: `${dirname(log)}/no-proc` });
     if (search.via === null) return t.skip('lsof is not installed');
     assert.equal(search.via, 'lsof');
     assert.deepEqual(search.writers.map((w) => w.pid), [writer.pid]);
     assert.match(search.writers[0].command, /step/);
-  } finally {
-    stop(writer);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('lsof -F output: processes, their parents and owners, and whether any descriptor writes', () => {
   const out = 'p1781\nR1\ncsleep\nu1000\nLme\nf1\naw\np1790\nR1\ncless\nu1000\nf4\nar\np1791\nR1790\ncvim\nu1000\nf3\nau\n';
@@ -141,4 +95,3 @@ test('lsof -F output: processes, their parents and owners, and whether any descr
   ]);
   assert.deepEqual(parseLsof('garbage\n\nfoo'), []);
 });
-
