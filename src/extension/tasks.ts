@@ -16,7 +16,7 @@ export class TaskProcesses implements vscode.Disposable {
   }
 
   async taskOf(terminal: vscode.Terminal): Promise<vscode.TaskExecution | undefined> {
-    const pid = await Promise.race([terminal.processId, new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
+    const pid = await Promise.race([Promise.resolve(terminal.processId).catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]);
     const byPid = pid === undefined ? undefined : this.byPid.get(pid);
     if (byPid) return byPid;
     const named = vscode.tasks.taskExecutions.filter((t) => t.task.name === terminal.name);

@@ -7,6 +7,7 @@ import type { TaskProcesses } from './tasks.ts';
 
 interface Command {
   terminal: vscode.Terminal;
+  execution: vscode.TerminalShellExecution;
   commandLine: string;
   task?: vscode.TaskExecution;
   ended: boolean;
@@ -56,14 +57,16 @@ export class TerminalForwarder implements vscode.Disposable {
   private async started(e: vscode.TerminalShellExecutionStartEvent): Promise<void> {
     if (!vscode.workspace.getConfiguration('nanDoctor').get<boolean>('watchTerminals', true)) return;
     const id = `t${++this.next}`;
+    // Read from the start: the stream holds only what is written after the first read() call.
+    const stream = e.execution.read();
     const exited = new Promise<number | undefined>((resolve) => this.exits.set(e.execution, resolve));
     const task = await this.tasks.taskOf(e.terminal);
-    const command: Command = { terminal: e.terminal, commandLine: e.execution.commandLine.value, task, ended: false };
+    const command: Command = { terminal: e.terminal, execution: e.execution, commandLine: e.execution.commandLine.value, task, ended: false };
     this.commands.set(id, command);
     const params: protocol.TerminalStartedParams = { id, commandLine: command.commandLine, cwd: e.execution.cwd?.fsPath, name: e.terminal.name, task: task?.task.name };
     await this.client.sendNotification(protocol.TerminalStarted, params);
     try {
-      for await (const data of e.execution.read()) await this.client.sendNotification(protocol.TerminalData, { id, data });
+      for await (const data of stream) await this.client.sendNotification(protocol.TerminalData, { id, data });
     } catch (err) {
       this.log.warn(`terminal output of "${params.commandLine}" stopped: ${(err as Error).message}`);
     }
@@ -75,7 +78,7 @@ export class TerminalForwarder implements vscode.Disposable {
   }
 
   private ended(e: vscode.TerminalShellExecutionEndEvent): void {
-    for (const c of this.commands.values()) if (c.terminal === e.terminal && c.commandLine === e.execution.commandLine.value) c.ended = true;
+    for (const c of this.commands.values()) if (c.execution === e.execution) c.ended = true;
     this.exits.get(e.execution)?.(e.exitCode);
   }
 
