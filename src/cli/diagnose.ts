@@ -6,7 +6,7 @@ import type { DiagnoseResult, LocatedFile, NanDiagnostic, RunScan } from '../eng
 import { diagnoseWithFiles } from '../engine/diagnose';
 import { isLogPath } from '../engine/discovery';
 import { UsageError, type CliIO } from './io';
-import { exitStatus, incidentMessage, outputFormats, render, type OutputFormat } from './output';
+import { exitStatus, fileInCell, incidentMessage, outputFormats, render, type OutputFormat } from './output';
 
 export const diagnoseHelp = `usage: nan-doctor diagnose [DIR] [--log FILE]... [--config FILE]... [--probe] [--model M] [--format text|json|sarif]
 
@@ -147,12 +147,12 @@ async function runProbe(result: DiagnoseResult, root: string, model: string | un
 // ---- text for a person: what happened, what to change (in order), what was ruled out ----
 
 const MAX_NOTES = 3;
-const where = (d: NanDiagnostic) => `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}`;
+const where = (d: NanDiagnostic) => `${fileInCell(d.file, d.cell)}:${d.range.start.line + 1}:${d.range.start.character + 1}`;
 
 function diagnosticLines(d: NanDiagnostic): string[] {
   const out = [`${where(d)}: ${d.severity}: ${d.message} [${d.code}]${d.verified ? ` (verified by the probe${d.verifiedBy === 'stand-in' ? ' on a stand-in model' : ''})` : ''}`];
   // the full list is in JSON/SARIF and the editor; a person reads the first few
-  for (const r of d.related.slice(0, MAX_NOTES)) out.push(`    ${r.file}:${r.line}: note: ${r.message}`);
+  for (const r of d.related.slice(0, MAX_NOTES)) out.push(`    ${fileInCell(r.file, r.cell)}:${r.line}: note: ${r.message}`);
   if (d.related.length > MAX_NOTES) out.push(`    (${d.related.length - MAX_NOTES} more notes in --format json)`);
   for (const f of d.fixes) out.push(`    fix: ${f.title}`);
   return out;
@@ -160,7 +160,7 @@ function diagnosticLines(d: NanDiagnostic): string[] {
 
 function runLine(run: RunScan): string {
   if (!run.incident) return `${run.log}: no non-finite value${run.steps ? ` (steps ${run.steps.first}-${run.steps.last})` : ''}`;
-  return `${run.log}:${run.incident.line}: ${incidentMessage(run.incident)}`;
+  return `${fileInCell(run.log, run.incident.cell)}:${run.incident.line}: ${incidentMessage(run.incident)}`;
 }
 
 export function renderForPeople(result: DiagnoseResult, dir: string, named: (file: string) => boolean = () => true): string {

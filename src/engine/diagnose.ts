@@ -9,6 +9,7 @@ import { discover } from './discovery';
 import { ScanError, scanFile } from './output/scan';
 import { locateFile } from './config/index';
 import { runSettings } from './run-settings';
+import { placeInCells } from './notebook-places';
 
 const SEVERITY_ORDER = { error: 0, warning: 1, information: 2, hint: 3 } as const;
 
@@ -18,7 +19,8 @@ export function analyze(runs: RunScan[], files: LocatedFile[]): NanDiagnostic[] 
   const ctx: RuleContext = { runs, files: usable, hp: readHyperparameters(usable), facts: usable.flatMap((f) => f.facts) };
   const found = saferNetsLast(rules.flatMap((rule) => rule.check(ctx)));
   // most severe first; within a severity, the rules' order (most specific evidence first)
-  return found.map((d, i) => ({ d, i })).sort((a, b) => SEVERITY_ORDER[a.d.severity] - SEVERITY_ORDER[b.d.severity] || a.i - b.i).map((x) => x.d);
+  const sorted = found.map((d, i) => ({ d, i })).sort((a, b) => SEVERITY_ORDER[a.d.severity] - SEVERITY_ORDER[b.d.severity] || a.i - b.i).map((x) => x.d);
+  return placeInCells(sorted, runs, usable);
 }
 
 /**
@@ -97,7 +99,8 @@ export async function diagnoseWithFiles(opts: DiagnoseOptions): Promise<{ result
 
 /** A log is evidence, not something to edit: fixes that would edit a log are dropped (the diagnostic and its change stay). */
 function withoutLogEdits(d: NanDiagnostic, logs: Set<string>): NanDiagnostic {
-  const fixes = d.fixes.filter((f) => !f.edits.some((e) => logs.has(e.file ?? d.file)));
+  // An edit in a notebook cell edits the notebook's code, not its outputs.
+  const fixes = d.fixes.filter((f) => !f.edits.some((e) => e.cell === undefined && logs.has(e.file ?? d.file)));
   return fixes.length === d.fixes.length ? d : { ...d, fixes };
 }
 
@@ -118,6 +121,7 @@ async function fitLogLines(diagnostics: NanDiagnostic[], root: string): Promise<
 }
 
 function spansWholeLine(d: NanDiagnostic): boolean {
+  if (d.cell !== undefined) return false; // lines of a cell's outputs, not of the .ipynb file
   const { start, end } = d.range;
   return start.character === 0 && end.character === 0 && end.line === start.line + 1;
 }

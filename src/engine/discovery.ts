@@ -14,6 +14,8 @@ export interface DiscoverOptions {
   logs?: string[];
   configs?: string[];
   runs?: RunScan[];
+  /** Scripts known to be the runs' own (a notebook whose cell printed the run), relative to root or absolute. */
+  scripts?: string[];
 }
 
 export interface Discovery {
@@ -57,6 +59,9 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     logs = files.filter((f) => isLogPath(f.rel) && f.size <= MAX_LOG_BYTES).map((f) => f.rel);
     for (const l of logs) notes.push(`log ${l}: its name looks like training output`);
   }
+  // A script named as the run's own (its notebook) is read as code, not as another run's output.
+  const namedScripts = (opts.scripts ?? []).map(rel);
+  logs = logs.filter((l) => !namedScripts.includes(l));
   const logSet = new Set(logs);
 
   const configs: string[] = [];
@@ -91,6 +96,16 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     }
   }
   const explicitConfigs = configs.length > 0;
+
+  for (const s of namedScripts) addScript(s, "the run's own notebook");
+  // A notebook that went non-finite is its own training script: its code cells set what its outputs show.
+  for (const run of opts.runs ?? []) {
+    const nb = rel(run.log);
+    if (run.incident && /\.ipynb$/i.test(nb) && !scripts.includes(nb)) {
+      scripts.push(nb);
+      notes.push(`script ${nb}: the notebook's own code cells`);
+    }
+  }
 
   // ---- the command lines the runs show ----
   const commands: { command: string; log: string }[] = (opts.runs ?? []).filter((r) => r.command).map((r) => ({ command: r.command!, log: r.log }));

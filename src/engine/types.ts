@@ -46,6 +46,8 @@ export interface TrainingEvent {
   text?: string;
   /** Which format recognized it (a format's name). */
   format?: string;
+  /** Notebooks: the 1-based index of the cell (among all cells) whose outputs printed it; `line` counts that cell's output lines. */
+  cell?: number;
 }
 
 /** A notable event between the last finite step and the incident (contract: `before`). */
@@ -53,6 +55,8 @@ export interface BeforeEvent {
   line: number;
   step: number | null;
   event: EventKind;
+  /** Notebooks: the cell whose outputs hold `line`. */
+  cell?: number;
 }
 
 export interface Incident {
@@ -68,8 +72,8 @@ export interface Incident {
   epoch: number | null;
   /** Every metric that is non-finite on the incident's line or record, `metric` first (contract: added). */
   nonFinite: string[];
-  /** For a notebook: the 1-based index of the cell whose output holds the incident (contract: added). */
-  cell?: number | null;
+  /** Notebooks (contract `cell`): the 1-based cell whose text outputs hold the incident; `line` is within them (the JSON says null for other files). */
+  cell?: number;
   /** A metric other than the loss went non-finite first while the line's loss was still finite (added). */
   lossStillFinite?: boolean;
 }
@@ -161,6 +165,8 @@ export interface LocatedFile {
   error?: string;
   /** The file's comments with their 0-based lines (where a setting's purpose is often written). */
   comments?: { line: number; text: string }[];
+  /** Notebooks: the code cells were located as one Python text (`file` names it); `cells` maps its lines back. */
+  notebook?: { file: string; cells: { cell: number; start: number; lines: number }[] };
 }
 
 // ---- Diagnostics (contract: `diagnostics`) ----
@@ -183,8 +189,8 @@ export type DiagnosticCode =
 
 export interface Fix {
   title: string;
-  /** Edits in `file` of the diagnostic unless `file` is given. */
-  edits: (TextEdit & { file?: string })[];
+  /** Edits in `file` of the diagnostic unless `file` is given; `cell`: the notebook cell the range is in. */
+  edits: (TextEdit & { file?: string; cell?: number })[];
 }
 
 export interface NanDiagnostic {
@@ -193,9 +199,12 @@ export interface NanDiagnostic {
   severity: Severity;
   code: DiagnosticCode;
   message: string;
-  related: { file: string; line: number; message: string }[];
+  /** `cell`: for a notebook, the 1-based cell the line counts in (its source, or for the run's own lines its text outputs). */
+  related: { file: string; line: number; message: string; cell?: number }[];
   fixes: Fix[];
   verified: boolean;
+  /** Notebooks (added): the 1-based cell (among all cells) the range is in; the first-nonfinite diagnostic's range counts the cell's output lines. */
+  cell?: number;
   /** Canonical hyperparameter change this diagnostic's fix amounts to, for the probe sweep (e.g. { adam_epsilon: 1e-6 }). */
   change?: Record<string, unknown>;
   /** When `verified`: whether the re-run used the user's model or a stand-in of its family (contract: added). */

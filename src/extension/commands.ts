@@ -2,14 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type LanguageClient, type WorkDoneProgressBegin, type WorkDoneProgressReport } from 'vscode-languageclient/node';
-import * as protocol from '../server/protocol.ts';
+import * as protocol from '../protocol/messages.ts';
 import { showReport } from './report-panel.ts';
+import { keptGoing } from './status.ts';
 
 export function registerCommands(client: LanguageClient, log: vscode.LogOutputChannel): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('nanDoctor.diagnose', (run?: string) => diagnose(client, log, typeof run === 'string' ? run : undefined)),
     vscode.commands.registerCommand('nanDoctor.watchLogFile', () => watchLogFile(client)),
-    vscode.commands.registerCommand('nanDoctor.stopWatching', () => client.sendNotification(protocol.stopWatching)),
+    vscode.commands.registerCommand('nanDoctor.stopWatching', () => client.sendNotification(protocol.StopWatching)),
     vscode.commands.registerCommand('nanDoctor.showReport', () => report(client)),
   ];
 }
@@ -43,7 +44,7 @@ function runDiagnose(client: LanguageClient, run?: string): Thenable<protocol.Di
       });
       try {
         const params: protocol.DiagnoseParams = { workDoneToken, probe: true, run };
-        return await client.sendRequest<protocol.DiagnoseResponse>(protocol.diagnose, params, token);
+        return await client.sendRequest(protocol.Diagnose, params, token);
       } finally {
         listening.dispose();
       }
@@ -56,7 +57,8 @@ async function summarize(client: LanguageClient, log: vscode.LogOutputChannel, r
   const findings = result.diagnostics.filter((d) => d.code !== 'first-nonfinite');
   const verified = findings.filter((d) => d.verified).length;
   const run0 = result.runs[0];
-  const where = run0?.incident ? `${run0.log}: ${run0.incident.value === 'nan' ? 'NaN' : run0.incident.value} in ${run0.incident.metric ?? 'the output'}${run0.incident.step !== null ? ` at step ${run0.incident.step}` : ''}. ` : '';
+  const after = result.afterNaN ? ` (${keptGoing(result.afterNaN)})` : '';
+  const where = run0?.incident ? `${run0.log}: ${run0.incident.value === 'nan' ? 'NaN' : run0.incident.value} in ${run0.incident.metric ?? 'the output'}${run0.incident.step !== null ? ` at step ${run0.incident.step}` : ''}${after}. ` : '';
   const summary = `NaN Doctor: ${where}${findings.length} finding${findings.length === 1 ? '' : 's'}${result.probe ? `, ${verified} verified by the probe` : ''}.${result.notes.length ? ` ${result.notes.join(' ')}` : ''}`;
   const actions = [...(result.probe ? ['Show Report'] : []), ...(findings.length ? ['Show Problems'] : [])];
   if (result.probe) void report(client);
@@ -72,11 +74,11 @@ async function watchLogFile(client: LanguageClient): Promise<void> {
     title: 'Watch Log File',
     filters: { 'Training output': ['log', 'out', 'txt', 'csv', 'json', 'jsonl'], 'All files': ['*'] },
   });
-  for (const uri of picked ?? []) await client.sendNotification(protocol.watchLog, { path: uri.fsPath } satisfies protocol.WatchLogParams);
+  for (const uri of picked ?? []) await client.sendNotification(protocol.WatchLog, { path: uri.fsPath });
 }
 
 async function report(client: LanguageClient): Promise<void> {
-  const r = await client.sendRequest<protocol.LastReportResponse>(protocol.lastReport);
+  const r = await client.sendRequest(protocol.LastReport);
   if (r.html) return showReport(r.html);
   const pick = await vscode.window.showInformationMessage(
     r.report ? 'NaN Doctor: the report page could not be rendered; see the NaN Doctor output.' : 'NaN Doctor: there is no probe report yet. Run "Diagnose NaN" with a probe model (nanDoctor.probe.model or nan-doctor.json) to make one.',

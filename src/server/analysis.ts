@@ -55,10 +55,11 @@ export class FolderAnalysis {
     return this.located.has(abs);
   }
 
-  async run(runs: RunScan[], logPaths: string[]): Promise<FolderResult> {
+  /** `scripts`: absolute paths of scripts the runs are known to run (a notebook run's own notebook). */
+  async run(runs: RunScan[], logPaths: string[], scripts: string[] = []): Promise<FolderResult> {
     const withIncident = runs.filter((r) => r.incident);
     if (withIncident.length === 0) return { diagnostics: [], files: [], notes: [], errors: [], versions: new Map() };
-    const { paths, notes } = await this.discover(runs, logPaths);
+    const { paths, notes } = await this.discover(runs, logPaths, scripts);
     const read = await Promise.all(paths.map((p) => this.locate(p)));
     const files = read.map((r) => r.file);
     const versions = new Map<string, number>();
@@ -70,10 +71,10 @@ export class FolderAnalysis {
     return { diagnostics: analyze(withIncident, [...files, ...own]), files, notes, errors, versions };
   }
 
-  private async discover(runs: RunScan[], logPaths: string[]): Promise<{ paths: string[]; notes: string[] }> {
-    const key = JSON.stringify(runs.map((r) => [r.log, r.command ?? null]));
+  private async discover(runs: RunScan[], logPaths: string[], scripts: string[]): Promise<{ paths: string[]; notes: string[] }> {
+    const key = JSON.stringify([runs.map((r) => [r.log, r.command ?? null]), scripts]);
     if (this.discovered?.key !== key) {
-      const found = await discover(this.root, { logs: logPaths, configs: [], runs });
+      const found = await discover(this.root, { logs: logPaths, configs: [], runs, scripts });
       const paths = [...found.configs, ...found.scripts].map((p) => this.absolute(p));
       this.discovered = { key, paths: [...new Set(paths)], notes: [...found.notes] };
     }

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import type { CancellationToken, Connection, WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { DiagnoseResult, LocatedFile, NanDiagnostic, ProbeReport } from '../engine/types.ts';
 import type { FolderAnalysis } from './analysis.ts';
-import type { DiagnoseParams, DiagnoseResponse } from './protocol.ts';
-import type { Runs } from './runs.ts';
+import type { AfterNaN, DiagnoseParams, DiagnoseResponse } from '../protocol/messages.ts';
+import type { Run, Runs } from './runs.ts';
 import type { Settings } from './settings.ts';
 
 export interface DiagnoseContext {
@@ -15,6 +15,8 @@ export interface DiagnoseContext {
   trusted: boolean;
   folder(root: string): FolderAnalysis;
   firstRoot: string | null;
+  /** How long the run kept going after its first NaN (undefined while it is finite). */
+  afterNaN(run: Run): AfterNaN | undefined;
   /** The diagnose result is in: remember what the probe verified and re-publish the folder. */
   published(root: string, diagnostics: NanDiagnostic[]): void;
   setReport(report: ProbeReport): void;
@@ -48,7 +50,7 @@ export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParam
     if (!scan.incident) notes.push(`${run.name} has no non-finite value yet.`);
     const analysis = ctx.folder(root);
     progress.report(10, 'Locating the configs and scripts…');
-    const folder = await analysis.run([scan], run.log ? [run.log] : []);
+    const folder = await analysis.run([scan], run.log ? [run.log] : [], run.notebook ? [run.notebook.path] : []);
     notes.push(...folder.errors);
     const errors = folder.files.filter((f) => f.error).map((f) => ({ file: f.file, message: f.error! }));
     let result: DiagnoseResult = { version: 1, runs: [scan], diagnostics: folder.diagnostics, probe: null, errors };
@@ -57,7 +59,8 @@ export async function handleDiagnose(ctx: DiagnoseContext, params: DiagnoseParam
     if (abort.signal.aborted) notes.push('Cancelled.');
     ctx.published(root, result.diagnostics);
     if (result.probe) ctx.setReport(result.probe);
-    return { ...result, notes, root };
+    const after = ctx.afterNaN(run);
+    return { ...result, notes, root, ...(after ? { afterNaN: after } : {}) };
   } finally {
     cancelled.dispose();
     progress.done();

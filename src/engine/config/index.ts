@@ -10,11 +10,12 @@ import { locateToml } from './toml';
 import { locateYaml } from './yaml';
 import { locateIni } from './ini';
 import { hashComments } from './comments';
+import { locateNotebook } from './notebook';
 
 /** Files larger than this are not configs or scripts anyone edits by hand. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-export type ConfigLanguage = 'yaml' | 'json' | 'toml' | 'python' | 'shell' | 'ini';
+export type ConfigLanguage = 'yaml' | 'json' | 'toml' | 'python' | 'shell' | 'ini' | 'notebook';
 
 /** The locators, by language and the extensions they read: discovery derives its config extensions from this table. */
 const locators: { language: ConfigLanguage; extensions: string[]; hashComments: boolean; locate: (file: string, text: string) => LocatedFile | Promise<LocatedFile> }[] = [
@@ -24,6 +25,8 @@ const locators: { language: ConfigLanguage; extensions: string[]; hashComments: 
   { language: 'python', extensions: ['.py', '.pyi'], hashComments: true, locate: locatePython },
   { language: 'shell', extensions: ['.sh', '.bash', '.zsh', '.slurm', '.sbatch', '.pbs', '.job'], hashComments: true, locate: locateShell },
   { language: 'ini', extensions: ['.cfg', '.ini', '.conf'], hashComments: true, locate: locateIni },
+  // A notebook's code cells are read as Python and mapped back to their cells.
+  { language: 'notebook', extensions: ['.ipynb'], hashComments: false, locate: locateNotebook },
 ];
 
 /** Every extension a locator reads (`.yaml`, `.py`, `.sh`, …). */
@@ -48,7 +51,7 @@ export function languageOf(file: string, text = ''): ConfigLanguage | null {
 /** Locates every setting in one file's text. Parse errors become `error`, with whatever values could still be read. */
 export async function locate(file: string, text: string, language: ConfigLanguage | null = languageOf(file, text)): Promise<LocatedFile> {
   const locator = locators.find((l) => l.language === language);
-  if (!locator) return { file, language: 'unknown', values: [], facts: [], error: `${file}: not a config format NaN Doctor reads (YAML, JSON, TOML, Python, shell)` };
+  if (!locator) return { file, language: 'unknown', values: [], facts: [], error: `${file}: not a config format NaN Doctor reads (YAML, JSON, TOML, Python, shell, notebooks)` };
   try {
     const located = await locator.locate(file, text);
     if (locator.hashComments) located.comments = hashComments(text);
