@@ -7,6 +7,7 @@ const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./scan.ts')).scanCommand,
   diagnose: async () => (await import('./diagnose.ts')).diagnoseCommand,
   probe: async () => (await import('./probe.ts')).probeCommand,
+  snippet: async () => (await import('./snippet.ts')).snippetCommand,
 };
 
 const usage = `usage: nan-doctor <command> [options]
@@ -17,7 +18,8 @@ commands:
   diagnose [DIR] [--log FILE]... [--config FILE]... [--probe] [--format text|json|sarif]
                                                      put diagnostics on the lines behind it
   probe --model M [--config FILE] [--data FILE] [--iterations N] [--set KEY=VALUE]... [--format json|html]
-                                                     re-run the first iterations with per-layer probes`;
+                                                     re-run the first iterations with per-layer probes
+  snippet [DIR] [--log FILE]... [--config FILE]...  the Python that exports your training step for probe --model`;
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;

@@ -207,3 +207,12 @@ export interface AfterNaN {
   running: boolean;
   stopped?: StoppedParams;
 }
+
+export interface OnnxSnippetResponse {
+  /** The training script the lines are written for (workspace-relative), or null when none was found. */
+  script: string | null;
+  /** The Python to paste into it: the step-module wrapper, torch.onnx.export, np.savez of one batch. */
+  text: string;
+}
+/** Client → server request: the ONNX export lines for the detected training script (for "Copy ONNX Export Snippet"). */
+export const OnnxSnippet = new RequestType0<OnnxSnippetResponse, void>('nanDoctor/onnxSnippet');

@@ -17,6 +17,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { NanDiagnostic, ProbeReport } from '../engine/types.ts';
 import { FolderAnalysis } from './analysis.ts';
+import { onnxExportSnippet } from '../engine/onnx-snippet.ts';
 import { codeActions } from './code-actions.ts';
 import { deltaBytes } from '../engine/output/notebook-text.ts';
 import { handleDiagnose, type DiagnoseContext } from './diagnose-request.ts';
@@ -101,6 +102,7 @@ export class NanDoctorServer {
     c.onNotification(protocol.TrustChanged, (p) => (this.trusted = p?.trusted === true));
     c.onRequest(protocol.Diagnose, (p, token) => handleDiagnose(this.diagnoseContext(), p ?? {}, token));
     c.onRequest(protocol.LastReport, () => this.report());
+    c.onRequest(protocol.OnnxSnippet, () => this.onnxSnippet());
     // For editors without a NaN Doctor client: the same diagnosis through the standard command request.
     c.onExecuteCommand((p, token) => (p.command === protocol.diagnoseCommand ? handleDiagnose(this.diagnoseContext(), { probe: true, run: typeof p.arguments?.[0] === 'string' ? p.arguments[0] : undefined }, token) : null));
     this.documents.onDidChangeContent((e) => this.documentChanged(e.document.uri, 300));
@@ -427,6 +429,16 @@ export class NanDoctorServer {
       },
       setReport: (r) => (this.lastReport = r),
     };
+  }
+
+  /** The export lines for the training script of the run with the latest incident (else any run, else the first folder). */
+  private async onnxSnippet(): Promise<protocol.OnnxSnippetResponse> {
+    const run = this.runs.latestIncident() ?? this.runs.all()[0];
+    const root = run?.root ?? [...this.folders.keys()][0];
+    if (!root) return onnxExportSnippet([]);
+    const analysis = this.folder(root);
+    const { files } = await analysis.files(run ? [run.scan()] : [], run?.log ? [run.log] : [], run?.notebook ? [run.notebook.path] : []);
+    return onnxExportSnippet(files, (f) => analysis.textOf(f));
   }
 
   private async report(): Promise<protocol.LastReportResponse> {
