@@ -139,7 +139,8 @@ export interface ScriptFact {
     | 'clip-grad-norm' // clip_grad_norm_ / accelerator.clip_grad_norm_
     | 'optimizer' // an optimizer constructor call, e.g. torch.optim.AdamW(...)
     | 'config-default' // argparse `--config` default path
-    | 'nan-guard'; // torch.autograd.set_detect_anomaly / isfinite checks
+    | 'nan-guard' // torch.autograd.set_detect_anomaly / isfinite checks
+    | 'numeric-hazard'; // log of a probability, division by a sum that can be 0, … in loss code (config/python-hazards.ts)
   range: Range;
   /** The source text of the construct (trimmed to one line). */
   text: string;

@@ -10,12 +10,14 @@
 //   clip-grad-norm      { function, maxNorm: argument | null }
 //   config-default      { option, path }
 //   nan-guard           { function }
+//   numeric-hazard      NumericHazard (./python-hazards.ts): { hazard, role, function, lossCode, terms, operand, guard, eps, fixes, … }
 import type { LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
 import { callParts, isLiteral, kids, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
 import { joinKey, lastKey, LineIndex } from './text';
 import { pythonParser } from './treesitter';
 import { findValidationTriggers } from './python-validation';
 import { PythonScope } from './python-scope';
+import { findNumericHazards } from './python-hazards';
 
 // Calls whose literal keyword arguments are settings a user tunes (reported as LocatedValues).
 const SETTINGS_CALLS =
@@ -89,6 +91,7 @@ class PythonLocator {
         condition: trigger.condition.text,
       });
     }
+    for (const h of findNumericHazards(this.root, (start, end) => this.index.range(start, end))) this.facts.push({ file: this.file, kind: 'numeric-hazard', ...h });
   }
 
   // `if not torch.isfinite(loss): …` / `if torch.isnan(loss).any(): …`: the script guards against NaN itself.
