@@ -5,6 +5,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import type { RunScan } from './types';
 import { languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
 import { launchOf, shellCommands, shellLaunches } from './config/shell';
+import { runCode } from './config/python-imports';
 import { defaultLogGlobs, isTrainingOutput, trainingOutputMatcher } from './output/training-output';
 
 const isExcludedPath = trainingOutputMatcher().isExcluded;
@@ -188,6 +189,9 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   if (!explicitConfigs && !configs.some((c) => configLanguageOf(c) !== 'shell')) {
     for (const c of scored.filter((s) => s.kind === 'config').slice(0, 5)) addConfig(c.rel, `sets ${c.score} training keys`);
   }
+  // ---- the project code the scripts import and the loss code the configs name (./config/python-imports.ts) ----
+  for (const code of await runCode(base, { files: files.map((f) => f.rel), scripts, configs })) addScript(code.path, code.why);
+
   if (!logs.length) notes.push(`no training output found under ${root} (looked for ${defaultLogGlobs.map((g) => g.replace(/^\*\*\//, '')).join(', ')})`);
   return { logs, configs, scripts, notes };
 }
