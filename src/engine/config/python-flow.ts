@@ -192,6 +192,12 @@ export class PythonFlow {
         if (!base) continue;
         add(base.text);
         this.flowFrom(fn, base.text, statement.endIndex, depth, add, visit);
+        // `self.criterion = nn.CTCLoss(…)`: what its calls in the class's methods compute
+        if (base.text.startsWith('self.') && fn.className) {
+          for (const other of this.functions.filter((f) => f.className === fn.className)) {
+            for (const call of ownNodes(other, 'call')) if (call.childForFieldName('function')?.text === base.text) visit(statementOf(call), depth + 1);
+          }
+        }
       }
     };
     visit(statementOf(node), 0);

@@ -68,7 +68,8 @@ const CONFIG_ROOT = /^(cfg|config|conf|args|opt|opts|hparams|hp|hyp|FLAGS|flags|
 const TRANSPARENT = new Set([
   'float', 'double', 'half', 'bfloat16', 'item', 'detach', 'detach_', 'clone', 'contiguous', 'view', 'reshape', 'flatten', 'squeeze',
   'unsqueeze', 'squeeze_', 'unsqueeze_', 'permute', 'transpose', 't', 'to', 'type', 'cuda', 'cpu', 'type_as', 'expand', 'expand_as',
-  'repeat', 'view_as', 'reshape_as', 'rearrange', 'movedim', 'numpy', 'requires_grad_', 'abs', 'abs_', 'cast', 'astype', 'ravel',
+  'repeat', 'view_as', 'reshape_as', 'rearrange', 'movedim', 'numpy', 'requires_grad_', 'abs', 'abs_', 'cast', 'astype', 'ravel', 'gather',
+  'index_select', 'take_along_dim',
 ]);
 const MASK_CALLS = new Set([
   'gt', 'ge', 'lt', 'le', 'eq', 'ne', 'gt_', 'ge_', 'lt_', 'le_', 'eq_', 'ne_', 'bool', 'byte', 'logical_and', 'logical_or', 'logical_not',

@@ -11,6 +11,7 @@ import { gradientClipping } from './gradient-clipping';
 import { data } from './data';
 import { initialization } from './initialization';
 import { lossFunction } from './loss-function';
+import { lossHazard } from './loss-hazard';
 
 export const rules: Rule[] = [
   firstNonFinite,
@@ -24,6 +25,7 @@ export const rules: Rule[] = [
   data,
   initialization,
   lossFunction,
+  lossHazard,
 ];
 
 export { readHyperparameters, hyperparameterValues } from './hyperparameters';
