@@ -19,6 +19,9 @@ export interface Assignment {
 export interface PyFunction {
   /** The function_definition, or the module for top-level code. */
   node: PyNode;
+  /** Its offsets. */
+  start: number;
+  end: number;
   name: string;
   /** `BboxLoss.forward`, `bbox_iou`, `<module>`. */
   qualified: string;
@@ -30,8 +33,10 @@ export interface PyFunction {
   assignments: Map<string, Assignment[]>;
   /** Simple names this function calls (`bbox_iou`, `self.assign` → `assign`). */
   calls: Set<string>;
-  /** Computes a loss, is named or classed as one, or is called from one in this file. */
-  loss: boolean;
+  /** Its own assignments and returns (not those of functions nested in it), in source order. */
+  statements: PyNode[];
+  /** Why it is loss code: named or classed as a loss, called from one in this file, or it computes one (then only what flows into a loss counts). */
+  lossBy: 'name' | 'class' | 'caller' | 'computes' | null;
 }
 
 const LOSS_NAME = /loss|criterion|objective|crossentropy|cross_entropy|nll|likelihood|iou|dice|focal|ctc|divergence|hinge|triplet|contrastive/i;
@@ -45,25 +50,34 @@ const MAX_FLOW_DEPTH = 4;
 export class PythonFlow {
   readonly functions: PyFunction[] = [];
   readonly module: PyFunction;
-  private readonly byId = new Map<number, PyFunction>();
   /** class name → `self.attr` → values assigned anywhere in the class. */
   private readonly classAttrs = new Map<string, Map<string, Assignment[]>>();
+  /** Every call in the file, in source order, and by the simple name they call. */
+  readonly allCalls: PyNode[];
+  private readonly callsByName = new Map<string, PyNode[]>();
+  private readonly termCache = new Map<number, string[]>();
 
   constructor(readonly root: PyNode) {
     this.module = this.describe(root, '<module>', null, []);
-    for (const def of ofType(root, 'function_definition')) {
-      const cls = enclosingClass(def);
-      const name = def.childForFieldName('name')?.text ?? '<lambda>';
-      const superclasses = cls?.childForFieldName('superclasses');
-      const bases = superclasses ? kids(superclasses).filter((n) => n.type !== 'keyword_argument' && n.type !== 'comment').map((n) => n.text) : [];
-      const fn = this.describe(def, name, cls?.childForFieldName('name')?.text ?? null, bases);
-      this.functions.push(fn);
-      this.byId.set(def.id, fn);
-    }
-    for (const node of ofType(root, ['assignment', 'augmented_assignment'])) this.record(node);
-    for (const call of ofType(root, 'call')) {
-      const name = lastName(call.childForFieldName('function'));
-      if (name) this.functionAt(call).calls.add(name);
+    this.allCalls = [];
+    // one walk, in source order: a function comes before what it contains
+    for (const node of ofType(root, ['function_definition', 'assignment', 'augmented_assignment', 'return_statement', 'call'])) {
+      if (node.type === 'function_definition') {
+        const cls = enclosingClass(node);
+        const name = node.childForFieldName('name')?.text ?? '<lambda>';
+        const superclasses = cls?.childForFieldName('superclasses');
+        const bases = superclasses ? kids(superclasses).filter((n) => n.type !== 'keyword_argument' && n.type !== 'comment').map((n) => n.text) : [];
+        this.functions.push(this.describe(node, name, cls?.childForFieldName('name')?.text ?? null, bases));
+      } else if (node.type === 'call') {
+        this.allCalls.push(node);
+        const name = lastName(node.childForFieldName('function'));
+        if (!name) continue;
+        this.functionAt(node).calls.add(name);
+        push(this.callsByName, name, node);
+      } else {
+        this.functionAt(node).statements.push(node);
+        if (node.type !== 'return_statement') this.record(node);
+      }
     }
     this.markLossCode();
   }
@@ -76,7 +90,8 @@ export class PythonFlow {
       else if (p.type === 'typed_parameter') params.set(kids(p)[0]?.text ?? '', null);
       else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') params.set(p.childForFieldName('name')?.text ?? '', p.childForFieldName('value'));
     }
-    return { node, name, qualified: className ? `${className}.${name}` : name, className, bases, params, assignments: new Map(), calls: new Set(), loss: false };
+    const span = node.type === 'module' ? { start: -1, end: Infinity } : { start: node.startIndex, end: node.endIndex };
+    return { node, ...span, name, qualified: className ? `${className}.${name}` : name, className, bases, params, assignments: new Map(), calls: new Set(), statements: [], lossBy: null };
   }
 
   private record(node: PyNode): void {
@@ -107,10 +122,21 @@ export class PythonFlow {
     }
   }
 
-  /** The innermost function around a node (the module pseudo-function at top level). */
+  /** The innermost function around a node (the module pseudo-function at top level), by offsets: no tree walk. */
   functionAt(node: PyNode): PyFunction {
-    for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return this.byId.get(p.id) ?? this.module;
-    return this.module;
+    const at = node.startIndex;
+    let found = this.module;
+    // in source order, so the last function that contains the node is the innermost
+    for (const fn of this.functions) {
+      if (fn.start > at) break;
+      if (at > fn.start && at < fn.end) found = fn;
+    }
+    return found;
+  }
+
+  /** Nodes of some types whose innermost function is `fn` (not those of functions nested in it). */
+  ownNodes(fn: PyFunction, types: string | string[]): PyNode[] {
+    return ofType(fn.node, types).filter((n) => this.functionAt(n) === fn);
   }
 
   /** Assignments to `name` in `fn`, in source order. */
@@ -141,27 +167,34 @@ export class PythonFlow {
 
   private markLossCode(): void {
     for (const fn of [this.module, ...this.functions]) {
-      if (NOT_LOSS.test(fn.name) && !/loss/i.test(fn.name)) continue;
+      // evaluation and set-up code compute numbers too, not the loss the optimizer follows
+      if ((NOT_LOSS.test(fn.name) && !/loss/i.test(fn.name)) || fn.name === '__init__') continue;
       const lossClass = !!fn.className && (LOSS_CLASS.test(fn.className) || fn.bases.some((b) => LOSS_CLASS.test(b)));
-      fn.loss = LOSS_NAME.test(fn.name) || lossClass || this.computesLoss(fn);
+      fn.lossBy = LOSS_NAME.test(fn.name) ? 'name' : lossClass ? 'class' : this.computesLoss(fn) ? 'computes' : null;
     }
-    // helpers a loss calls are loss code too (`bbox_iou` from `compute_loss`)
+    // helpers a loss calls are loss code too (`bbox_iou` from `compute_loss`); a training loop's helpers are not
     for (let changed = true; changed; ) {
       changed = false;
       for (const fn of this.functions) {
-        if (fn.loss || NOT_LOSS.test(fn.name)) continue;
-        if ([this.module, ...this.functions].some((caller) => caller.loss && caller !== fn && caller.calls.has(fn.name))) {
-          fn.loss = true;
+        if (fn.lossBy || NOT_LOSS.test(fn.name) || fn.name === '__init__') continue;
+        if ([this.module, ...this.functions].some((caller) => caller !== fn && caller.lossBy && caller.lossBy !== 'computes' && caller.calls.has(fn.name))) {
+          fn.lossBy = 'caller';
           changed = true;
         }
       }
     }
   }
 
+  /** Whether a value computed in `fn` that flows into `terms` is loss code. */
+  isLossCode(fn: PyFunction, terms: string[]): boolean {
+    if (fn.lossBy === 'computes') return terms.some((t) => /loss/i.test(t));
+    return fn.lossBy !== null;
+  }
+
   private computesLoss(fn: PyFunction): boolean {
     for (const name of fn.assignments.keys()) if (/loss/i.test(name.replace(/^self\./, ''))) return true;
     for (const name of fn.calls) if (LOSS_CALL.test(name)) return true;
-    return ownNodes(fn, 'return_statement').some((r) => /\bloss/i.test(r.text));
+    return fn.statements.some((r) => r.type === 'return_statement' && /\bloss/i.test(r.text));
   }
 
   /**
@@ -170,6 +203,9 @@ export class PythonFlow {
    * the function's call sites in this file.
    */
   termsOf(node: PyNode): string[] {
+    const start = statementOf(node);
+    const cached = start && this.termCache.get(start.id);
+    if (cached) return cached;
     const out: string[] = [];
     const seen = new Set<number>();
     const add = (name: string) => {
@@ -194,39 +230,31 @@ export class PythonFlow {
         this.flowFrom(fn, base.text, statement.endIndex, depth, add, visit);
         // `self.criterion = nn.CTCLoss(…)`: what its calls in the class's methods compute
         if (base.text.startsWith('self.') && fn.className) {
-          for (const other of this.functions.filter((f) => f.className === fn.className)) {
-            for (const call of ownNodes(other, 'call')) if (call.childForFieldName('function')?.text === base.text) visit(statementOf(call), depth + 1);
+          const attr = base.text.slice('self.'.length);
+          for (const call of this.callsByName.get(attr) ?? []) {
+            if (call.childForFieldName('function')?.text === base.text && this.functionAt(call).className === fn.className) visit(statementOf(call), depth + 1);
           }
         }
       }
     };
-    visit(statementOf(node), 0);
+    visit(start, 0);
+    if (start) this.termCache.set(start.id, out);
     return out;
   }
 
   private returned(fn: PyFunction, depth: number, add: (n: string) => void, visit: (s: PyNode | null, d: number) => void): void {
     if (LOSS_NAME.test(fn.name)) add(fn.name);
     if (fn.name === 'forward' || fn.name === '__call__') return;
-    for (const call of ofType(this.root, 'call')) {
-      if (lastName(call.childForFieldName('function')) === fn.name) visit(statementOf(call), depth + 1);
-    }
-  }
-
-  private readonly statementCache = new Map<number, PyNode[]>();
-
-  /** The assignments and returns of `fn` itself, in source order. */
-  private statements(fn: PyFunction): PyNode[] {
-    let list = this.statementCache.get(fn.node.id);
-    if (!list) this.statementCache.set(fn.node.id, (list = ownNodes(fn, ['assignment', 'augmented_assignment', 'return_statement'])));
-    return list;
+    for (const call of this.callsByName.get(fn.name) ?? []) visit(statementOf(call), depth + 1);
   }
 
   /** Statements after `after` in `fn` that read `name`: their targets, and dict keys it is stored under. */
   private flowFrom(fn: PyFunction, name: string, after: number, depth: number, add: (n: string) => void, visit: (s: PyNode | null, d: number) => void): void {
-    for (const statement of this.statements(fn)) {
+    for (const statement of fn.statements) {
       if (statement.startIndex < after) continue;
       const read = statement.type === 'return_statement' ? statement : statement.childForFieldName('right');
-      if (!read) continue;
+      // the text first: walking the tree of every later statement is what costs
+      if (!read || !read.text.includes(name)) continue;
       // a value flows on where it is computed with, not where it only indexes (`tw[best_n] = …`)
       const uses = ofType(read, ['identifier', 'attribute']).filter((n) => n.text === name && !isAttributeField(n) && !isIndex(n));
       if (!uses.length) continue;
@@ -272,14 +300,6 @@ export function statementOf(node: PyNode): PyNode | null {
     if (p.parent?.type === 'block' || p.parent?.type === 'module') return p;
   }
   return null;
-}
-
-/** Nodes of some types whose innermost function is `fn` (not those of functions nested in it). */
-export function ownNodes(fn: PyFunction, types: string | string[]): PyNode[] {
-  return ofType(fn.node, types).filter((n) => {
-    for (let p = n.parent; p; p = p.parent) if (p.type === 'function_definition') return p.id === fn.node.id;
-    return fn.node.type === 'module';
-  });
 }
 
 /** `m` for `m[i][j]`, `self.m` for `self.m[i]`. */

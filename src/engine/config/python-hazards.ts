@@ -4,8 +4,8 @@
 // guard seen (if any), the loss terms it feeds, whether it is loss code, and fix templates whose
 // `{eps}` the rule fills in for the precision the run trains in.
 import type { Range } from '../types';
-import { callParts, kids, lastName, literal, ofType, oneLine, stringValue, type PyNode } from './pyast';
-import { ownNodes, PythonFlow, rootOf, statementOf, type Assignment, type PyFunction } from './python-flow';
+import { callParts, kids, lastName, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
+import { PythonFlow, rootOf, statementOf, type Assignment, type PyFunction } from './python-flow';
 import { additiveTerms, FP16_MIN_SUBNORMAL, moduleAliases, numberOf, Operands, type Guard, type GuardKind, type OperandKind, type Seen } from './python-operands';
 
 export type HazardKind = 'log' | 'div' | 'sqrt' | 'exp' | 'empty-mean' | 'eps-underflow' | 'ctc-zero-infinity' | 'ctc-lengths';
@@ -58,10 +58,12 @@ const DIVIDE = new Set(['div', 'div_', 'true_divide', 'divide']);
 const CLIP = new Set(['clip', 'clamp', 'clip_by_value', 'clip_', 'clamp_']);
 const FUNCTIONAL_LOSS = /^(cross_entropy|nll_loss|mse_loss|l1_loss|smooth_l1_loss|huber_loss|binary_cross_entropy|binary_cross_entropy_with_logits|kl_div|poisson_nll_loss|soft_margin_loss|multilabel_soft_margin_loss)$/;
 const TORCH_LOSS = /^(CrossEntropyLoss|NLLLoss|MSELoss|L1Loss|SmoothL1Loss|HuberLoss|BCELoss|BCEWithLogitsLoss|KLDivLoss|PoissonNLLLoss|SoftMarginLoss|MultiLabelSoftMarginLoss)$/;
+const LOSS_OBJECT = /^(CrossEntropyLoss|NLLLoss|MSELoss|L1Loss|SmoothL1Loss|HuberLoss|BCELoss|BCEWithLogitsLoss|KLDivLoss|PoissonNLLLoss|SoftMarginLoss|MultiLabelSoftMarginLoss|CTCLoss)$/;
+const CALLS = new Set([...LOG, ...MEAN, ...DIVIDE, ...CLIP, 'sqrt', 'exp', 'pow', 'float_power', 'CTCLoss', 'ctc_loss', 'forward', 'binary_cross_entropy']);
 const HAZARD_DIVISOR = new Set<OperandKind>(['sum', 'count', 'norm', 'std', 'area', 'extent']);
 const SQRT_OPERAND = new Set<OperandKind>(['square', 'sum', 'norm', 'std', 'difference', 'extent', 'area', 'count']);
 const NO_LOG = new Set<OperandKind>(['constant', 'none', 'positive', 'exp', 'logprob', 'nonpositive', 'mask', 'count']);
-const MASK_SOURCE = /mask|subset|sample|drop|rand|prob|choice|perm/i;
+const MASK_SOURCE = /subset|sample|drop|rand|prob|choice|perm|bernoulli/i;
 const WEIGHTS = /score|weight|target|mask|label|valid|pos|fg|num|count|avg_factor|normali[sz]er/i;
 const NEAR_ONE_LIMIT = 2 ** -9; // bf16's half-ulp below 1: `1 - eps` rounds to 1 in bf16 for smaller eps
 const REDUCTION = new Set(['max', 'amax', 'item', 'float', 'detach', 'squeeze', 'view', 'reshape']);
@@ -87,16 +89,24 @@ class HazardFinder {
   private readonly flow: PythonFlow;
   private readonly ops: Operands;
 
+  /** Names bound to a loss object (`self.mse = nn.MSELoss()`, `ctc = nn.CTCLoss(…)`): calls through them are losses. */
+  private readonly lossObjects = new Set<string>();
+
   constructor(
     private readonly root: PyNode,
     private readonly range: (start: number, end: number) => Range,
   ) {
     this.flow = new PythonFlow(root);
     this.ops = new Operands(this.flow, moduleAliases(root));
+    for (const fn of [this.flow.module, ...this.flow.functions]) {
+      for (const [name, list] of fn.assignments) {
+        if (list.some((a) => a.value.type === 'call' && LOSS_OBJECT.test(lastName(a.value.childForFieldName('function')) ?? ''))) this.lossObjects.add(name);
+      }
+    }
   }
 
   run(): FoundHazard[] {
-    for (const call of ofType(this.root, 'call')) this.call(call);
+    for (const call of this.flow.allCalls) this.call(call);
     for (const b of ofType(this.root, 'binary_operator')) {
       const op = b.childForFieldName('operator');
       if (op?.type === '/') this.division(b, b.childForFieldName('left')!, b.childForFieldName('right')!, op);
@@ -112,9 +122,14 @@ class HazardFinder {
   // ---- where each hazard is recognized ----
 
   private call(call: PyNode): void {
+    const callee = call.childForFieldName('function');
+    if (!callee) return;
+    // `nn.MSELoss()(a, b)`: the loss object built in place
+    const built = callee.type === 'call' && LOSS_OBJECT.test(lastName(callee.childForFieldName('function')) ?? '');
+    const name = built ? '__call__' : lastName(callee);
+    // most calls are none of these: decide from the name before reading the arguments
+    if (!name || !(built || CALLS.has(name) || FUNCTIONAL_LOSS.test(name) || this.lossObjects.has(callee.text))) return;
     const parts = callParts(call);
-    const name = parts.name;
-    if (!name) return;
     const module = this.ops.moduleOf(parts.callee);
     const object = parts.callee.type === 'attribute' ? parts.callee.childForFieldName('object') : null;
     // `torch.log(p)` / `p.log()`; `math.log(x)` works on Python floats (it raises, it does not go NaN)
@@ -142,9 +157,9 @@ class HazardFinder {
     }
     if (CLIP.has(name)) this.nearOne(call);
     if (name === 'CTCLoss' || (name === 'ctc_loss' && module)) this.ctcZeroInfinity(call);
-    this.emptyMean(call);
-    this.ctcLengths(call);
-    this.bceOnSigmoid(call);
+    this.emptyMean(call, parts);
+    this.ctcLengths(call, parts);
+    this.bceOnSigmoid(call, parts);
   }
 
   private power(b: PyNode): void {
@@ -183,8 +198,13 @@ class HazardFinder {
     return f ? `${f}.logsigmoid` : 'torch.nn.functional.logsigmoid';
   }
 
+  private readonly aliasCache = new Map<string, Set<string>>();
+
   private aliasesOf(module: string): Set<string> {
+    const cached = this.aliasCache.get(module);
+    if (cached) return cached;
     const out = new Set<string>();
+    this.aliasCache.set(module, out);
     for (const statement of ofType(this.root, ['import_statement', 'import_from_statement'])) {
       const from = statement.type === 'import_from_statement' ? (statement.childForFieldName('module_name')?.text ?? '') : '';
       for (const name of statement.childrenForFieldName('name')) {
@@ -197,8 +217,7 @@ class HazardFinder {
   }
 
   // `F.binary_cross_entropy(torch.sigmoid(x), y)`: PyTorch clamps the log at -100, the logits form is exact
-  private bceOnSigmoid(call: PyNode): void {
-    const parts = callParts(call);
+  private bceOnSigmoid(call: PyNode, parts: CallParts): void {
     if (parts.name !== 'binary_cross_entropy' || !this.ops.isModuleCall(parts.callee)) return;
     const p = parts.positional[0];
     const inner = p && unparen(p);
@@ -258,7 +277,7 @@ class HazardFinder {
     if (den.type !== 'identifier' && den.type !== 'attribute') return null;
     const name = den.text;
     const judge = (condition: PyNode, inThen: boolean): Guard | null => {
-      const test = comparison(condition, name);
+      const test = comparison(condition, name, (n) => numberOf(n, this.flow, fn)?.value ?? null);
       const bound = test && lowerBound(test, inThen);
       if (!bound) return null;
       // a count is an integer: above 0 means at least 1
@@ -352,7 +371,7 @@ class HazardFinder {
     if (!target) return null;
     const indexed = target.type === 'subscript';
     const name = (indexed ? rootOf(target) : target)?.text;
-    for (const d of ownNodes(fn, ['binary_operator', 'augmented_assignment'])) {
+    for (const d of this.flow.ownNodes(fn, ['binary_operator', 'augmented_assignment'])) {
       if (d.startIndex < statement.endIndex || !['/', '/='].includes(d.childForFieldName('operator')?.type ?? '')) continue;
       const left = d.childForFieldName('left')!;
       if (left.text !== name) continue;
@@ -389,8 +408,7 @@ class HazardFinder {
 
   // ---- a mean over a selection ----
 
-  private emptyMean(call: PyNode): void {
-    const parts = callParts(call);
+  private emptyMean(call: PyNode, parts: CallParts): void {
     const name = parts.name ?? '';
     const fn = this.flow.functionAt(call);
     let operands: PyNode[] = [];
@@ -583,12 +601,12 @@ class HazardFinder {
     const fix: HazardFix = at
       ? { title: 'Set zero_infinity=True (infeasible samples give 0 loss and 0 gradient)', edits: [this.edit(at, 'True')] }
       : { title: 'Set zero_infinity=True (infeasible samples give 0 loss and 0 gradient)', edits: [{ range: this.range(close, close), newText: `${kids(args).length ? ', ' : ''}zero_infinity=True` }] };
-    this.push(at ?? call, 'ctc-zero-infinity', 'site', site, { operand: { text: zi?.text ?? 'zero_infinity (default False)', kind: 'tensor' }, fixes: [fix] });
+    // a CTC loss is loss code wherever it is built (often a model's __init__)
+    this.push(at ?? call, 'ctc-zero-infinity', 'site', site, { operand: { text: zi?.text ?? 'zero_infinity (default False)', kind: 'tensor' }, lossCode: true, fixes: [fix] });
   }
 
   /** The target lengths given to a CTC loss, unclamped. */
-  private ctcLengths(call: PyNode): void {
-    const parts = callParts(call);
+  private ctcLengths(call: PyNode, parts: CallParts): void {
     const fn = this.flow.functionAt(call);
     const ctor = parts.name === 'ctc_loss' && this.ops.isModuleCall(parts.callee) ? call : this.constructed(parts.callee, fn);
     if (!ctor || !['CTCLoss', 'ctc_loss'].includes(callParts(ctor).name ?? '')) return;
@@ -626,7 +644,9 @@ class HazardFinder {
       node,
       fn,
       get base() {
-        return (base ??= { function: fn === flow.module ? null : fn.qualified, lossCode: fn.loss, terms: flow.termsOf(node), fp32: inFp32Block(node) });
+        if (base) return base;
+        const terms = flow.termsOf(node);
+        return (base = { function: fn === flow.module ? null : fn.qualified, lossCode: flow.isLossCode(fn, terms), terms, fp32: inFp32Block(node) });
       },
       get ref() {
         const statement = statementOf(node) ?? node;
@@ -710,15 +730,15 @@ const NEGATE: Record<Test, Test> = { '>': '<=', '>=': '<', '<': '>=', '<=': '>',
 const FLIP: Record<string, Test> = { '>': '<', '<': '>', '>=': '<=', '<=': '>=', '==': '==', '!=': '!=' };
 
 /** A condition on `name` as `name OP bound` (`1 < s` → `s > 1`, `not s` → falsy). */
-function comparison(condition: PyNode, name: string): { op: Test; bound: number } | null {
+function comparison(condition: PyNode, name: string, valueOf: (n: PyNode) => number | null): { op: Test; bound: number } | null {
   const c = unparen(condition);
   if (c.type === 'identifier' || c.type === 'attribute') return c.text === name ? { op: 'truthy', bound: 0 } : null;
   if (c.type === 'not_operator') {
-    const inner = comparison(c.childForFieldName('argument')!, name);
+    const inner = comparison(c.childForFieldName('argument')!, name, valueOf);
     return inner && { op: NEGATE[inner.op], bound: inner.bound };
   }
   if (c.type === 'boolean_operator' && c.childForFieldName('operator')?.type === 'and') {
-    return comparison(c.childForFieldName('left')!, name) ?? comparison(c.childForFieldName('right')!, name);
+    return comparison(c.childForFieldName('left')!, name, valueOf) ?? comparison(c.childForFieldName('right')!, name, valueOf);
   }
   if (c.type !== 'comparison_operator') return null;
   const [a, b] = kids(c);
@@ -728,7 +748,8 @@ function comparison(condition: PyNode, name: string): { op: Test; bound: number 
   const tested = (n: PyNode) => (n.type === 'call' && lastName(n.childForFieldName('function')) === 'item' ? (n.childForFieldName('function')?.childForFieldName('object') ?? n) : n);
   const left = tested(a).text === name;
   const right = tested(b).text === name;
-  const bound = literal(left ? b : a);
+  // `s > 0`, `s > eps` with `eps=1e-10` a parameter default or a constant
+  const bound = valueOf(left ? b : a);
   if ((!left && !right) || typeof bound !== 'number') return null;
   return { op: left ? (op as Test) : FLIP[op], bound };
 }

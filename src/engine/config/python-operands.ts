@@ -3,7 +3,7 @@
 // a logit… and the guard that keeps it away from 0 (clamp, `+ eps`, max(x, eps), where), followed
 // through the local assignments a value was built from.
 import { callParts, kids, lastName, literal, type PyNode } from './pyast';
-import { ownNodes, type Assignment, type PyFunction, type PythonFlow } from './python-flow';
+import type { Assignment, PyFunction, PythonFlow } from './python-flow';
 
 export type OperandKind =
   | 'constant' // a literal, or a tensor built from literals
@@ -54,7 +54,8 @@ export interface Seen {
 export const FP16_MIN_SUBNORMAL = 2 ** -24; // 5.96e-8: smaller positive values are 0 in fp16
 
 const EPS_NAME = /^(self\.)?_?(eps|epsilon|EPS|EPSILON|smooth|eps_\w+|\w+_eps|\w+_epsilon)$/;
-const SUM_NAME = /(^|_)(sum|sums|normalizer|denom|denominator|avg_factor)$|(^|_)sum_|_sum\d*$/i;
+// only names that say what the value is: `normalizer` or `denom` say how it is used, not whether it can be 0
+const SUM_NAME = /(^|_)(sum|sums)$|(^|_)sum_|_sum\d*$/i;
 const COUNT_NAME = /^(num|n)_?(pos|fg|valid|gt|positive|positives|masked|tokens|targets?)(_\w+)?$|(^|_)count$/i;
 const NORM_NAME = /(^|_)norms?$/i;
 const AREA_NAME = /(^|_)(area|areas|union)\d*$/i;
@@ -186,7 +187,11 @@ export class Operands {
     const before = this.flow.assignedBefore(fn, n, id.startIndex);
     if (before.length) {
       const seen = this.built(before, fn, depth);
-      return seen.kind === 'tensor' ? { ...seen, kind: byName(n) ?? 'tensor' } : seen.kind === 'difference' && EXTENT_NAME.test(n) ? { ...seen, kind: 'extent' } : seen;
+      // the name tells only what the assignment does not: a value from an unknown call or unpacked from one
+      const last = before[before.length - 1];
+      const opaque = last.unpacked !== null || unparen(last.value).type === 'call';
+      if (seen.kind === 'tensor' && opaque) return { ...seen, kind: byName(n) ?? 'tensor' };
+      return seen.kind === 'difference' && EXTENT_NAME.test(n) ? { ...seen, kind: 'extent' } : seen;
     }
     if (fn.params.has(n)) {
       const def = fn.params.get(n);
@@ -207,8 +212,9 @@ export class Operands {
     for (const a of before.slice(plainAt + 1)) {
       const v = this.of(a.value, this.flow.functionAt(a.statement), depth + 1);
       if (a.indexed) {
-        // `p[i] = torch.exp(x)`: built piece by piece
+        // `p[i] = torch.exp(x)`: built piece by piece; `r = torch.zeros(n)` then `r[i] = …` is no longer zeros
         if (v.kind === 'exp' || v.kind === 'softmax') seen = { ...seen, kind: v.kind, exp: [...seen.exp, ...v.exp], bounded: seen.bounded || v.bounded };
+        else if (seen.kind === 'constant') seen = { ...seen, kind: 'tensor' };
         continue;
       }
       if (a.operator === '+=' && (v.kind === 'constant' || EPS_NAME.test(a.value.text))) {
@@ -293,7 +299,8 @@ export class Operands {
     if (name === 'where' && parts.positional.length >= 3) return { ...inner(), kind: 'tensor', guard: { kind: 'where', node: call } };
     if (['max', 'maximum', 'fmax', 'amax'].includes(name)) {
       const args = parts.callee.type === 'identifier' || module ? parts.positional : [subject!, ...parts.positional].filter(Boolean);
-      const floor = args.length === 2 ? args.find((a) => isPositive(a, this.flow, fn) || EPS_NAME.test(a.text)) : undefined;
+      // `max(s, 1)`, `torch.max(cw * ch + eps, union)`: one side is kept above 0
+      const floor = args.length === 2 ? args.find((a) => isPositive(a, this.flow, fn) || EPS_NAME.test(a.text) || !!this.of(a, fn, depth + 1).guard) : undefined;
       if (floor) {
         const other = args.find((a) => a !== floor)!;
         return { ...this.of(other, fn, depth + 1), guard: { kind: 'max', node: call }, eps: epsLiteral(floor, this.flow, fn) };
@@ -367,18 +374,23 @@ export class Operands {
       if (!rest.length) return { ...seen, kind: 'constant' };
       if (kinds.every((k) => k.kind === 'constant')) return { ...seen, kind: 'constant' };
       // `x - x.max(dim)`: exp of it is at most 1
-      if (op === '-' && /max|logsumexp/i.test(right.text) && terms.length === 2) return { ...this.of(left, fn, depth + 1), bounded: true, guard, eps };
+      if (op === '-' && terms.length === 2 && this.isMaxOf(right, left, fn)) return { ...this.of(left, fn, depth + 1), bounded: true, guard, eps };
       // `1 - p`: still a probability, 0 where p saturates to 1
       if (op === '-' && literal(left) === 1 && terms.length === 2) {
         const p = kinds[kinds.length - 1];
         if (['softmax', 'sigmoid', 'probability'].includes(p.kind)) return { ...seen, kind: 'probability' };
       }
       const live = kinds.filter((k) => k.kind !== 'constant');
+      const liveTerms = rest.filter((_, i) => kinds[i].kind !== 'constant');
+      // a union: areas added and the intersection taken off
       if (live.length && live.every((k) => k.kind === 'area' || k.kind === 'extent')) return { ...seen, kind: 'area' };
-      if (live.some((k) => k.kind === 'sum' || k.kind === 'count')) return { ...seen, kind: 'sum' };
-      if (live.every((k) => k.kind === 'square' || k.kind === 'norm')) return { ...seen, kind: 'square' };
-      if (offset && live.every((k) => NONNEG.has(k.kind))) return { ...seen, kind: 'positive' };
-      if (op === '-' && terms.length === 2 && live.length === 2) return { ...seen, kind: 'difference' };
+      // `x2 - x1`, `x2 - x1 + 1`: one value less another
+      if (liveTerms.filter((t) => t.sign > 0).length === 1 && liveTerms.filter((t) => t.sign < 0).length === 1) return { ...seen, kind: 'difference' };
+      if (liveTerms.every((t) => t.sign > 0)) {
+        if (live.some((k) => k.kind === 'sum' || k.kind === 'count')) return { ...seen, kind: 'sum' };
+        if (live.every((k) => k.kind === 'square' || k.kind === 'norm')) return { ...seen, kind: 'square' };
+        if (offset && live.every((k) => NONNEG.has(k.kind))) return { ...seen, kind: 'positive' };
+      }
       return seen;
     }
     if (op === '*') {
@@ -389,6 +401,8 @@ export class Operands {
       if (extent(l) && extent(r)) return { ...base, kind: 'area' };
       if (l.kind === 'constant') return { ...r, definition: null };
       if (r.kind === 'constant') return { ...l, definition: null };
+      // sizes times sizes: `self.batch_size_per_image * num_images`
+      if (l.kind === 'none' && r.kind === 'none') return { ...base, kind: 'none' };
       const prob = (k: Seen) => ['softmax', 'sigmoid', 'probability'].includes(k.kind);
       if (prob(l) && prob(r)) return { ...base, kind: 'probability' };
       return base;
@@ -410,6 +424,18 @@ export class Operands {
     if (op === '//' || op === '%' || op === '<<' || op === '>>') return { ...base, kind: 'none' };
     if (op === '&' || op === '|' || op === '^') return { ...base, kind: 'mask', mask: b };
     return base;
+  }
+
+  /** `x.max(dim)[0]`, `torch.max(x, dim, keepdim=True).values`, `x.logsumexp(-1)`, or a name holding one: a max of `x` itself. */
+  private isMaxOf(node: PyNode, x: PyNode, fn: PyFunction, depth = 0): boolean {
+    let n = unparen(node);
+    if (n.type === 'identifier' && depth < 2) {
+      const last = this.flow.assignedBefore(fn, n.text, n.startIndex).filter((a) => a.operator === '=' && !a.indexed && a.unpacked === null).at(-1);
+      return !!last && this.isMaxOf(last.value, x, fn, depth + 1);
+    }
+    if (n.type === 'subscript' || (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'values')) n = n.childForFieldName(n.type === 'subscript' ? 'value' : 'object') ?? n;
+    if (n.type !== 'call' || !/^(max|amax|logsumexp|reduce_max|reduce_logsumexp)$/.test(lastName(n.childForFieldName('function')) ?? '')) return false;
+    return this.subject(n)?.text === unparen(x).text;
   }
 
   /** A boolean mask: a comparison, `~m`, `.bool()`, a variable named or built as one. */
@@ -439,7 +465,7 @@ export class Operands {
         }
         // a function of this file that returns a mask (`return ranks < count`)
         const def = this.flow.functionNamed(name);
-        if (def && depth < 3) return ownReturns(def).some((r) => this.isMask(r, def, depth + 1));
+        if (def && depth < 3) return def.statements.filter((r) => r.type === 'return_statement').flatMap((r) => kids(r).filter((k) => k.type !== 'comment')).some((r) => this.isMask(r, def, depth + 1));
         return /mask/i.test(name);
       }
       case 'identifier': {
@@ -458,8 +484,10 @@ export class Operands {
   }
 }
 
-function ownReturns(fn: PyFunction): PyNode[] {
-  return ownNodes(fn, 'return_statement').flatMap((r) => kids(r).filter((k) => k.type !== 'comment'));
+function unparen(node: PyNode): PyNode {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && kids(n).length === 1) n = kids(n)[0];
+  return n;
 }
 
 function byName(name: string): OperandKind | null {

@@ -124,7 +124,7 @@ function message(j: Judged, run: RunPrecision): string {
             ? `the 'mean' reduction divides by the number of elements ${op} holds, 0 when the mask selects none (${at(h.site!.line)}: \`${short(h.site!.text)}\`): 0/0 = NaN`
             : h.operand?.kind === 'count'
               ? `divides by ${op}, the number of elements the mask selects, 0 when it selects none: 0/0 = NaN${guard}`
-              : `a mean over ${op}, the elements ${h.mask ? `\`${short(h.mask.text)}\` (${at(h.mask.line)})` : 'a mask'} selects, is NaN (0/0) when the mask selects none`;
+              : `a mean over ${op}, the elements that ${h.mask ? `\`${short(h.mask.text)}\`${h.mask.line === fact.range.start.line ? '' : ` (${at(h.mask.line)})`}` : 'a mask'} selects, is NaN (0/0) when it selects none`;
       break;
     case 'eps-underflow': {
       const eps = h.eps!;
