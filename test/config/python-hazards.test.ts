@@ -51,6 +51,8 @@ test('hazards: log of a softmax, a sigmoid, a probability or a sum, in torch, nu
   assert.equal(one(found, 'np.log(y_pred)', 'log').h.fixes[0].edits[0].newText, 'np.clip(y_pred, {eps}, None)');
   assert.equal(one(found, 'K.log(y_pred)', 'log').h.fixes[0].edits[0].newText, 'K.maximum(y_pred, {eps})');
   assert.equal(one(found, 'torch.log(agg)', 'log').h.operand?.kind, 'sum');
+  // a log-sum-exp written by hand
+  assert.equal(one(found, 'lse = torch.log(torch.sum(torch.exp(x), dim=1))', 'log').h.fixes[0].edits[0].newText, 'torch.logsumexp(x, dim=1)');
 
   // math.log of a constant, logsumexp, and Lightning's self.log are not logs of a tensor that can be 0
   assert.deepEqual(on(found, 'math.log(2.0)'), []);
@@ -80,6 +82,8 @@ test('hazards: division by a sum, a count of a mask, an area or a box height; gu
   // a masked sum over the mask's own count is an empty mean
   const fg = one(found, '/ fg_mask.sum()', 'empty-mean');
   assert.equal(fg.h.operand?.kind, 'count');
+  // the tokens a label mask keeps: a count, kept at 1 at least
+  assert.equal(one(found, 'loss_tok = (per_token * valid).sum() / valid.sum()', 'empty-mean').h.fixes[0].edits[0].newText, 'valid.sum().clamp(min=1)');
 
   // the IoU's union and the aspect term's box heights
   assert.equal(one(found, 'overlap = inter / union', 'div').h.operand?.kind, 'area');

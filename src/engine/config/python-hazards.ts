@@ -181,6 +181,14 @@ class HazardFinder {
       const callee = inner.childForFieldName('function')!;
       const renamed = callee.text.replace(/softmax$/, 'log_softmax') + inner.text.slice(callee.text.length);
       fixes.push({ title: 'Use log_softmax (log of a softmax, computed stably)', edits: [this.edit(call, renamed)] });
+    } else if (innerName && ['sum', 'reduce_sum'].includes(innerName) && this.expOf(this.ops.subject(inner))) {
+      // log(sum(exp(x))): logsumexp subtracts the max first
+      const x = this.expOf(this.ops.subject(inner))!;
+      const parts = callParts(inner);
+      const dim = parts.keywords.get('dim') ?? parts.keywords.get('axis') ?? parts.positional[this.ops.isModuleCall(parts.callee) ? 1 : 0];
+      const module = this.ops.moduleOf(call.childForFieldName('function')!) ?? 'torch';
+      const lse = /^tensorflow|^keras/.test(module) ? `tf.reduce_logsumexp(${x.text}${dim ? `, axis=${dim.text}` : ''})` : dim ? `torch.logsumexp(${x.text}, dim=${dim.text})` : `torch.logsumexp(${x.text}.flatten(), dim=0)`;
+      fixes.push({ title: 'Use logsumexp (log of a sum of exps, computed stably)', edits: [this.edit(call, lse)] });
     } else if (innerName && /^sigmoid$/.test(innerName)) {
       const x = this.ops.subject(inner);
       if (x) fixes.push({ title: 'Use logsigmoid (log of a sigmoid, computed stably)', edits: [this.edit(call, `${this.logSigmoid(call)}(${x.text})`)] });
@@ -189,6 +197,13 @@ class HazardFinder {
       fixes.push({ title: `Clamp ${short(operand.text)} to at least {eps} before the log`, edits: [this.edit(operand, this.floor(operand, call, '{eps}'))] });
     }
     this.push(call, 'log', 'site', site, { operand: { text: operand.text, kind: seen.kind }, guard: this.guardOf(seen.guard), eps: this.guardEps(seen), epsUse: 'log', fixes });
+  }
+
+  /** `x` for `torch.exp(x)` / `x.exp()`. */
+  private expOf(node: PyNode | null): PyNode | null {
+    const n = node && unparen(node);
+    if (n?.type !== 'call' || lastName(n.childForFieldName('function')) !== 'exp') return null;
+    return this.ops.subject(n);
   }
 
   private logSigmoid(call: PyNode): string {
@@ -243,14 +258,17 @@ class HazardFinder {
     this.underflow(seen, site);
     if (!HAZARD_DIVISOR.has(seen.kind)) return;
     const guard = seen.guard ?? this.conditionGuard(node, den, seen, site.fn);
-    const maskRoot = seen.mask ? identifiersIn(seen.mask) : [];
+    const maskRoot = seen.kind === 'count' ? [...identifiersIn(den), ...(seen.mask ? identifiersIn(seen.mask) : [])] : [];
     const emptyMean = seen.kind === 'count' && maskRoot.some((m) => identifiersIn(num).includes(m));
     // a loss summed and divided by a count or a sum of weights/scores: a weighted mean, whose divisor below 1 only scales up
     const lossSum = isSumCall(num) || /loss/i.test(num.text) || /loss/i.test(targetText(node));
     const normalizer = seen.kind === 'count' || (seen.kind === 'sum' && lossSum && WEIGHTS.test(seen.definition?.value.text ?? den.text));
     const fix = (target: PyNode): HazardFix =>
       normalizer
-        ? { title: `Divide by at least 1 (${short(target.text)} below 1 only scales the loss up)`, edits: [this.edit(target, this.floor(target, null, '1'))] }
+        ? {
+            title: seen.kind === 'count' ? `Divide by at least 1 (an empty selection then gives 0, not 0/0)` : `Divide by at least 1 (${short(target.text)} below 1 only scales the loss up)`,
+            edits: [this.edit(target, this.floor(target, null, '1'))],
+          }
         : { title: `Keep ${short(target.text)} at least {eps}`, edits: [this.edit(target, this.floor(target, null, '{eps}'))] };
     const at = operator ? this.rangeBetween(operator, den) : this.rangeOf(node);
     const detail: Partial<NumericHazard> = {

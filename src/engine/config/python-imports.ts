@@ -36,6 +36,8 @@ const MAX_DEPTH = 4;
 const MAX_FILES = 40;
 const MAX_LOSS_MODULES = 6;
 const MAX_DEFINITION_SEARCH = 3000;
+const MAX_DEFINITIONS = 2;
+const NOT_RUN_CODE = /(^|\/)(tests?|docs?)\//;
 const LOSS_FILE = /(^|[/_])(loss|losses|objective|objectives|criterion|criterions)(\.py$|[/_])/i;
 const LOSS_CODE = /^\s*class\s+\w*(loss|criterion)\b|^\s*def\s+(compute_loss|criterion|\w+_loss)\s*\(/im;
 const LOSS_KEY = /^(loss|losses|loss_\w+|\w+_loss|criterion|objective)$/;
@@ -141,10 +143,14 @@ export async function runCode(root: string, project: { files: string[]; scripts:
   if (names.size) {
     const wanted = [...names];
     const pattern = new RegExp(`^\\s*(?:class|def)\\s+(${wanted.map(escape).join('|')})\\b`, 'm');
-    for (const f of python.slice(0, MAX_DEFINITION_SEARCH)) {
+    const found = new Map<string, number>();
+    for (const f of python.filter((p) => !NOT_RUN_CODE.test(p)).slice(0, MAX_DEFINITION_SEARCH)) {
       if (known.has(f)) continue;
       const m = pattern.exec(await read(f));
-      if (m) add(f, `defines ${m[1]}, the loss the run's config or script names`);
+      // a name defined in many places (a vendored copy, a fork per task) says little about which one runs
+      if (!m || (found.get(m[1]) ?? 0) >= MAX_DEFINITIONS) continue;
+      found.set(m[1], (found.get(m[1]) ?? 0) + 1);
+      add(f, `defines ${m[1]}, the loss the run's config or script names`);
     }
   }
 
@@ -202,7 +208,7 @@ function moduleFile(path: string, files: Set<string>): string | null {
 
 /** A package's loss modules (by name, then by what they define), those nearest `near` first. */
 async function lossModules(pkg: string, near: string, python: string[], read: (p: string) => Promise<string>): Promise<string[]> {
-  const inside = python.filter((f) => f.startsWith(`${pkg}/`) && !/(^|\/)(tests?|docs?|examples?)\//.test(f) && !f.endsWith('__init__.py'));
+  const inside = python.filter((f) => f.startsWith(`${pkg}/`) && !NOT_RUN_CODE.test(f) && !f.endsWith('__init__.py'));
   const scored: { f: string; byName: boolean }[] = [];
   for (const f of inside.slice(0, 400)) {
     const byName = LOSS_FILE.test(f);
