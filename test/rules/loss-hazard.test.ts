@@ -3,8 +3,11 @@
 // guarded; epsilons weighed in the precision the run trains in; every quick fix applied and re-parsed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { locate } from '../../src/engine/config/index.ts';
-import { analyze } from '../../src/engine/diagnose.ts';
+import { analyze, diagnose } from '../../src/engine/diagnose.ts';
 import type { LocatedFile, NanDiagnostic, RunScan } from '../../src/engine/types.ts';
 import { applyEdits, byCode, expectOne, finiteRun, fixture, fixtureText, run } from './helpers.ts';
 
@@ -150,4 +153,29 @@ test('loss-function: fix epsilons follow the precision the code shows (fp16 auto
   assert.deepEqual(half.fixes[0].edits.map((e) => e.newText), ['p.gather(1, y).clamp(min=1e-4)']);
   const full = expectOne(analyze([run({ metric: 'loss_nll' })], [await locate('train.py', script.replace(/with torch\.autocast\([^)]*\):/, 'if True:'))]), 'loss-function', 'error', 'train.py', 6);
   assert.deepEqual(full.fixes[0].edits.map((e) => e.newText), ['p.gather(1, y).clamp(min=1e-7)']);
+});
+
+test('loss-function through diagnose: the training script imports its loss module, the log names the term, the division there is the error', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'nan-doctor-hazard-'));
+  const files: Record<string, string> = {
+    'tools/train.py': 'import torch\nfrom detector.loss import DetectionLoss\n\ncriterion = DetectionLoss()\nfor step, batch in enumerate(loader):\n    loss, parts = criterion(*batch)\n    loss.backward()\n    optimizer.step()\n    print(f"step {step} loss {loss.item():.4f} cls_loss {parts[\'loss_cls\']:.4f} iou_loss {parts[\'loss_iou\']:.4f}")\n',
+    'detector/__init__.py': '',
+    'detector/loss.py': fixtureText('hazards/detection_loss.py'),
+    'train.log': 'step 0 loss 2.3100 cls_loss 1.2000 iou_loss 1.1100\nstep 1 loss nan cls_loss 1.1000 iou_loss nan\n',
+  };
+  try {
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, rel)), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    }
+    const result = await diagnose({ root, logs: ['train.log'] });
+    const error = result.diagnostics.filter((d) => d.code === 'loss-function' && d.severity === 'error');
+    assert.deepEqual(
+      error.map((d) => `${d.file}:${d.range.start.line + 1}`),
+      [`detector/loss.py:${lineIn('hazards/detection_loss.py', 'loss_iou = ((1.0 - overlap) * weight).sum() / score_sum')}`],
+    );
+    assert.match(error[0].message, /train\.log:2 shows/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
