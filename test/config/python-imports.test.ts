@@ -8,9 +8,9 @@ import { dirname, join } from 'node:path';
 import { lossNames, pythonImports, resolveImport, runCode } from '../../src/engine/config/python-imports';
 import { discover } from '../../src/engine/discovery';
 
-/** An in-memory project for runCode. */
-function project(files: Record<string, string>) {
-  return { files: Object.keys(files), read: async (p: string) => files[p] ?? '' };
+/** runCode over an in-memory project. */
+function codeOf(files: Record<string, string>, scripts: string[], configs: string[] = [], opts: { maxDepth?: number; maxFiles?: number } = {}) {
+  return runCode('.', { files: Object.keys(files), scripts, configs }, { ...opts, read: async (p: string) => files[p] ?? '' });
 }
 
 test('imports: every form, anywhere in the file, __future__ left out', async () => {
@@ -56,13 +56,12 @@ test('imports: resolved from the importer (relative) or from the script folder a
 });
 
 test('runCode: follows imports transitively with a note per file, and stops at a cycle', async () => {
-  const p = project({
+  const code = await codeOf({
     'train.py': 'from models import Darknet\nimport torch\n',
     'models.py': 'from utils.utils import build_targets\nimport models\n',
     'utils/utils.py': 'from models import Darknet  # a cycle back\ndef bbox_iou(a, b):\n    return a / b\n',
     'unrelated.py': 'x = 1\n',
-  });
-  const code = await runCode('.', { files: p.files, scripts: ['train.py'], configs: [] }, { read: p.read });
+  }, ['train.py'], []);
   assert.deepEqual(code, [
     { path: 'models.py', why: 'train.py imports it' },
     { path: 'utils/utils.py', why: 'models.py imports it (from train.py)' },
@@ -70,32 +69,29 @@ test('runCode: follows imports transitively with a note per file, and stops at a
 });
 
 test('runCode: relative imports inside a package, from a script run from the project root', async () => {
-  const p = project({
+  const code = await codeOf({
     'model/training/trainer_sft.py': 'from utils import get_loss\n',
     'model/training/utils.py': 'from losses import CrossEntropyLoss, PolyLoss\n',
     'model/training/losses.py': 'import torch\n',
-  });
-  const code = await runCode('.', { files: p.files, scripts: ['model/training/trainer_sft.py'], configs: [] }, { read: p.read });
+  }, ['model/training/trainer_sft.py'], []);
   assert.deepEqual(code.map((c) => c.path), ['model/training/utils.py', 'model/training/losses.py']);
 });
 
 test('runCode: bounded by depth and by file count', async () => {
   const chain: Record<string, string> = { 'train.py': 'import m0\n' };
   for (let i = 0; i < 10; i++) chain[`m${i}.py`] = `import m${i + 1}\n`;
-  const p = project(chain);
-  assert.equal((await runCode('.', { files: p.files, scripts: ['train.py'], configs: [] }, { read: p.read, maxDepth: 3 })).length, 3);
-  assert.equal((await runCode('.', { files: p.files, scripts: ['train.py'], configs: [] }, { read: p.read, maxFiles: 2 })).length, 2);
+  assert.equal((await codeOf(chain, ['train.py'], [], { maxDepth: 3 })).length, 3);
+  assert.equal((await codeOf(chain, ['train.py'], [], { maxFiles: 2 })).length, 2);
 });
 
 test('runCode: a missing module of a project package brings in that package’s loss modules; a missing third-party module nothing', async () => {
-  const p = project({
+  const code = await codeOf({
     'tools/train.py': 'from yolov6.core.engine import Trainer\nfrom mmcv.runner import Runner\n',
     'yolov6/models/loss.py': 'class ComputeLoss:\n    pass\n',
     'yolov6/models/heads.py': 'class Head:\n    pass\n',
     'yolov6/utils/figure_iou.py': 'class IOUloss:\n    pass\n',
     'yolov6/data/datasets.py': 'class Dataset:\n    pass\n',
-  });
-  const code = await runCode('.', { files: p.files, scripts: ['tools/train.py'], configs: [] }, { read: p.read });
+  }, ['tools/train.py'], []);
   assert.deepEqual(code.map((c) => c.path), ['yolov6/models/loss.py', 'yolov6/utils/figure_iou.py']);
   assert.match(code[0].why, /a loss module of yolov6\/ \(tools\/train\.py imports yolov6\.core\.engine, which is not in the project\)/);
 });
@@ -103,23 +99,21 @@ test('runCode: a missing module of a project package brings in that package’s 
 test('runCode: the loss a config names by type, and the loss a script names by string', async () => {
   assert.deepEqual(await lossNames("model = dict(loss=dict(type='CTCLoss'), head=dict(type='Head', loss_cls={'type': 'FocalLoss'}))\n"), ['CTCLoss', 'FocalLoss']);
   assert.deepEqual(await lossNames("model.compile(loss='binary_crossentropy', optimizer=sgd)\n"), ['binary_crossentropy']);
-  const p = project({
+  const code = await codeOf({
     'configs/crnn.py': "model = dict(type='CRNN', loss=dict(type='CTCLoss'))\n",
     'ocr/losses/ctc_loss.py': 'class CTCLoss(nn.Module):\n    pass\n',
     'ocr/losses/ce_loss.py': 'class CELoss(nn.Module):\n    pass\n',
-  });
-  const code = await runCode('.', { files: p.files, scripts: [], configs: ['configs/crnn.py'] }, { read: p.read });
+  }, [], ['configs/crnn.py']);
   assert.deepEqual(code, [{ path: 'ocr/losses/ctc_loss.py', why: "defines CTCLoss, the loss the run's config or script names" }]);
 });
 
 test('runCode: no script, a config inside a package (a run through the package’s own command): the package’s loss code', async () => {
-  const p = project({
+  const code = await codeOf({
     'yolo/configs/default.yaml': 'lr0: 0.01\n',
     'yolo/v8/detect/train.py': 'class DetectionTrainer:\n    pass\n\nclass Loss:\n    pass\n',
     'yolo/utils/loss.py': 'class BboxLoss:\n    pass\n',
     'yolo/utils/ops.py': 'def xywh2xyxy(x):\n    return x\n',
-  });
-  const code = await runCode('.', { files: p.files, scripts: [], configs: ['yolo/configs/default.yaml'] }, { read: p.read });
+  }, [], ['yolo/configs/default.yaml']);
   assert.deepEqual(code.map((c) => c.path).sort(), ['yolo/utils/loss.py', 'yolo/v8/detect/train.py']);
 });
 
