@@ -25,7 +25,7 @@ export type NumericHazard = {
   role: HazardRole;
   /** `BboxLoss.forward`, or null at module level. */
   function: string | null;
-  /** In a function that computes a loss, is one, or is called from one in this file. */
+  /** In a function named or classed as a loss or called from one in this file, or flowing into a loss a function computes. */
   lossCode: boolean;
   /** Names the value flows into, nearest first (`loss_iou`, `loss`). */
   terms: string[];
@@ -57,8 +57,10 @@ const MEAN = new Set(['mean', 'nanmean', 'reduce_mean']);
 const DIVIDE = new Set(['div', 'div_', 'true_divide', 'divide']);
 const CLIP = new Set(['clip', 'clamp', 'clip_by_value', 'clip_', 'clamp_']);
 const FUNCTIONAL_LOSS = /^(cross_entropy|nll_loss|mse_loss|l1_loss|smooth_l1_loss|huber_loss|binary_cross_entropy|binary_cross_entropy_with_logits|kl_div|poisson_nll_loss|soft_margin_loss|multilabel_soft_margin_loss)$/;
-const TORCH_LOSS = /^(CrossEntropyLoss|NLLLoss|MSELoss|L1Loss|SmoothL1Loss|HuberLoss|BCELoss|BCEWithLogitsLoss|KLDivLoss|PoissonNLLLoss|SoftMarginLoss|MultiLabelSoftMarginLoss)$/;
-const LOSS_OBJECT = /^(CrossEntropyLoss|NLLLoss|MSELoss|L1Loss|SmoothL1Loss|HuberLoss|BCELoss|BCEWithLogitsLoss|KLDivLoss|PoissonNLLLoss|SoftMarginLoss|MultiLabelSoftMarginLoss|CTCLoss)$/;
+// torch's mean-reducing loss classes, and where `reduction` goes when they are given positional arguments
+const REDUCTION_AT: Record<string, number> = { CrossEntropyLoss: 4, NLLLoss: 4, MSELoss: 2, L1Loss: 2, SmoothL1Loss: 2, HuberLoss: 0, BCELoss: 3, BCEWithLogitsLoss: 3, KLDivLoss: 2, PoissonNLLLoss: 5, SoftMarginLoss: 2, MultiLabelSoftMarginLoss: 3 };
+const TORCH_LOSS = new Set(Object.keys(REDUCTION_AT));
+const LOSS_OBJECT = new Set([...TORCH_LOSS, 'CTCLoss']);
 const CALLS = new Set([...LOG, ...MEAN, ...DIVIDE, ...CLIP, 'sqrt', 'exp', 'pow', 'float_power', 'CTCLoss', 'ctc_loss', 'forward', 'binary_cross_entropy']);
 const HAZARD_DIVISOR = new Set<OperandKind>(['sum', 'count', 'norm', 'std', 'area', 'extent']);
 const SQRT_OPERAND = new Set<OperandKind>(['square', 'sum', 'norm', 'std', 'difference', 'extent', 'area', 'count']);
@@ -67,8 +69,6 @@ const MASK_SOURCE = /subset|sample|drop|rand|prob|choice|perm|bernoulli/i;
 const WEIGHTS = /score|weight|target|mask|label|valid|pos|fg|num|count|avg_factor|normali[sz]er/i;
 const NEAR_ONE_LIMIT = 2 ** -9; // bf16's half-ulp below 1: `1 - eps` rounds to 1 in bf16 for smaller eps
 const REDUCTION = new Set(['max', 'amax', 'item', 'float', 'detach', 'squeeze', 'view', 'reshape']);
-// where `reduction` goes when torch's loss classes are given positional arguments
-const REDUCTION_AT: Record<string, number> = { CrossEntropyLoss: 4, NLLLoss: 4, MSELoss: 2, L1Loss: 2, SmoothL1Loss: 2, HuberLoss: 0, BCELoss: 3, BCEWithLogitsLoss: 3, KLDivLoss: 2, PoissonNLLLoss: 5, SoftMarginLoss: 2, MultiLabelSoftMarginLoss: 3 };
 const TRANSPARENT = new Set(['float', 'double', 'half', 'detach', 'clone', 'contiguous', 'view', 'reshape', 'flatten', 'squeeze', 'unsqueeze', 'permute', 'transpose', 'to', 'type', 'cuda', 'cpu', 'rearrange', 'bool', 'long', 'int']);
 
 /** Every numeric hazard in a parsed Python file; `range` turns offsets into LSP ranges. */
@@ -77,7 +77,6 @@ export function findNumericHazards(root: PyNode, range: (start: number, end: num
 }
 
 interface Site {
-  node: PyNode;
   fn: PyFunction;
   base: Pick<NumericHazard, 'function' | 'lossCode' | 'terms' | 'fp32'>;
   ref: { line: number; text: string };
@@ -91,6 +90,7 @@ class HazardFinder {
 
   /** Names bound to a loss object (`self.mse = nn.MSELoss()`, `ctc = nn.CTCLoss(…)`): calls through them are losses. */
   private readonly lossObjects = new Set<string>();
+  private readonly aliasCache = new Map<string, Set<string>>();
 
   constructor(
     private readonly root: PyNode,
@@ -100,7 +100,7 @@ class HazardFinder {
     this.ops = new Operands(this.flow, moduleAliases(root));
     for (const fn of [this.flow.module, ...this.flow.functions]) {
       for (const [name, list] of fn.assignments) {
-        if (list.some((a) => a.value.type === 'call' && LOSS_OBJECT.test(lastName(a.value.childForFieldName('function')) ?? ''))) this.lossObjects.add(name);
+        if (list.some((a) => a.value.type === 'call' && LOSS_OBJECT.has(lastName(a.value.childForFieldName('function')) ?? ''))) this.lossObjects.add(name);
       }
     }
   }
@@ -125,7 +125,7 @@ class HazardFinder {
     const callee = call.childForFieldName('function');
     if (!callee) return;
     // `nn.MSELoss()(a, b)`: the loss object built in place
-    const built = callee.type === 'call' && LOSS_OBJECT.test(lastName(callee.childForFieldName('function')) ?? '');
+    const built = callee.type === 'call' && LOSS_OBJECT.has(lastName(callee.childForFieldName('function')) ?? '');
     const name = built ? '__call__' : lastName(callee);
     // most calls are none of these: decide from the name before reading the arguments
     if (!name || !(built || CALLS.has(name) || FUNCTIONAL_LOSS.test(name) || this.lossObjects.has(callee.text))) return;
@@ -212,8 +212,6 @@ class HazardFinder {
     const f = [...this.aliasesOf('torch.nn.functional')][0];
     return f ? `${f}.logsigmoid` : 'torch.nn.functional.logsigmoid';
   }
-
-  private readonly aliasCache = new Map<string, Set<string>>();
 
   private aliasesOf(module: string): Set<string> {
     const cached = this.aliasCache.get(module);
@@ -438,7 +436,7 @@ class HazardFinder {
     } else if (FUNCTIONAL_LOSS.test(name) && (this.ops.isModuleCall(parts.callee) || parts.callee.type === 'identifier')) {
       if (!meanReduced(parts.keywords.get('reduction'))) return;
       operands = parts.positional.slice(0, 2);
-    } else if (name === 'forward' && /^super\(/.test(parts.callee.text) && fn.bases.some((b) => TORCH_LOSS.test(b.split('.').pop() ?? ''))) {
+    } else if (name === 'forward' && /^super\(/.test(parts.callee.text) && fn.bases.some((b) => TORCH_LOSS.has(b.split('.').pop() ?? ''))) {
       operands = parts.positional.slice(0, 2);
       const init = this.flow.functions.find((f) => f.className === fn.className && f.name === '__init__');
       const def = init?.params.get('reduction');
@@ -446,7 +444,7 @@ class HazardFinder {
     } else {
       const ctor = this.constructed(parts.callee, fn);
       const built = ctor && callParts(ctor);
-      if (!built || !TORCH_LOSS.test(built.name ?? '') || !meanReduced(built.keywords.get('reduction') ?? built.positional[REDUCTION_AT[built.name!]])) return;
+      if (!built || !TORCH_LOSS.has(built.name ?? '') || !meanReduced(built.keywords.get('reduction') ?? built.positional[REDUCTION_AT[built.name!]])) return;
       operands = parts.positional.slice(0, 2);
     }
     const sel = operands.map((o) => this.selection(o, fn, 0)).find((s) => s !== null);
@@ -659,7 +657,6 @@ class HazardFinder {
     const flow = this.flow;
     const range = this.range;
     return {
-      node,
       fn,
       get base() {
         if (base) return base;
