@@ -5,6 +5,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import type { RunScan } from './types';
 import { configExtensions, languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
 import { launchOf, shellCommands, shellLaunches } from './config/shell';
+import { runCode } from './config/python-imports';
 import { defaultLogGlobs, isTrainingOutput, trainingOutputMatcher } from './output/training-output';
 import { commandLine } from './output/formats/index';
 
@@ -228,6 +229,9 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
       if (fileSet.has(target)) addConfig(target, `${c} inherits it`);
     }
   }
+  // ---- the project code the scripts import and the loss code the configs name (./config/python-imports.ts) ----
+  for (const code of await runCode(base, { files: files.map((f) => f.rel), scripts, configs })) addScript(code.path, code.why);
+
   if (!logs.length) notes.push(`no training output found under ${root} (looked for ${defaultLogGlobs.map((g) => g.replace(/^\*\*\//, '')).join(', ')})`);
   return { logs, configs, scripts, notes };
 }

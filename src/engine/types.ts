@@ -144,7 +144,8 @@ export interface ScriptFact {
     | 'optimizer' // an optimizer constructor call, e.g. torch.optim.AdamW(...)
     | 'config-default' // argparse `--config` default path
     | 'nan-guard' // torch.autograd.set_detect_anomaly / isfinite checks
-    | 'shared-modules'; // validation takes the training modules (unwrap_model) and changes or hands them on without a copy
+    | 'shared-modules' // validation takes the training modules (unwrap_model) and changes or hands them on without a copy
+    | 'numeric-hazard'; // log of a probability, division by a sum that can be 0, … in loss code (config/python-hazards.ts)
   range: Range;
   /** The source text of the construct (trimmed to one line). */
   text: string;

@@ -11,6 +11,7 @@
 //   config-default      { option, path }
 //   nan-guard           { function }
 //   shared-modules      { context, uses: [{ how: 'pipeline'|'cast'|'eval'|'hooks', text, range, inFunction }] }
+//   numeric-hazard      NumericHazard (./python-hazards.ts): { hazard, role, function, lossCode, terms, operand, guard, eps, fixes, … }
 import type { LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
 import { callParts, isLiteral, kids, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
 import { joinKey, lastKey, LineIndex } from './text';
@@ -18,6 +19,7 @@ import { pythonParser } from './treesitter';
 import { findValidationTriggers } from './python-validation';
 import { findSharedModules } from './python-shared-modules';
 import { PythonScope } from './python-scope';
+import { findNumericHazards } from './python-hazards';
 
 // Calls whose literal keyword arguments are settings a user tunes (reported as LocatedValues).
 const SETTINGS_CALLS =
@@ -101,6 +103,7 @@ class PythonLocator {
         uses: shared.uses.map((u) => ({ how: u.how, text: oneLine(u.node.text), range: this.range(u.node), inFunction: u.inFunction ?? null })),
       });
     }
+    for (const h of findNumericHazards(this.root, (start, end) => this.index.range(start, end))) this.facts.push({ file: this.file, kind: 'numeric-hazard', ...h });
   }
 
   // `if not torch.isfinite(loss): …` / `if torch.isnan(loss).any(): …`: the script guards against NaN itself.
