@@ -26,6 +26,8 @@ export interface RangeFilter {
 // Plain JavaScript run with `eval: true`, so it needs no file of its own beside the bundle; the value finder
 // and the candidate filter are the same functions the main thread uses, passed as their source text.
 const source = `
+// Loaders that keep function names (tsx, esbuild's keepNames) call __name in the functions' text.
+const __name = (f) => f;
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { wasm, tables, base, filter, path, from, to, size, chunk, maxCandidates } = workerData;
