@@ -34,9 +34,18 @@ test('without a probe model "Diagnose NaN" re-runs a stand-in; "Use My Model…"
     await path.fill(join(s.workspace, 'exports/step.onnx'));
     await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'step.onnx' }).first().waitFor();
     await path.press('Enter');
+    // The simple dialog ignores an Enter while it is still updating its list: press again while it stays open.
+    const dialog = s.page.locator('.quick-input-widget');
+    for (let i = 0; i < 10 && (await dialog.isVisible()); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (await dialog.isVisible()) await path.press('Enter');
+    }
     const settings = join(s.workspace, 'nan-doctor.json');
-    for (let i = 0; i < 100 && !existsSync(settings); i++) await new Promise((r) => setTimeout(r, 200));
-    await s.page.locator('.notifications-toasts .notification-toast', { hasText: /the probe now re-runs exports\/step\.onnx/ }).first().waitFor({ timeout: 30_000 });
+    for (let i = 0; i < 150 && !existsSync(settings); i++) await new Promise((r) => setTimeout(r, 200));
+    const toasts = async (): Promise<string> => (await s.page.locator('.notifications-toasts .notification-toast').allInnerTexts()).join(' | ');
+    assert.ok(existsSync(settings), `picking exports/step.onnx in the open dialog wrote no nan-doctor.json; notifications: ${await toasts()}`);
+    await s.page.locator('.notifications-toasts .notification-toast', { hasText: /the probe now re-runs exports\/step\.onnx/ }).first().waitFor({ timeout: 30_000 })
+      .catch(async (e: Error) => assert.fail(`${e.message}\nnotifications: ${await toasts()}`));
     assert.deepEqual(JSON.parse(readFileSync(settings, 'utf8')), { probe: { model: 'exports/step.onnx', data: 'exports/step.npz' } });
 
     await runCommand(s.page, 'NaN Doctor: Diagnose NaN');
