@@ -2,7 +2,7 @@
 import type { NanDiagnostic, ScriptFact } from '../types';
 import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows } from './evidence';
 import { fix, formatLike, replaceValue } from './edits';
-import { halfWeights, mixedPrecisionOn } from './weights';
+import { ampStyle, halfWeights, mixedPrecisionOn } from './weights';
 import type { Rule, RuleContext, Setting } from './types';
 
 /** 2^-24: the smallest positive fp16 value; anything below 2^-25 rounds to 0. */
@@ -18,7 +18,14 @@ function roundsTo(eps: number): string {
 
 /** The optimizer constructor, for a note that says where the epsilon is used. */
 function optimizerFact(ctx: RuleContext): ScriptFact | undefined {
-  return ctx.facts.find((f) => f.kind === 'optimizer' && ADAM_FAMILY.test(String(f.detail?.class ?? f.text)));
+  return ctx.facts.find((f) => f.kind === 'optimizer' && ADAM_FAMILY.test(String(ctx.hp.optimizer?.at.range === f.range ? ctx.hp.optimizer.value : (f.detail?.class ?? f.text))));
+}
+
+/** A PyTorch optimizer built without `eps=`: it uses the default 1e-8, whatever a config's epsilon key says. */
+function withoutEps(f: ScriptFact | undefined): boolean {
+  if (!f || /keras|tf\.|compile/.test(String(f.detail?.callee ?? ''))) return false;
+  const kwargs = (f.detail?.kwargs ?? {}) as Record<string, unknown>;
+  return !('eps' in kwargs) && !('epsilon' in kwargs);
 }
 
 export const optimizerEpsilon: Rule = {
@@ -26,8 +33,8 @@ export const optimizerEpsilon: Rule = {
   check(ctx) {
     const e = firstEvidence(ctx.runs);
     const half = halfWeights(ctx);
-    const eps: Setting<number> | undefined = ctx.hp.adam_epsilon;
     const optimizer = optimizerFact(ctx);
+    const eps: Setting<number> | undefined = withoutEps(optimizer) ? undefined : ctx.hp.adam_epsilon;
     const value = eps?.value ?? (optimizer ? DEFAULT_EPSILON : undefined);
     if (value === undefined || value >= FP16_SMALLEST_SUBNORMAL) return [];
     const file = eps?.at.file ?? optimizer!.file;
@@ -38,10 +45,12 @@ export const optimizerEpsilon: Rule = {
     if (optimizer && eps && optimizer.file !== eps.at.file) related.push({ file: optimizer.file, line: optimizer.range.start.line + 1, message: 'the optimizer that uses it' });
     for (const c of half?.casts ?? []) related.push({ file: c.file, line: c.range.start.line + 1, message: 'trainable module cast to fp16' });
 
-    if (!half || half.precision !== 'fp16') {
+    // DeepSpeed's fp16 and mmcv's fp16 hook expect the model in fp16 and step an fp32 master copy
+    const master = ampStyle(ctx) === 'master';
+    if (!half || half.precision !== 'fp16' || master) {
       // fp32 (or AMP's fp32 master) optimizer state represents 1e-8 fine; worth saying only when fp16/bf16 is in play
       if (!e || !mixedPrecisionOn(ctx)) return [];
-      const why = 'mixed precision keeps fp32 master weights and optimizer state';
+      const why = master && half ? `the weights are fp16 (${half.why}) but ${ctx.hp.mixed_precision!.at.keyPath} steps an fp32 master copy` : 'mixed precision keeps fp32 master weights and optimizer state';
       return [
         {
           file,
