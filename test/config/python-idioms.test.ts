@@ -191,12 +191,26 @@ test('python: precision chosen in any call, in a function default, or in the con
   const byKey = (k: string) => f.values.filter((v) => v.keyPath === k);
   assert.deepEqual(byKey('mixed_precision').map((v) => [v.text, v.source]), [['"fp16"', 'python-default']]);
   assert.equal(byKey('learning_rate').length, 0, 'only the precision parameters of a signature are settings');
-  assert.deepEqual(byKey('fp16').map((v) => [slice(text, v.keyRange!), v.range.start.line]), [['fp16 = True', 2]]);
-  assert.equal(byKey('lr').length, 0, 'other keywords of a call that is not a settings call stay out');
-  assert.equal(byKey('precision')[0].value, '16-true');
+  // named after the call: ImagenTrainer's fp16 is that API's spelling, not a known settings object's
+  assert.deepEqual(byKey('ImagenTrainer.fp16').map((v) => [slice(text, v.keyRange!), v.range.start.line]), [['fp16 = True', 2]]);
+  assert.equal(byKey('ImagenTrainer.lr').length + byKey('lr').length, 0, 'other keywords of a call that is not a settings call stay out');
+  assert.equal(byKey('Fabric.precision')[0].value, '16-true');
   const [amp] = byKey('optim_wrapper.type');
   assert.equal(amp.value, 'AmpOptimWrapper');
   assert.deepEqual(amp.when, { op: 'eq', key: 'amp', value: true });
+});
+
+test('python: a keyword set by a conditional expression on a config flag gives each literal arm under its condition', async () => {
+  const text = py('trainer = pl.Trainer(precision="16-mixed", gradient_clip_val=None if args.use_fsdp else 1.0)');
+  const f = await locate('training.py', text);
+  const arms = f.values.filter((v) => v.keyPath === 'gradient_clip_val');
+  assert.deepEqual(
+    arms.map((v) => [v.text, v.when]),
+    [
+      ['None', { op: 'truthy', key: 'use_fsdp' }],
+      ['1.0', { op: 'not', arg: { op: 'truthy', key: 'use_fsdp' } }],
+    ],
+  );
 });
 
 test('python: pretrained models a script loads or names, and what a forward calls and returns', async () => {

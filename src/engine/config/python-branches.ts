@@ -15,7 +15,7 @@ export function branchCondition(node: PyNode, keys: ConfigKeys): BranchCondition
     if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') break;
     if (p.type === 'block' || p.type === 'expression_statement') continue;
     const guard = guardOf(p, child, keys);
-    if (guard) guards.push(guard);
+    if (guard && !isMainGuard(guard)) guards.push(guard);
   }
   if (!guards.length) return undefined;
   return guards.length === 1 ? guards[0] : { op: 'and', args: guards.reverse() };
@@ -140,6 +140,11 @@ function anyOf(cs: BranchCondition[]): BranchCondition {
 
 function unknown(node: PyNode): BranchCondition {
   return { op: 'unknown', text: node.text };
+}
+
+// `if __name__ == "__main__":` holds whenever the script is the one that runs: no config condition.
+function isMainGuard(c: BranchCondition): boolean {
+  return c.op === 'unknown' && /^__name__\s*==\s*["']__main__["']$/.test(c.text.trim());
 }
 
 function same(a: PyNode | null | undefined, b: PyNode | null | undefined): boolean {

@@ -248,12 +248,24 @@ class PythonLocator {
   }
 
   private literalKeywords(parts: CallParts): void {
-    for (const [key, value] of parts.keywords) if (isLiteral(value)) this.value(key, value, value.parent?.startIndex);
+    for (const [key, value] of parts.keywords) this.keyword(key, value);
   }
 
   // `ImagenTrainer(fp16 = True)`, `L.Fabric(precision="16-true")`: the precision a run chooses, whatever the call.
+  // Named after the call (`ImagenTrainer.fp16`): its spelling is that API's, not a known settings object's.
   private precisionKeywords(parts: CallParts): void {
-    for (const [key, value] of parts.keywords) if (PRECISION_KEYS.test(key) && isLiteral(value)) this.value(key, value, value.parent?.startIndex);
+    for (const [key, value] of parts.keywords) if (PRECISION_KEYS.test(key)) this.keyword(`${parts.name}.${key}`, value);
+  }
+
+  /** A literal keyword argument, or each literal arm of `None if args.use_fsdp else 1.0` under its condition. */
+  private keyword(path: string, value: PyNode): void {
+    if (isLiteral(value)) {
+      this.value(path, value, value.parent?.startIndex);
+      return;
+    }
+    if (value.type !== 'conditional_expression') return;
+    const [yes, , no] = kids(value);
+    for (const arm of [yes, no]) if (isLiteral(arm)) this.value(path, arm, arm.id === yes.id ? value.parent?.startIndex : undefined);
   }
 
   // `def start_training(…, mixed_precision="fp16")`: a UI or helper whose default picks the precision of the run it launches.

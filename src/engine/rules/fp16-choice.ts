@@ -28,8 +28,15 @@ const DEEPSPEED_OPTION = /^-*(deepspeed|deepspeed_config|deepspeed_config_file|d
 export function valueRef(v: LocatedValue): string {
   if (v.text.startsWith('-')) return v.text;
   if (v.source === 'command' || v.source === 'shell') return `--${v.keyPath}=${v.text}`;
-  if (v.source === 'python' || v.source === 'python-default') return `${v.keyPath}=${v.text}`;
+  // a keyword of some call is written `fp16=True`; a config dict the script overrides, `fp16.enabled = True`
+  if (isCallKeyword(v) || v.source === 'python-default') return `${v.key}=${v.text}`;
+  if (v.source === 'python') return v.keyPath.includes('.') ? `${v.keyPath} = ${v.text}` : `${v.key}=${v.text}`;
   return `${v.key}: ${v.text}`;
+}
+
+/** A precision keyword of a call the locator does not know (`ImagenTrainer.fp16`): its other spellings are that API's. */
+function isCallKeyword(v: LocatedValue): boolean {
+  return v.source === 'python' && /^[A-Z]\w*\.\w+$/.test(v.keyPath);
 }
 
 function kindOf(v: LocatedValue): ChoiceKind {
@@ -102,9 +109,18 @@ function bf16Fixes(ctx: RuleContext, v: LocatedValue): Fix[] {
       break;
   }
   if (typeof v.value === 'string' && /float16$/.test(bare)) return [fix('Use the bf16 policy', replaceValue(v, quoteLike(v.text, bare.replace('float16', 'bfloat16'))))];
-  if (typeof v.value === 'string') return [fix('Use bf16 mixed precision', replaceValue(v, quoteLike(v.text, 'bf16')))];
-  const rename = renameKey(v, v.key.replace(/fp16/, 'bf16'));
-  return rename && v.key.includes('fp16') ? [fix(`Use bf16 (${v.key.replace(/fp16/, 'bf16')})`, rename)] : [];
+  if (typeof v.value === 'string') return [fix('Use bf16 mixed precision', replaceValue(v, quoteLike(v.text, 'bf16'))), fix('Train in fp32', replaceValue(v, quoteLike(v.text, 'no')))];
+  // a boolean flag: `fp16=True` → `bf16=True` where the spelling is known (TrainingArguments, a YAML/JSON config, a command line)
+  const out: Fix[] = [];
+  if (v.key.includes('fp16') && !isCallKeyword(v) && v.source !== 'python-default') out.push(fix('Use bf16 instead of fp16', renameKey(v, v.key.replace(/fp16/, 'bf16'))));
+  out.push(fix('Train in fp32', offFlag(v)));
+  return out;
+}
+
+/** `fp16=True` → `fp16=False`, `fp16: true` → `fp16: false`, a bare `--fp16` dropped. */
+function offFlag(v: LocatedValue): TextEdit & { file: string } {
+  if (v.text.startsWith('--')) return replaceValue(v, '');
+  return replaceValue(v, /^[A-Z]/.test(v.text.trim()) ? 'False' : 'false');
 }
 
 /** `fp16=True` → `bf16=True`, `--fp16` → `--bf16`, `"fp16": true` → `"bf16": true`: the key itself is the choice. */

@@ -46,6 +46,13 @@ export function fp16RangeDiagnostics(ctx: RuleContext, e: Evidence | undefined, 
   return [...out, ...finding.more];
 }
 
+/** What a place does: `fp16=True turns on fp16`, `….half() puts the model in fp16`. */
+function puts(c: Fp16Choice, what = 'the model'): string {
+  if (c.kind === 'cast') return `${c.ref} puts ${what} in fp16`;
+  if (c.kind === 'launch') return `${c.ref} picks a DeepSpeed config that runs ${what} in fp16`;
+  return `${c.ref} runs ${what} in fp16`;
+}
+
 function evidenceText(e: Evidence | undefined): string {
   return e ? `; ${shows(e)}` : '';
 }
@@ -86,11 +93,19 @@ function bf16Pretrained(ctx: RuleContext, e: Evidence | undefined): Finding | un
   return {
     severity,
     choices,
-    message: (c) => `${c.ref} runs ${model.name} in fp16, but ${family}: their activations outgrow fp16 (max ${FP16_MAX}) and turn inf, then NaN${evidenceText(e)}; train it in bf16 (or fp32)${c.file === model.file ? '' : ` (${modelRef(model)})`}`,
+    message: (c) => `${puts(c, model.name)}, but ${family}: their activations outgrow fp16 (max ${FP16_MAX}) and turn inf, then NaN${evidenceText(e)}; train it in bf16 (or fp32)${c.file === model.file ? '' : ` (${modelRef(model)})`}`,
     related,
     change: { mixed_precision: 'bf16' },
     more,
   };
+}
+
+/** A statement's first line (a call spread over lines is marked where it starts). */
+function firstLine(f: ScriptFact): NanDiagnostic['range'] {
+  const statement = f.detail?.statement as { text: string } | undefined;
+  if (!statement || f.range.start.line === f.range.end.line) return f.range;
+  const length = statement.text.split('\n')[0].length;
+  return { start: f.range.start, end: { line: f.range.start.line, character: length } };
 }
 
 /** `with torch.autocast("cuda", enabled=False):` around a one-line statement of a forward. */
@@ -114,7 +129,7 @@ function lossScalerGaveUp(ctx: RuleContext, e: Evidence | undefined): Finding | 
     severity: 'error',
     choices,
     message: (c) =>
-      `fp16 mixed precision (${c.ref}) overflows: ${how}; values no longer fit fp16 (max ${FP16_MAX}), and a lower scale only skips more steps; bf16 has fp32's exponent range and needs no loss scaling`,
+      `${puts(c)} and it overflows: ${how}; values no longer fit fp16 (max ${FP16_MAX}), and a lower scale only skips more steps; bf16 has fp32's exponent range and needs no loss scaling`,
     related,
     change: { mixed_precision: 'bf16' },
     more: [],
@@ -146,7 +161,7 @@ function oneLossTerm(ctx: RuleContext, e: Evidence | undefined): Finding | undef
     ? [
         {
           file: where.file,
-          range: where.range,
+          range: firstLine(where),
           severity: 'warning',
           code: 'precision',
           message: `${cls}.forward computes ${term} under fp16 autocast (${choices[0].ref}); ${shows(e)}: ${alone}; compute it in fp32 (autocast off, inputs .float())`,

@@ -36,12 +36,16 @@ function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | un
   }
   if (mp && mp.value === 'no') {
     const fixes = ampFixes(mp.at, toFp32);
+    // Lightning '16-true' is both the precision mode and what puts the weights in fp16
+    const itself = half.setting?.at === mp.at;
     out.push({
       file: mp.at.file,
       range: mp.at.range,
       severity,
       code: 'precision',
-      message: `${settingRef(mp)} while the trainable weights are fp16 (${half.why}): no AMP, no loss scaling and no fp32 master weights${evidence}`,
+      message: itself
+        ? `${settingRef(mp)} keeps every weight in fp16, the trained ones included: no fp32 master weights and no loss scaling; ${what}${evidence}`
+        : `${settingRef(mp)} while the trainable weights are fp16 (${half.why}): no AMP, no loss scaling and no fp32 master weights${evidence}`,
       related: wd ? [...related, { file: wd.at.file, line: wd.at.range.start.line + 1, message: settingRef(wd) }] : related,
       fixes,
       verified: false,
@@ -71,7 +75,11 @@ function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | un
 /** Turn on AMP the way this setting spells it: Lightning '16-mixed', Keras 'mixed_float16', else fp32 weights + fp16 AMP. */
 function ampFixes(at: LocatedValue, toFp32: (TextEdit & { file: string }) | undefined): Fix[] {
   const text = at.text.trim().replace(/^["']|["']$/g, '');
-  if (at.key === 'precision') return [fix('Use 16-bit mixed precision (fp32 master weights)', replaceValue(at, quoteLike(at.text, '16-mixed')))];
+  if (at.key === 'precision') {
+    const quoted = (s: string) => (/^["']/.test(at.text.trim()) || at.source === 'yaml' ? quoteLike(at.text, s) : `"${s}"`);
+    const bf16 = /bf16/.test(text) ? [] : [fix(`Use bf16-${/true$/.test(text) ? 'true' : 'mixed'} precision`, replaceValue(at, quoted(/true$/.test(text) ? 'bf16-true' : 'bf16-mixed')))];
+    return [fix('Use 16-bit mixed precision (fp32 master weights)', replaceValue(at, quoted('16-mixed'))), ...bf16, fix('Use 32-bit precision', replaceValue(at, quoted('32-true')))];
+  }
   if (/^b?float16$/.test(text)) return [fix('Use the mixed_float16 policy (fp32 variables)', replaceValue(at, quoteLike(at.text, 'mixed_float16')))];
   return toFp32 ? [fix('Keep fp32 weights and train with fp16 mixed precision', toFp32, replaceValue(at, quoteLike(at.text, 'fp16')))] : [];
 }
