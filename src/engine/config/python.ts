@@ -86,7 +86,7 @@ class PythonLocator {
   run(): void {
     this.moduleValues();
     for (const node of this.scope.calls) this.call(node);
-    for (const node of ofType(this.root, 'function_definition')) this.precisionDefaults(node);
+    for (const node of ofType(this.root, 'function_definition')) this.signatureDefaults(node);
     for (const node of ofType(this.root, 'assignment')) this.configAssignment(node);
     for (const f of forwardFacts(this.root, this.scope)) {
       const { node, statement, kind, ...detail } = f;
@@ -269,13 +269,16 @@ class PythonLocator {
   }
 
   // `def start_training(…, mixed_precision="fp16")`: a UI or helper whose default picks the precision of the run it launches.
-  private precisionDefaults(def: PyNode): void {
+  private signatureDefaults(def: PyNode): void {
     const parameters = def.childForFieldName('parameters');
     for (const p of parameters ? kids(parameters) : []) {
       if (p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') continue;
       const name = p.childForFieldName('name');
       const value = p.childForFieldName('value');
-      if (!name || !value || !PRECISION_KEYS.test(name.text) || !isLiteral(value)) continue;
+      if (!name || !value) continue;
+      // `def __init__(self, text_encoder_name='google/t5-v1_1-xl')`: the model a class loads unless told otherwise
+      if (value.type === 'string' && pretrainedKeyword(name.text, value)) this.fact('pretrained-model', value, value.text, { class: null, name: this.describe(value), keyword: name.text });
+      if (!PRECISION_KEYS.test(name.text) || !isLiteral(value)) continue;
       this.value(name.text, value, name.startIndex).source = 'python-default';
     }
   }

@@ -31,7 +31,8 @@ export function valueRef(v: LocatedValue): string {
   // a keyword of some call is written `fp16=True`; a config dict the script overrides, `fp16.enabled = True`
   if (isCallKeyword(v) || v.source === 'python-default') return `${v.key}=${v.text}`;
   if (v.source === 'python') return v.keyPath.includes('.') ? `${v.keyPath} = ${v.text}` : `${v.key}=${v.text}`;
-  return `${v.key}: ${v.text}`;
+  // `enabled` and `type` say nothing alone: `fp16.enabled: true`, `optim_wrapper.type: AmpOptimWrapper`
+  return `${v.key === 'enabled' || v.key === 'type' ? v.keyPath : v.key}: ${v.text}`;
 }
 
 /** A precision keyword of a call the locator does not know (`ImagenTrainer.fp16`): its other spellings are that API's. */

@@ -6,6 +6,7 @@ import { precision } from './precision';
 import { validationFrequency } from './validation-frequency';
 import { lossScale } from './loss-scale';
 import { learningRate } from './learning-rate';
+import { optimizerChoice } from './optimizer-choice';
 import { warmup } from './warmup';
 import { gradientClipping } from './gradient-clipping';
 import { data } from './data';
@@ -19,6 +20,7 @@ export const rules: Rule[] = [
   validationFrequency,
   lossScale,
   learningRate,
+  optimizerChoice,
   warmup,
   gradientClipping,
   data,
