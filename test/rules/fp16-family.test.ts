@@ -3,21 +3,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/engine/diagnose.ts';
-import { applyEdits, byCode, expectAtMost, expectNothingRisky, expectOne, finiteRun, fixture, fixtureText, run } from './helpers.ts';
+import { locate } from '../../src/engine/config/index.ts';
+import { applyEdits, byCode, expectAtMost, expectNothingRisky, expectOne, finiteRun, fixture, fixtureText, run, variant } from './helpers.ts';
 
 const T5 = 'fp16/summarize_t5.py';
-const T5_BF16 = 'fp16/summarize_t5_bf16.py';
 const DS = 'fp16/ds_fp16.json';
 const LAUNCH = 'fp16/launch_ds.sh';
 const OVERRIDE = 'fp16/finetune_override.py';
 const STATIC = 'fp16/centerhead_fp16.py';
-const DYNAMIC = 'fp16/centerhead_fp16_dynamic.py';
 const TRUE16 = 'fp16/lora_16_true.py';
-const MIXED16 = 'fp16/lora_16_mixed.py';
 const AMP = 'fp16/rotated_det_amp.py';
 const LOSS = 'fp16/poly_iou_loss.py';
 const ENCODER = 'fp16/text_to_image.py';
-const ENCODER_FP32 = 'fp16/text_to_image_fp32_encoder.py';
 
 const overflowRun = () => run({ line: 300, step: 14, metric: null, value: 'overflow', kind: 'overflow', before: [{ line: 296, step: 13, event: 'loss-scale' }] });
 
@@ -37,7 +34,7 @@ test('T5 fine-tuned with fp16=True: the fp16 flag is an error when the loss went
 test('T5 in fp16 before any run is a warning; a run that stayed finite so far only a note; bf16 is not blamed', async () => {
   expectOne(analyze([], [await fixture(T5)]), 'precision', 'warning', T5, 13);
   expectAtMost(analyze([finiteRun()], [await fixture(T5)]), 'precision', 'information');
-  expectNothingRisky(analyze([run({ line: 30, step: 120, metric: 'loss' })], [await fixture(T5_BF16)]));
+  expectNothingRisky(analyze([run({ line: 30, step: 120, metric: 'loss' })], [await variant(T5, 'fp16=True', 'bf16=True')]));
 });
 
 test('DeepSpeed fp16 whose loss scale ran down to its minimum: fp16.enabled in the JSON and the launch line that picks it', async () => {
@@ -81,7 +78,7 @@ test("mmcv's static loss scale with an incident: a loss-scale warning with a dyn
   const s = expectOne(d, 'loss-scale', 'warning', STATIC, 14);
   assert.match(s.message, /^a static loss scale of 512\. never adapts to the fp16 gradients/);
   assert.equal(applyEdits(fixtureText(STATIC), s.fixes[0].edits).split('\n')[13], "fp16 = dict(loss_scale='dynamic')");
-  assert.equal(byCode(analyze([run({ line: 12, step: 600, metric: 'task0.loss_heatmap' })], [await fixture(DYNAMIC)]), 'loss-scale').length, 0);
+  assert.equal(byCode(analyze([run({ line: 12, step: 600, metric: 'task0.loss_heatmap' })], [await variant(STATIC, 'loss_scale=512.', "loss_scale='dynamic'")]), 'loss-scale').length, 0);
   // a NaN in the first forward pass came before any scaled gradient
   expectAtMost(analyze([run({ line: 3, step: 1, metric: 'loss' })].map((r) => ({ ...r, steps: { first: 1, last: 1 } })), [await fixture(STATIC)]), 'loss-scale', 'information');
 });
@@ -102,9 +99,10 @@ test("Fabric precision '16-true' keeps the LoRA weights in fp16: the precision l
 });
 
 test("fp16 AMP with fp32 master weights and eps given: the optimizer is cleared, only the 16-bit precision is a suspect", async () => {
-  const d = analyze([run({ line: 9, step: 64, metric: 'loss' })], [await fixture(MIXED16)]);
+  const mixed = await locate(TRUE16, fixtureText(TRUE16).replace('precision="16-true"', 'precision="16-mixed"').replace('lr=learning_rate)', 'lr=learning_rate, eps=1e-6)'));
+  const d = analyze([run({ line: 9, step: 64, metric: 'loss' })], [mixed]);
   expectAtMost(d, 'optimizer-epsilon', 'information');
-  const p = expectOne(d, 'precision', 'warning', MIXED16, 8);
+  const p = expectOne(d, 'precision', 'warning', TRUE16, 8);
   assert.match(p.message, /trains in fp16;/);
 });
 
@@ -133,7 +131,8 @@ test('a frozen T5 encoder called in forward under the fp16 autocast: the fp16 fl
 });
 
 test('the same T5 encoder already called with autocast off is not blamed', async () => {
-  expectAtMost(analyze([run({ line: 5, step: 40, metric: 'loss' })], [await fixture(ENCODER_FP32)]), 'precision', 'information');
+  const off = await variant(ENCODER, '        text_embeds = self.encode_text(texts)\n', '        with torch.cuda.amp.autocast(enabled=False):\n            text_embeds = self.encode_text(texts)\n');
+  expectAtMost(analyze([run({ line: 5, step: 40, metric: 'loss' })], [off]), 'precision', 'information');
 });
 
 test('bf16-pretrained families by model id or class, and names that only look alike', async () => {

@@ -3,14 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/engine/diagnose.ts';
 import { readHyperparameters } from '../../src/engine/rules/hyperparameters.ts';
-import { applyEdits, byCode, expectAtMost, expectNothingRisky, expectOne, fixture, fixtureText, run } from './helpers.ts';
+import { applyEdits, byCode, expectAtMost, expectNothingRisky, expectOne, fixture, fixtureText, run, variant } from './helpers.ts';
 
 const TABLE = 'idioms/train_dtype_table.py';
 const ELIF = 'idioms/train_dtype_elif.py';
 const FP16 = 'idioms/adapter_fp16.yaml';
 const FP32 = 'idioms/adapter_fp32.yaml';
 const LOOP = 'idioms/train_control_loop.py';
-const UPCAST = 'idioms/train_control_loop_upcast.py';
 const LAUNCH16 = 'idioms/launch_fp16.sh';
 const YOLO = 'idioms/train_yolo.py';
 const HYP = 'idioms/hyp.scratch.yaml';
@@ -43,7 +42,12 @@ test('UNet projections made trainable in a loop, then the whole UNet cast to fp1
 });
 
 test('the same cast followed by cast_training_params(…, torch.float32) keeps the trained projections in fp32: not blamed', async () => {
-  expectNothingRisky(analyze([afterUpdates()], [await fixture(UPCAST), await fixture(LAUNCH16)]));
+  const upcast = await variant(
+    LOOP,
+    'unet.to(accelerator.device, dtype=weight_dtype)\n',
+    'unet.to(accelerator.device, dtype=weight_dtype)\nif accelerator.mixed_precision == "fp16":\n    cast_training_params([unet], dtype=torch.float32)\n',
+  );
+  expectNothingRisky(analyze([afterUpdates()], [upcast, await fixture(LAUNCH16)]));
 });
 
 test('--adam builds Adam from an lr0 tuned for SGD: the constructor and the lr line are blamed', async () => {
