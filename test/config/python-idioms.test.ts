@@ -211,6 +211,9 @@ test('python: a keyword set by a conditional expression on a config flag gives e
       ['1.0', { op: 'not', arg: { op: 'truthy', key: 'use_fsdp' } }],
     ],
   );
+  // a choice the config does not make leaves the setting unknown, as any other expression does
+  const gpu = await locate('training.py', py('trainer = pl.Trainer(gradient_clip_val=None if torch.cuda.device_count() > 1 else 1.0)'));
+  assert.equal(gpu.values.length, 0);
 });
 
 test('python: pretrained models a script loads or names, and what a forward calls and returns', async () => {

@@ -15,7 +15,7 @@
 //   forward-call        { class, callee, bound, autocastOff, statement }
 //   module-forward      { class, returned, autocastOff, statement }
 // Values and facts set inside a branch carry `when`, the config condition of that branch.
-import type { LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
+import type { BranchCondition, LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
 import { callParts, isLiteral, kids, lastName, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
 import { joinKey, lastKey, LineIndex } from './text';
 import { pythonParser } from './treesitter';
@@ -265,7 +265,8 @@ class PythonLocator {
     }
     if (value.type !== 'conditional_expression') return;
     const [yes, , no] = kids(value);
-    for (const arm of [yes, no]) if (isLiteral(arm)) this.value(path, arm, arm.id === yes.id ? value.parent?.startIndex : undefined);
+    // only a choice the config makes: with `… if torch.cuda.device_count() > 1 else …` neither arm is the setting
+    if (readsOnlyConfig(this.scope.conditionOf(yes))) for (const arm of [yes, no]) if (isLiteral(arm)) this.value(path, arm, arm.id === yes.id ? value.parent?.startIndex : undefined);
   }
 
   // `def start_training(…, mixed_precision="fp16")`: a UI or helper whose default picks the precision of the run it launches.
@@ -397,6 +398,15 @@ class PythonLocator {
   private range(node: PyNode): Range {
     return this.index.range(node.startIndex, node.endIndex);
   }
+}
+
+/** A condition made of config values only (no `unknown` part). */
+function readsOnlyConfig(c: BranchCondition | undefined): boolean {
+  if (!c) return false;
+  if (c.op === 'unknown') return false;
+  if (c.op === 'not') return readsOnlyConfig(c.arg);
+  if (c.op === 'and' || c.op === 'or') return c.args.every(readsOnlyConfig);
+  return true;
 }
 
 function isContainer(node: PyNode): boolean {

@@ -39,6 +39,8 @@ export function mentionsBf16Model(text: string): boolean {
   return /(^|[^a-z0-9])(flan_?)?(m|by|um)?t5([^a-z0-9]|$)/i.test(text) || /\b(T5|MT5|UMT5|LongT5|Pegasus)[A-Z]\w*/.test(text);
 }
 
+const MODEL_KEY = /model|checkpoint|ckpt|pretrained|encoder|backbone|name|path|arch|base|teacher|student/i;
+
 interface Argument {
   text: string;
   value?: unknown;
@@ -58,7 +60,8 @@ export function bf16Models(ctx: RuleContext): Bf16Model[] {
     .flatMap((f) => f.values)
     .filter((v) => !ruledOut(v, lookup))
     .sort((a, b) => order(a.source) - order(b.source));
-  for (const v of values) if (typeof v.value === 'string') add(v.value, v.file, v.range.start.line + 1);
+  // a model id is the value of a key that names a model (`model_name_or_path`, `checkpoint`, `DEFAULT_T5_NAME`), or an `org/name` id
+  for (const v of values) if (typeof v.value === 'string' && (MODEL_KEY.test(v.keyPath) || /^[\w.-]+\/[\w.-]+$/.test(v.value))) add(v.value, v.file, v.range.start.line + 1);
   for (const fact of ctx.facts.filter((f): f is ScriptFact => f.kind === 'pretrained-model')) {
     const line = fact.range.start.line + 1;
     if (typeof fact.detail?.class === 'string') add(fact.detail.class, fact.file, line);
