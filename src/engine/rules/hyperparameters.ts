@@ -95,7 +95,7 @@ const matchers: Matcher[] = [
     if ((key === 'amp' || key === 'use_amp' || key === 'use_fp16') && toBool(v.value) === true) return one('mixed_precision', 'fp16');
     if (key === 'use_bf16' && toBool(v.value) === true) return one('mixed_precision', 'bf16');
     // mmcv: a top-level `fp16 = dict(loss_scale=512.)` turns on Fp16OptimizerHook (DeepSpeed's `fp16` block says `enabled`)
-    if (path.length === 2 && path[0] === 'fp16' && key === 'loss_scale' && v.source === 'python') return one('mixed_precision', 'fp16');
+    if (path.length >= 2 && path[0] === 'fp16' && path[1] === 'loss_scale' && v.source === 'python') return one('mixed_precision', 'fp16');
     // mmengine: `optim_wrapper = dict(type='AmpOptimWrapper', ...)`
     if (key === 'type' && v.value === 'AmpOptimWrapper') return one('mixed_precision', 'fp16');
     return [];

@@ -127,6 +127,6 @@ export function ampStyle(ctx: RuleContext): 'master' | 'autocast' | undefined {
   const mp = ctx.hp.mixed_precision;
   if (!mp || mp.value === 'no') return undefined;
   const path = mp.at.keyPath.toLowerCase();
-  if (/(^|\.)(fp16|bf16|bfloat16)\.enabled$/.test(path) || /^fp16\.loss_scale$/.test(path)) return 'master';
+  if (/(^|\.)(fp16|bf16|bfloat16)\.enabled$/.test(path) || /^fp16\.loss_scale(\.|$)/.test(path)) return 'master';
   return 'autocast';
 }
