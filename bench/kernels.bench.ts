@@ -2,7 +2,7 @@
 // training step: a small conv net, and a 3-layer MLP for reference. Prints wasm / cpu ratios.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { selectBackend } from '../src/probe/backend';
+import { selectBackend } from '../src/probe/worker/backend';
 
 const WARMUP = 2;
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);

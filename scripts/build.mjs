@@ -1,5 +1,5 @@
 // Bundles the four programs (extension, language server, probe worker, CLI) into dist/
-// and copies the WebAssembly files they load at run time beside them.
+// and copies the WebAssembly files and the ONNX schema they load at run time beside them.
 import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,7 +11,7 @@ const watch = process.argv.includes('--watch');
 const bundles = [
   { in: 'src/extension/main.ts', out: 'extension' },
   { in: 'src/server/main.ts', out: 'server' },
-  { in: 'src/probe/worker.ts', out: 'worker' },
+  { in: 'src/probe/worker/worker.ts', out: 'worker' },
   { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
 ];
 
@@ -24,6 +24,7 @@ function copyAssets() {
   for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDir, f), join('dist', f));
   copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
   copyFileSync(dirname(require.resolve('tree-sitter-python/package.json')) + '/tree-sitter-python.wasm', 'dist/tree-sitter-python.wasm');
+  copyFileSync('src/probe/models/onnx/onnx.proto', 'dist/onnx.proto');
 }
 
 const options = (b) => ({

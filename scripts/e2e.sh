@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/e2e-setup.sh
 npm run package
 rm -rf test-results/e2e
-node --import tsx --test --test-concurrency=1 --test-timeout=300000 test/e2e/*.e2e.ts
+# The timeout is per file (its scenarios run one after the other); a loaded machine takes 100 s a scenario.
+node --import tsx --test --test-concurrency=1 --test-timeout=900000 test/e2e/*.e2e.ts
 echo "e2e: screenshots in test-results/e2e/: $(ls test-results/e2e 2>/dev/null | tr '\n' ' ')"

@@ -26,6 +26,7 @@ run(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-depend
 const allowed = [
   /^extension\/dist\/[\w-]+\.js$/,
   /^extension\/dist\/[\w-]+\.wasm$/,
+  /^extension\/dist\/onnx\.proto$/,
   /^extension\/media\/(?!report\/)[\w.-]+$/,
   /^extension\/(package\.json|README\.md|LICENSE(\.txt)?|CHANGELOG\.md)$/i,
   /^extension\.vsixmanifest$/,
@@ -40,7 +41,7 @@ if (unexpected.length) {
   console.error(`The VSIX carries files it should not:\n  ${unexpected.join('\n  ')}`);
   process.exit(1);
 }
-for (const needed of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/dist/tree-sitter.wasm', 'extension/dist/tree-sitter-python.wasm']) {
+for (const needed of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/dist/tree-sitter.wasm', 'extension/dist/tree-sitter-python.wasm', 'extension/dist/onnx.proto']) {
   if (!listing.includes(needed)) {
     console.error(`The VSIX lacks ${needed}`);
     process.exit(1);
@@ -65,6 +66,14 @@ try {
   console.log(`packed CLI: probe builtin:imageproj ran on the ${backend} backend`);
   if (backend !== 'wasm' && backend !== 'tensorflow') {
     console.error(`the packed probe did not load the wasm backend (${backend}): ${probe.stderr}`);
+    process.exit(1);
+  }
+  // The ONNX schema is a file beside the bundles: an imported model must load from the installed copy too.
+  const onnx = spawnSync(process.execPath, [cli, 'probe', '--model', 'test/probe/fixtures/onnx/mlp.onnx', '--iterations', '1', '--no-sweep'], { encoding: 'utf8' });
+  const losses = onnx.status === 0 ? JSON.parse(onnx.stdout).losses : null;
+  console.log(`packed CLI: probe of an ONNX training step gave losses ${JSON.stringify(losses)}`);
+  if (!Array.isArray(losses) || losses.length !== 1) {
+    console.error(`the packed probe could not run an ONNX model: ${onnx.stderr}`);
     process.exit(1);
   }
   const diagnostics = await serverSmoke(join(dir, 'extension/dist/server.js'), resolve(example));

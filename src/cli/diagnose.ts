@@ -2,11 +2,11 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import type { DiagnoseResult, NanDiagnostic, RunScan } from '../engine/types';
-import { diagnose } from '../engine/diagnose';
+import type { DiagnoseResult, LocatedFile, NanDiagnostic, RunScan } from '../engine/types';
+import { diagnoseWithFiles } from '../engine/diagnose';
 import { isLogPath } from '../engine/discovery';
 import { UsageError, type CliIO } from './io';
-import { exitStatus, incidentMessage, outputFormats, render, type OutputFormat } from './output';
+import { exitStatus, fileInCell, incidentMessage, outputFormats, render, type OutputFormat } from './output';
 
 export const diagnoseHelp = `usage: nan-doctor diagnose [DIR] [--log FILE]... [--config FILE]... [--probe] [--model M] [--format text|json|sarif]
 
@@ -113,8 +113,9 @@ export async function diagnoseCommand(args: string[], io: CliIO): Promise<number
   await checkNamed(root, opts.logs, 'log file');
   await checkNamed(root, opts.configs, 'config file');
 
-  let result = await diagnose({ root, logs: opts.logs, configs: opts.configs });
-  if (opts.probe) result = await runProbe(result, root, opts.model, io);
+  const diagnosed = await diagnoseWithFiles({ root, logs: opts.logs, configs: opts.configs });
+  let result = diagnosed.result;
+  if (opts.probe) result = await runProbe(result, root, opts.model, diagnosed.files, io);
 
   // a file the user named that cannot be read fails the command; one discovery found is a note
   const named = namedBy(root, [...opts.logs, ...opts.configs]);
@@ -124,14 +125,15 @@ export async function diagnoseCommand(args: string[], io: CliIO): Promise<number
   return failed.length ? 2 : exitStatus(result);
 }
 
-async function runProbe(result: DiagnoseResult, root: string, model: string | undefined, io: CliIO): Promise<DiagnoseResult> {
+async function runProbe(result: DiagnoseResult, root: string, model: string | undefined, files: LocatedFile[], io: CliIO): Promise<DiagnoseResult> {
   if (!result.runs.some((r) => r.incident)) return result;
   // loaded lazily: the rest of the CLI never pays for TensorFlow.js
-  const { verifyDiagnostics } = await import('../probe/verify.ts');
+  const { verifyDiagnostics } = await import('../probe/verify/verify.ts');
   let last = '';
   return verifyDiagnostics(result, {
     root,
     model,
+    files,
     // The user ran this command in their own shell: a JS-module model is their code, as with `nan-doctor probe`.
     allowCode: true,
     onProgress: (message: string, percent?: number) => {
@@ -145,12 +147,12 @@ async function runProbe(result: DiagnoseResult, root: string, model: string | un
 // ---- text for a person: what happened, what to change (in order), what was ruled out ----
 
 const MAX_NOTES = 3;
-const where = (d: NanDiagnostic) => `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}`;
+const where = (d: NanDiagnostic) => `${fileInCell(d.file, d.cell)}:${d.range.start.line + 1}:${d.range.start.character + 1}`;
 
 function diagnosticLines(d: NanDiagnostic): string[] {
-  const out = [`${where(d)}: ${d.severity}: ${d.message} [${d.code}]${d.verified ? ' (verified by the probe)' : ''}`];
+  const out = [`${where(d)}: ${d.severity}: ${d.message} [${d.code}]${d.verified ? ` (verified by the probe${d.verifiedBy === 'stand-in' ? ' on a stand-in model' : ''})` : ''}`];
   // the full list is in JSON/SARIF and the editor; a person reads the first few
-  for (const r of d.related.slice(0, MAX_NOTES)) out.push(`    ${r.file}:${r.line}: note: ${r.message}`);
+  for (const r of d.related.slice(0, MAX_NOTES)) out.push(`    ${fileInCell(r.file, r.cell)}:${r.line}: note: ${r.message}`);
   if (d.related.length > MAX_NOTES) out.push(`    (${d.related.length - MAX_NOTES} more notes in --format json)`);
   for (const f of d.fixes) out.push(`    fix: ${f.title}`);
   return out;
@@ -158,7 +160,7 @@ function diagnosticLines(d: NanDiagnostic): string[] {
 
 function runLine(run: RunScan): string {
   if (!run.incident) return `${run.log}: no non-finite value${run.steps ? ` (steps ${run.steps.first}-${run.steps.last})` : ''}`;
-  return `${run.log}:${run.incident.line}: ${incidentMessage(run.incident)}`;
+  return `${fileInCell(run.log, run.incident.cell)}:${run.incident.line}: ${incidentMessage(run.incident)}`;
 }
 
 export function renderForPeople(result: DiagnoseResult, dir: string, named: (file: string) => boolean = () => true): string {
@@ -203,8 +205,10 @@ export function renderForPeople(result: DiagnoseResult, dir: string, named: (fil
   if (result.probe) {
     const p = result.probe;
     const first = p.firstNonFinite ? `first non-finite at iteration ${p.firstNonFinite.iteration}, ${p.firstNonFinite.layer} (${p.firstNonFinite.phase})` : 'the re-run stayed finite';
-    out.push('', `Probe (${p.backend}, ${p.iterations} iterations): ${first}`);
-    for (const c of p.counterfactuals) out.push(`  ${JSON.stringify(c.change)}: ${c.finite ? 'finite — fixes it' : 'still non-finite'}`);
+    const model = p.standIn ? `stand-in model ${p.model ?? ''}`.trim() : (p.model ?? 'your model');
+    out.push('', `Probe (${model}, ${p.backend}, ${p.iterations} iterations): ${first}`);
+    if (p.standIn) out.push('  A stand-in of the task\'s family verifies optimizer and precision causes only: give the probe your model (--model step.onnx) for the rest.');
+    for (const c of p.counterfactuals) out.push(`  ${JSON.stringify(c.change)}: ${c.finite === null ? `not testable on this model: ${c.untestable ?? 'no reason given'}` : c.finite ? 'finite — fixes it' : 'still non-finite'}`);
   } else if (nonFinite.length && causes.some((d) => d.change)) {
     out.push('', `To verify the fixes, re-run the first iterations: nan-doctor diagnose ${dir} --probe`);
   }

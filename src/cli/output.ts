@@ -30,6 +30,11 @@ export function incidentMessage(incident: Incident): string {
   return `${what}${where ? ' ' + where : ''}${otherValues(incident)}${before}`;
 }
 
+/** A notebook's place names its cell: `nb.ipynb cell 4:6:1` (lines count within the cell). */
+export function fileInCell(file: string, cell: number | undefined): string {
+  return cell === undefined ? file : `${file} cell ${cell}`;
+}
+
 function runSummary(run: RunScan): string {
   const steps = run.steps ? `steps ${run.steps.first}-${run.steps.last}` : 'no steps seen';
   const formats = run.formats.length ? run.formats.join(', ') : 'no known format';
@@ -41,12 +46,12 @@ function renderText(result: ScanResult | DiagnoseResult): string {
   const diagnostics = isDiagnose(result) ? result.diagnostics : [];
   for (const run of result.runs) {
     const covered = diagnostics.some((d) => d.code === 'first-nonfinite' && d.file === run.log);
-    if (run.incident && !covered) out.push(`${run.log}:${run.incident.line}:1: error: ${incidentMessage(run.incident)} [first-nonfinite]`);
+    if (run.incident && !covered) out.push(`${fileInCell(run.log, run.incident.cell)}:${run.incident.line}:1: error: ${incidentMessage(run.incident)} [first-nonfinite]`);
     else if (!run.incident) out.push(`${run.log}: note: no non-finite value (${runSummary(run)})`);
   }
   for (const d of diagnostics) {
-    out.push(`${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message} [${d.code}]${d.verified ? ' (verified)' : ''}`);
-    for (const r of d.related) out.push(`  ${r.file}:${r.line}: note: ${r.message}`);
+    out.push(`${fileInCell(d.file, d.cell)}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message} [${d.code}]${d.verified ? ' (verified)' : ''}`);
+    for (const r of d.related) out.push(`  ${fileInCell(r.file, r.cell)}:${r.line}: note: ${r.message}`);
     for (const f of d.fixes) out.push(`  fix: ${f.title}`);
   }
   if (isDiagnose(result)) for (const e of result.errors ?? []) out.push(`${e.file}: error: ${e.message}`);
@@ -107,7 +112,7 @@ function renderSarif(result: ScanResult | DiagnoseResult): string {
       level: 'error',
       message: { text: incidentMessage(run.incident) },
       locations: [{ physicalLocation: { artifactLocation: { uri: uri(run.log) }, region: { startLine: run.incident.line } } }],
-      properties: { step: run.incident.step, metric: run.incident.metric, value: run.incident.value, kind: run.incident.kind, rank: run.incident.rank },
+      properties: { step: run.incident.step, metric: run.incident.metric, value: run.incident.value, kind: run.incident.kind, rank: run.incident.rank, cell: run.incident.cell ?? null },
     });
   }
   for (const d of diagnostics) {
@@ -119,7 +124,7 @@ function renderSarif(result: ScanResult | DiagnoseResult): string {
       level: SARIF_LEVEL[d.severity],
       message: { text: d.message },
       locations: [{ physicalLocation: { artifactLocation: { uri: uri(d.file) }, region } }],
-      properties: { verified: d.verified, severity: d.severity },
+      properties: { verified: d.verified, severity: d.severity, ...(d.cell === undefined ? {} : { cell: d.cell }) },
     };
     if (d.related.length) {
       r.relatedLocations = d.related.map((rel, id) => ({
@@ -170,8 +175,13 @@ function groupEdits<E extends { file?: string }>(defaultFile: string, edits: E[]
   return [...byFile];
 }
 
+/** The contract's JSON: every incident says its `cell`, null outside notebooks. */
+function contractJson(result: ScanResult | DiagnoseResult): ScanResult | DiagnoseResult {
+  return { ...result, runs: result.runs.map((r) => (r.incident ? { ...r, incident: { ...r.incident, cell: r.incident.cell ?? null } } : r)) } as ScanResult | DiagnoseResult;
+}
+
 export function render(result: ScanResult | DiagnoseResult, format: OutputFormat): string {
-  if (format === 'json') return JSON.stringify(result, null, 2) + '\n';
+  if (format === 'json') return JSON.stringify(contractJson(result), null, 2) + '\n';
   if (format === 'sarif') return renderSarif(result);
   return renderText(result);
 }

@@ -6,11 +6,11 @@ import type { ProbeReport } from '../engine/types';
 import { UsageError, type CliIO } from './io';
 import { resolveSettings, type ProbeSpec } from '../probe/spec';
 import { isProbeSettingName, unknownSettingMessage } from '../probe/setting-names';
-import { launchProbe, ProbeError } from '../probe/client';
-import { runSweep } from '../probe/sweep';
-import { hyperparametersOf, locationOf, readConfigFiles } from '../probe/config-hyperparameters';
-import { resolveData, resolveModel } from '../probe/verify';
-import { renderReportHtml } from '../probe/report-html';
+import { launchProbe, ProbeError } from '../probe/worker/client';
+import { runSweep } from '../probe/verify/sweep';
+import { hyperparametersOf, locationOf, readConfigFiles } from '../probe/verify/config-hyperparameters';
+import { resolveData, resolveModel } from '../probe/verify/verify';
+import { renderReportHtml } from '../probe/report/html';
 
 export const probeHelp = `usage: nan-doctor probe --model M [options]
 
@@ -18,11 +18,14 @@ Re-runs the first N training iterations of model M in TensorFlow.js with a probe
 layer and phase, names the first non-finite value and its origin, and re-runs with the usual
 fixes (the counterfactual sweep).
 
-  --model M           builtin:NAME (e.g. builtin:imageproj), a TensorFlow.js model.json, a Keras
-                      model JSON, or a JS module exporting createModel(). The CLI runs in a trusted
-                      shell, so a JS module model is allowed to run here.
+  --model M           builtin:NAME (e.g. builtin:imageproj, builtin:standin-transformer), a
+                      TensorFlow.js model.json, a Keras model JSON, an ONNX training step (.onnx:
+                      torch.onnx.export in training mode of a module whose forward returns the loss),
+                      or a JS module exporting createModel(). The CLI runs in a trusted shell, so a
+                      JS module model is allowed to run here.
   --config FILE       a config or training script to read hyperparameters from (repeatable)
-  --data FILE         inputs: .npy, JSON, or synthetic:SHAPE[@SCALE]
+  --data FILE         inputs: .npz (one array per ONNX graph input, by name; x and y otherwise),
+                      .npy, JSON, or synthetic:SHAPE[@SCALE]
   --iterations N      iterations to re-run (default 5)
   --set KEY=VALUE     override a canonical hyperparameter (repeatable), e.g. --set adam_epsilon=1e-6
   --backend B         tensorflow | wasm | cpu (default: the first that loads)
@@ -155,11 +158,13 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
       report = await launchProbe(spec, { signal: stopWorkers.signal, onProgress: (p) => progress(p.message) });
     }
   } catch (err) {
-    if (err instanceof ProbeError) throw new UsageError(probeFailure(err.message, a.model, a.data, spec.data));
+    if (err instanceof ProbeError) throw new UsageError(probeFailure(err.message, a.model, spec.model, a.data, spec.data));
     throw err;
   } finally {
     unwatch();
   }
+  // The report names the model as typed (the worker ran it by its full path).
+  report.model = a.model;
   // Say where each changed setting is written in the user's config, when it is.
   report.counterfactuals = report.counterfactuals.map((c) => {
     if (c.key !== undefined) return c;
@@ -181,9 +186,10 @@ export async function probeCommand(args: string[], io: CliIO): Promise<number> {
 }
 
 /** The failure line names the file the user typed: the data file when the message is about it, else the model. */
-function probeFailure(message: string, model: string, data: string | undefined, dataPath: string | undefined): string {
+function probeFailure(message: string, model: string, modelPath: string, data: string | undefined, dataPath: string | undefined): string {
   if (data !== undefined && dataPath !== undefined && message.includes(dataPath)) return message.split(dataPath).join(data);
   if (data !== undefined && message.includes(data)) return message;
+  if (message.includes(modelPath)) return message.split(modelPath).join(model);
   return message.includes(model) ? message : `${model}: ${message}`;
 }
 

@@ -7,7 +7,9 @@ import { activeFacts, readHyperparameters } from './rules/hyperparameters';
 import type { RuleContext } from './rules/types';
 import { discover } from './discovery';
 import { ScanError, scanFile } from './output/scan';
-import { locateCommandLine, locateFile } from './config/index';
+import { locateFile } from './config/index';
+import { runSettings } from './run-settings';
+import { placeInCells } from './notebook-places';
 
 const SEVERITY_ORDER = { error: 0, warning: 1, information: 2, hint: 3 } as const;
 
@@ -15,9 +17,24 @@ const SEVERITY_ORDER = { error: 0, warning: 1, information: 2, hint: 3 } as cons
 export function analyze(runs: RunScan[], files: LocatedFile[]): NanDiagnostic[] {
   const usable = files.filter((f) => !f.error);
   const ctx: RuleContext = { runs, files: usable, hp: readHyperparameters(usable), facts: activeFacts(usable) };
-  const found = rules.flatMap((rule) => rule.check(ctx));
+  const found = saferNetsLast(rules.flatMap((rule) => rule.check(ctx)));
   // most severe first; within a severity, the rules' order (most specific evidence first)
-  return found.map((d, i) => ({ d, i })).sort((a, b) => SEVERITY_ORDER[a.d.severity] - SEVERITY_ORDER[b.d.severity] || a.i - b.i).map((x) => x.d);
+  const sorted = found.map((d, i) => ({ d, i })).sort((a, b) => SEVERITY_ORDER[a.d.severity] - SEVERITY_ORDER[b.d.severity] || a.i - b.i).map((x) => x.d);
+  return placeInCells(sorted, runs, usable);
+}
+
+/**
+ * Missing safety nets (no gradient clipping, no warmup) are a warning only while nothing explains the NaN better:
+ * once a rule pins it with an error (a loss-code hazard, fp16 weights, an lr set for another batch), they are information.
+ */
+function saferNetsLast(found: NanDiagnostic[]): NanDiagnostic[] {
+  const explained = found.some((d) => d.severity === 'error' && d.code !== 'first-nonfinite' && d.code !== 'gradient-clipping' && d.code !== 'warmup');
+  if (!explained) return found;
+  return found.map((d) =>
+    (d.code === 'gradient-clipping' || d.code === 'warmup') && d.severity === 'warning'
+      ? { ...d, severity: 'information', message: `${d.message} (a safety net; another finding explains this NaN better)` }
+      : d,
+  );
 }
 
 export interface DiagnoseOptions {
@@ -34,6 +51,11 @@ const toPosix = (p: string): string => p.split(sep).join('/');
 
 /** Discover → scan logs → locate configs and scripts → analyze. A bad file is an `errors` entry; the rest are still diagnosed. */
 export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseResult> {
+  return (await diagnoseWithFiles(opts)).result;
+}
+
+/** As diagnose, with the located configs and scripts, so the probe reads the same files without discovering them again. */
+export async function diagnoseWithFiles(opts: DiagnoseOptions): Promise<{ result: DiagnoseResult; files: LocatedFile[] }> {
   const root = resolve(opts.root);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   const display = (p: string) => {
@@ -65,55 +87,21 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseResult> {
     files.push(located);
   }
 
-  // flags on the command line the log printed override the config (`--learning_rate=1e-3`)
-  for (const run of runs) if (run.command) files.push(await commandLineFile(run, abs(run.log)));
+  // the log's own settings (command-line flags, reported processes and batch sizes) override the config
+  for (const run of runs) files.push(await runSettings(run, abs(run.log), root));
 
   const logs = new Set(runs.map((r) => r.log));
   const diagnostics = (await fitLogLines(analyze(runs, files), root)).map((d) => withoutLogEdits(d, logs));
   const result: DiagnoseResult = { version: 1, runs, diagnostics, probe: null };
   if (errors.length) result.errors = errors;
-  return result;
-}
-
-/** The values on a run's command line, placed on the log line that prints it. */
-async function commandLineFile(run: RunScan, path: string): Promise<LocatedFile> {
-  const command = run.command!;
-  const found = await findLine(path, command);
-  const values = locateCommandLine(command, run.log, found?.line ?? 0).map((v) => {
-    const shift = found?.column ?? 0;
-    const move = (r: typeof v.range) => ({ start: { ...r.start, character: r.start.character + shift }, end: { ...r.end, character: r.end.character + shift } });
-    return { ...v, range: move(v.range), keyRange: v.keyRange && move(v.keyRange) };
-  });
-  return { file: run.log, language: 'shell', values, facts: [] };
+  return { result, files: files.filter((f) => !f.error) };
 }
 
 /** A log is evidence, not something to edit: fixes that would edit a log are dropped (the diagnostic and its change stay). */
 function withoutLogEdits(d: NanDiagnostic, logs: Set<string>): NanDiagnostic {
-  const fixes = d.fixes.filter((f) => !f.edits.some((e) => logs.has(e.file ?? d.file)));
+  // An edit in a notebook cell edits the notebook's code, not its outputs.
+  const fixes = d.fixes.filter((f) => !f.edits.some((e) => e.cell === undefined && logs.has(e.file ?? d.file)));
   return fixes.length === d.fixes.length ? d : { ...d, fixes };
-}
-
-const COMMAND_SEARCH_LINES = 10_000; // the command is printed at the start of a run
-
-/** The 0-based line and column where `text` first appears in a log. */
-async function findLine(path: string, text: string): Promise<{ line: number; column: number } | undefined> {
-  let n = 0;
-  let rest = '';
-  try {
-    for await (const chunk of createReadStream(path, { encoding: 'utf8' })) {
-      const parts = (rest + (chunk as string)).split('\n');
-      rest = parts.pop() ?? '';
-      for (const line of parts) {
-        const column = line.indexOf(text);
-        if (column >= 0) return { line: n, column };
-        if (++n >= COMMAND_SEARCH_LINES) return undefined;
-      }
-    }
-    const column = rest.indexOf(text);
-    return column >= 0 ? { line: n, column } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function unique<T>(items: T[]): T[] {
@@ -133,6 +121,7 @@ async function fitLogLines(diagnostics: NanDiagnostic[], root: string): Promise<
 }
 
 function spansWholeLine(d: NanDiagnostic): boolean {
+  if (d.cell !== undefined) return false; // lines of a cell's outputs, not of the .ipynb file
   const { start, end } = d.range;
   return start.character === 0 && end.character === 0 && end.line === start.line + 1;
 }

@@ -3,10 +3,11 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { RunScan } from './types';
-import { languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
+import { configExtensions, languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
 import { launchOf, shellCommands, shellLaunches } from './config/shell';
 import { classFiles, importedModules, lossClassesOf } from './config/python-imports';
 import { defaultLogGlobs, isTrainingOutput, trainingOutputMatcher } from './output/training-output';
+import { commandLine } from './output/formats/index';
 
 const isExcludedPath = trainingOutputMatcher().isExcluded;
 
@@ -14,6 +15,8 @@ export interface DiscoverOptions {
   logs?: string[];
   configs?: string[];
   runs?: RunScan[];
+  /** Scripts known to be the runs' own (a notebook whose cell printed the run), relative to root or absolute. */
+  scripts?: string[];
 }
 
 export interface Discovery {
@@ -30,7 +33,7 @@ const MAX_SCORED_BYTES = 1024 * 1024;
 const MAX_DEPTH = 10;
 /** Logs past this size are still logs; configs past MAX_CONFIG_BYTES are not read. */
 const MAX_LOG_BYTES = 4 * 1024 * 1024 * 1024;
-const CONFIG_EXT = new Set(['.yaml', '.yml', '.json', '.jsonc', '.toml', '.cfg', '.ini', '.py', '.sh', '.bash', '.slurm', '.sbatch']);
+const CONFIG_EXT = configExtensions;
 const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|metrics\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|__init__\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
 const RUN_DUMP = /(^|\/)(wandb|mlruns|lightning_logs|\.hydra|checkpoint-\d+)\//;
 const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
@@ -57,6 +60,9 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     logs = files.filter((f) => isLogPath(f.rel) && f.size <= MAX_LOG_BYTES).map((f) => f.rel);
     for (const l of logs) notes.push(`log ${l}: its name looks like training output`);
   }
+  // A script named as the run's own (its notebook) is read as code, not as another run's output.
+  const namedScripts = (opts.scripts ?? []).map(rel);
+  logs = logs.filter((l) => !namedScripts.includes(l));
   const logSet = new Set(logs);
 
   const configs: string[] = [];
@@ -92,6 +98,16 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   }
   const explicitConfigs = configs.length > 0;
 
+  for (const s of namedScripts) addScript(s, "the run's own notebook");
+  // A notebook that went non-finite is its own training script: its code cells set what its outputs show.
+  for (const run of opts.runs ?? []) {
+    const nb = rel(run.log);
+    if (run.incident && /\.ipynb$/i.test(nb) && !scripts.includes(nb)) {
+      scripts.push(nb);
+      notes.push(`script ${nb}: the notebook's own code cells`);
+    }
+  }
+
   // ---- the command lines the runs show ----
   const commands: { command: string; log: string }[] = (opts.runs ?? []).filter((r) => r.command).map((r) => ({ command: r.command!, log: r.log }));
   for (const log of logs) for (const command of await commandsInLog(join(base, log))) commands.push({ command, log });
@@ -106,7 +122,14 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
       const near = [dirname(rel(log))];
       const s = launch.script ? find(scriptPath(launch.script), near) : null;
       if (s && configLanguageOf(s) === 'python') addScript(s, `the command line in ${rel(log)} runs it`);
-      else if (s) launchFiles.add(s);
+      else if (s) {
+        launchFiles.add(s);
+        // `bash tools/dist_train.sh configs/x.py 4`: the script's arguments name the config (mmdet's are Python files).
+        for (const arg of launch.positional) {
+          const found = /\.(py|ya?ml|json|toml)$/.test(arg) ? find(arg, near) : null;
+          if (found && !explicitConfigs && (configLanguageOf(found) !== 'python' || (await looksLikePythonConfig(join(base, found))))) addConfig(found, `the command line in ${rel(log)} passes it to ${s}`);
+        }
+      }
       for (const c of launch.configs) {
         const found = find(c, near);
         if (found && !explicitConfigs) addConfig(found, `the command line in ${rel(log)} names it`);
@@ -116,17 +139,24 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   }
 
   // ---- shell launch scripts: they carry settings and name the script and configs ----
-  const shellFiles = files.filter((f) => configLanguageOf(f.rel) === 'shell' && f.size <= MAX_CONFIG_BYTES && !CI_DIR.test(f.rel));
+  // Launch scripts the run used first, so one that calls another (`./train_mnv3.sh` → `./distributed_train.sh`) is followed.
+  const shellFiles = files
+    .filter((f) => configLanguageOf(f.rel) === 'shell' && f.size <= MAX_CONFIG_BYTES && !CI_DIR.test(f.rel))
+    .sort((a, b) => Number(launchFiles.has(b.rel)) - Number(launchFiles.has(a.rel)));
   for (const f of shellFiles) {
     const text = await readText(join(base, f.rel));
-    const launches = shellLaunches(text).filter((l) => l.script && /\.py$|^[\w.]+$/.test(l.script));
+    const launches = shellLaunches(text).filter((l) => l.script && /\.(py|sh)$|^[\w.]+$/.test(l.script));
+    for (const l of launches.filter((x) => /\.sh$/.test(x.script!) && launchFiles.has(f.rel))) {
+      const inner = find(l.script!, [dirname(f.rel)]);
+      if (inner) launchFiles.add(inner);
+    }
     if (!launches.length) continue;
     const named = launchFiles.has(f.rel);
     const runsKnownScript = launches.some((l) => scripts.some((s) => s.endsWith(basename(l.script!))));
     if (!named && scripts.length && !runsKnownScript) continue;
     addConfig(f.rel, named ? 'the run was launched with it' : 'a launch script that runs the training script');
     launchTexts.push(text);
-    for (const l of launches) {
+    for (const l of launches.filter((x) => !/\.sh$/.test(x.script!))) {
       const s = find(scriptPath(l.script!), [dirname(f.rel)]);
       if (s && configLanguageOf(s) === 'python') addScript(s, `${f.rel} launches it`);
       for (const c of l.configs) {
@@ -193,6 +223,16 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
 
   if (!explicitConfigs && !configs.some((c) => configLanguageOf(c) !== 'shell')) {
     for (const c of scored.filter((s) => s.kind === 'config').slice(0, 5)) addConfig(c.rel, `sets ${c.score} training keys`);
+  }
+  // ---- what the configs inherit: detectron2 `_BASE_: "../Base-RetinaNet.yaml"`, mmcv `_base_ = ['../_base_/x.py']` ----
+  for (let i = 0; i < configs.length && i < MAX_INHERITED; i++) {
+    const c = configs[i];
+    const lang = configLanguageOf(c);
+    if (lang !== 'yaml' && lang !== 'python') continue;
+    for (const b of inheritedPaths(await readText(join(base, c)))) {
+      const target = toPosix(join(dirname(c), b)).replace(/^\.\//, '');
+      if (fileSet.has(target)) addConfig(target, `${c} inherits it`);
+    }
   }
 
   // ---- code the scripts and configs lead to: the modules a script imports, the loss classes a config names ----
@@ -294,8 +334,8 @@ async function logHead(p: string, bytes = 64 * 1024): Promise<string> {
 export async function commandsInLog(p: string): Promise<string[]> {
   const out: string[] = [];
   for (const line of (await logHead(p)).split(/\r?\n/)) {
-    const m = /(?:^|[$#+>]\s+|command:?\s+|cmd:?\s+)((?:[A-Z_]+=\S+\s+)*(?:python[\d.]*|accelerate|torchrun|deepspeed|srun|mpirun)\s.*\.py\b.*)$/i.exec(line.trim());
-    if (m) out.push(m[1]);
+    const command = commandLine.exec(line.trim())?.groups?.command;
+    if (command) out.push(command);
   }
   return out;
 }
@@ -305,6 +345,18 @@ async function configMentions(p: string): Promise<string[]> {
   const out = new Set<string>();
   for (const m of (await logHead(p)).matchAll(/[\w./~-]+\.(?:ya?ml|json|toml)\b/g)) out.add(m[0].replace(/^\.\//, ''));
   return [...out];
+}
+
+const MAX_INHERITED = 64;
+const BASE_YAML = /^_BASE_:\s*["']?([^"'\s#]+)/m;
+const BASE_PY = /^_base_\s*=\s*(\[[\s\S]*?\]|["'][^"']+["'])/m;
+
+/** The files a config inherits from, as written (relative to the config's folder). */
+function inheritedPaths(text: string): string[] {
+  const yaml = BASE_YAML.exec(text);
+  if (yaml) return [yaml[1]];
+  const py = BASE_PY.exec(text);
+  return py ? [...py[1].matchAll(/["']([^"']+)["']/g)].map((m) => m[1]) : [];
 }
 
 async function looksLikePythonConfig(p: string): Promise<boolean> {

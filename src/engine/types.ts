@@ -46,6 +46,8 @@ export interface TrainingEvent {
   text?: string;
   /** Which format recognized it (a format's name). */
   format?: string;
+  /** Notebooks: the 1-based index of the cell (among all cells) whose outputs printed it; `line` counts that cell's output lines. */
+  cell?: number;
 }
 
 /** A notable event between the last finite step and the incident (contract: `before`). */
@@ -53,6 +55,8 @@ export interface BeforeEvent {
   line: number;
   step: number | null;
   event: EventKind;
+  /** Notebooks: the cell whose outputs hold `line`. */
+  cell?: number;
 }
 
 export interface Incident {
@@ -68,8 +72,8 @@ export interface Incident {
   epoch: number | null;
   /** Every metric that is non-finite on the incident's line or record, `metric` first (contract: added). */
   nonFinite: string[];
-  /** For a notebook: the 1-based index of the cell whose output holds the incident (contract: added). */
-  cell?: number | null;
+  /** Notebooks (contract `cell`): the 1-based cell whose text outputs hold the incident; `line` is within them (the JSON says null for other files). */
+  cell?: number;
   /** A metric other than the loss went non-finite first while the line's loss was still finite (added). */
   lossStillFinite?: boolean;
 }
@@ -154,6 +158,7 @@ export interface ScriptFact {
     | 'optimizer' // an optimizer constructor call, e.g. torch.optim.AdamW(...)
     | 'config-default' // argparse `--config` default path
     | 'nan-guard' // torch.autograd.set_detect_anomaly / isfinite checks
+    | 'shared-modules' // validation takes the training modules (unwrap_model) and changes or hands them on without a copy
     | 'cli-flag' // argparse `action="store_true"` without a default: the flag is off unless given
     | 'pretrained-model' // a pretrained model the script loads or names: `T5ForConditionalGeneration.from_pretrained("t5-large")`
     | 'forward-call' // a call in a module's forward (it runs under the trainer's autocast): `self.encode_text(texts)`
@@ -178,6 +183,10 @@ export interface LocatedFile {
   configReads?: { keyPath: string; text: string; range: Range }[];
   /** A clear message when the file could not be read or parsed (other files go on). */
   error?: string;
+  /** The file's comments with their 0-based lines (where a setting's purpose is often written). */
+  comments?: { line: number; text: string }[];
+  /** Notebooks: the code cells were located as one Python text (`file` names it); `cells` maps its lines back. */
+  notebook?: { file: string; cells: { cell: number; start: number; lines: number }[] };
 }
 
 // ---- Diagnostics (contract: `diagnostics`) ----
@@ -195,12 +204,13 @@ export type DiagnosticCode =
   | 'data'
   | 'initialization'
   | 'loss-function'
+  | 'validation-isolation'
   | 'first-nonfinite';
 
 export interface Fix {
   title: string;
-  /** Edits in `file` of the diagnostic unless `file` is given. */
-  edits: (TextEdit & { file?: string })[];
+  /** Edits in `file` of the diagnostic unless `file` is given; `cell`: the notebook cell the range is in. */
+  edits: (TextEdit & { file?: string; cell?: number })[];
 }
 
 export interface NanDiagnostic {
@@ -209,11 +219,16 @@ export interface NanDiagnostic {
   severity: Severity;
   code: DiagnosticCode;
   message: string;
-  related: { file: string; line: number; message: string }[];
+  /** `cell`: for a notebook, the 1-based cell the line counts in (its source, or for the run's own lines its text outputs). */
+  related: { file: string; line: number; message: string; cell?: number }[];
   fixes: Fix[];
   verified: boolean;
+  /** Notebooks (added): the 1-based cell (among all cells) the range is in; the first-nonfinite diagnostic's range counts the cell's output lines. */
+  cell?: number;
   /** Canonical hyperparameter change this diagnostic's fix amounts to, for the probe sweep (e.g. { adam_epsilon: 1e-6 }). */
   change?: Record<string, unknown>;
+  /** When `verified`: whether the re-run used the user's model or a stand-in of its family (contract: added). */
+  verifiedBy?: 'model' | 'stand-in';
 }
 
 // ---- Probe (contract: `probe`) ----
@@ -228,7 +243,9 @@ export interface ProbePoint {
 
 export interface Counterfactual {
   change: Record<string, unknown>;
-  finite: boolean;
+  /** null: not tested, because the model cannot express the change (`untestable` says why); never "still non-finite". */
+  finite: boolean | null;
+  untestable?: string;
   key?: string;
   file?: string;
   line?: number;
@@ -251,7 +268,12 @@ export interface LayerStats {
   fp16Headroom?: number;
   weightNorm?: number;
   updateRatio?: number;
+  /** Its infinities come from a constant on purpose (an attention mask filled with -inf): only NaN counts there. */
+  maskInfinities?: true;
 }
+
+/** A loss as JSON carries it: non-finite values are the strings "nan", "inf", "-inf" (contract). */
+export type LossValue = number | 'nan' | 'inf' | '-inf';
 
 export interface ProbeReport {
   version: 1;
@@ -266,6 +288,12 @@ export interface ProbeReport {
   /** Canonical hyperparameters the run used. */
   hyperparameters?: Record<string, unknown>;
   model?: string;
+  /** The loss of each iteration run, in order (contract: `losses`). */
+  losses?: LossValue[];
+  /** The model is a stand-in of the task's family, built because none was given (contract: `standIn`). */
+  standIn?: boolean;
+  /** How the model was run where that is worth saying (a seeded dropout mask, say). */
+  notes?: string[];
 }
 
 // ---- What the CLI and the language server report ----

@@ -1,6 +1,6 @@
 // runProbe: re-runs the first training iterations of a model with per-layer probes and reports what went non-finite.
 import type { ProbeReport } from '../engine/types';
-import { createReplay } from './replay';
+import { createReplay } from './replay/replay';
 import type { ProbeSpec } from './spec';
 
 export type { ProbeSpec } from './spec';

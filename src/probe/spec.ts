@@ -1,5 +1,5 @@
 // What a probe run is asked to do (ProbeSpec) and the settings the replay reads from it.
-import { parsePrecision, type Precision } from './precision';
+import { parsePrecision, type Precision } from './replay/precision';
 
 export type ValidationPolicy = 'none' | 'after-step-1' | 'no-step-1' | number;
 export type OptimizerName = 'adamw' | 'adam' | 'sgd';

@@ -1,10 +1,11 @@
 // Runs the analysis for one workspace folder: which configs and scripts the runs used (discover),
 // what they say (locate: open documents' text first, the file on disk otherwise), and the diagnostics.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { discover } from '../engine/discovery.ts';
 import { locate, locateFile } from '../engine/config/index.ts';
 import { analyze } from '../engine/diagnose.ts';
+import { runSettings } from '../engine/run-settings.ts';
 import type { LocatedFile, NanDiagnostic, RunScan } from '../engine/types.ts';
 
 export interface OpenText {
@@ -54,22 +55,43 @@ export class FolderAnalysis {
     return this.located.has(abs);
   }
 
-  async run(runs: RunScan[], logPaths: string[]): Promise<FolderResult> {
+  /** `scripts`: absolute paths of scripts the runs are known to run (a notebook run's own notebook). */
+  async run(runs: RunScan[], logPaths: string[], scripts: string[] = []): Promise<FolderResult> {
     const withIncident = runs.filter((r) => r.incident);
     if (withIncident.length === 0) return { diagnostics: [], files: [], notes: [], errors: [], versions: new Map() };
-    const { paths, notes } = await this.discover(runs, logPaths);
-    const read = await Promise.all(paths.map((p) => this.locate(p)));
-    const files = read.map((r) => r.file);
-    const versions = new Map<string, number>();
-    read.forEach((r, i) => r.version !== null && versions.set(paths[i], r.version));
+    const { files, notes, versions } = await this.files(runs, logPaths, scripts);
     const errors = files.filter((f) => f.error).map((f) => `${f.file}: ${f.error}`);
-    return { diagnostics: analyze(withIncident, files), files, notes, errors, versions };
+    // The run's own settings (its command line, the processes and batch sizes its log reports), as the CLI reads them.
+    const logs = new Map(logPaths.map((abs) => [this.display(abs), abs]));
+    const own = await Promise.all(withIncident.map((r) => runSettings(r, logs.get(r.log) ?? this.absolute(r.log), this.root)));
+    return { diagnostics: analyze(withIncident, [...files, ...own]), files, notes, errors, versions };
   }
 
-  private async discover(runs: RunScan[], logPaths: string[]): Promise<{ paths: string[]; notes: string[] }> {
-    const key = JSON.stringify(runs.map((r) => [r.log, r.command ?? null]));
+  /** The configs and scripts the runs used, located (whether or not a run has an incident). */
+  async files(runs: RunScan[], logPaths: string[], scripts: string[] = []): Promise<{ files: LocatedFile[]; notes: string[]; versions: Map<string, number> }> {
+    const { paths, notes } = await this.discover(runs, logPaths, scripts);
+    const read = await Promise.all(paths.map((p) => this.locate(p)));
+    const versions = new Map<string, number>();
+    read.forEach((r, i) => r.version !== null && versions.set(paths[i], r.version));
+    return { files: read.map((r) => r.file), notes, versions };
+  }
+
+  /** A located file's text (`file` as the analysis displays it): the open document's, else the file on disk. */
+  textOf(file: string): string | undefined {
+    const abs = this.absolute(file);
+    const open = this.openText(abs);
+    if (open) return open.text;
+    try {
+      return readFileSync(abs, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async discover(runs: RunScan[], logPaths: string[], scripts: string[]): Promise<{ paths: string[]; notes: string[] }> {
+    const key = JSON.stringify([runs.map((r) => [r.log, r.command ?? null]), scripts]);
     if (this.discovered?.key !== key) {
-      const found = await discover(this.root, { logs: logPaths, configs: [], runs });
+      const found = await discover(this.root, { logs: logPaths, configs: [], runs, scripts });
       const paths = [...found.configs, ...found.scripts].map((p) => this.absolute(p));
       this.discovered = { key, paths: [...new Set(paths)], notes: [...found.notes] };
     }

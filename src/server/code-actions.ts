@@ -31,7 +31,7 @@ export function codeActions(p: CodeActionParams, published: Published[], o: Code
     const wanted = asked.size > 0 ? asked.has(keyOfPub(pub)) || moved.has(finding(keyOfPub(pub))) : overlaps(pub.lsp.range, p.range);
     if (!wanted) continue;
     const version = (abs: string) => pub.versions.get(abs) ?? null;
-    out.push(...toCodeActions(pub.nan, pub.lsp, pub.root, o.versionedEdits ? version : undefined));
+    out.push(...toCodeActions(pub.nan, pub.lsp, pub.root, o.versionedEdits ? version : undefined, pub.place));
   }
   return out;
 }

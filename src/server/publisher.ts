@@ -1,7 +1,7 @@
 // Publishes each folder's diagnostics and remembers them for code actions; clears files that no longer have any.
 import type { Connection, Diagnostic } from 'vscode-languageserver/node';
 import type { NanDiagnostic } from '../engine/types.ts';
-import { absoluteOf, keyOf, toLspDiagnostic, uriOf } from './convert.ts';
+import { absoluteOf, filePlace, keyOf, toLspDiagnostic, type Place } from './convert.ts';
 
 export interface Published {
   root: string;
@@ -9,6 +9,8 @@ export interface Published {
   lsp: Diagnostic;
   /** Editor versions of the open documents the analysis read (absolute path); a file read from disk is absent. */
   versions: ReadonlyMap<string, number>;
+  /** Where the diagnostic's files and cells are shown (for the quick fixes' edits). */
+  place: Place;
 }
 
 /** The editor version the diagnostic's own file had when it was computed; null when it was read from disk. */
@@ -25,14 +27,14 @@ export class Publisher {
     for (const d of ds) if (d.verified) this.verified.add(keyOf(d));
   }
 
-  publish(root: string, diagnostics: NanDiagnostic[], isFile: (file: string) => boolean, versions: ReadonlyMap<string, number> = new Map()): void {
+  publish(root: string, diagnostics: NanDiagnostic[], place: Place = filePlace(root), versions: ReadonlyMap<string, number> = new Map()): void {
     const next = new Map<string, Published[]>();
     for (const d of diagnostics) {
-      if (!isFile(d.file)) continue; // a terminal run's own line has no file to show it on
+      const uri = place(d.file, d.cell)?.uri;
+      if (!uri) continue; // a terminal run's own line has no document to show it on
       const nan = this.verified.has(keyOf(d)) ? { ...d, verified: true } : d;
-      const uri = uriOf(root, d.file);
       const list = next.get(uri) ?? [];
-      list.push({ root, nan, lsp: toLspDiagnostic(nan, root, isFile), versions });
+      list.push({ root, nan, lsp: toLspDiagnostic(nan, root, place), versions, place });
       next.set(uri, list);
     }
     const before = this.byRoot.get(root) ?? new Map<string, Published[]>();
@@ -42,7 +44,7 @@ export class Publisher {
   }
 
   clear(root?: string): void {
-    for (const r of root ? [root] : [...this.byRoot.keys()]) this.publish(r, [], () => true);
+    for (const r of root ? [root] : [...this.byRoot.keys()]) this.publish(r, []);
   }
 
   at(uri: string): Published[] {

@@ -1,5 +1,5 @@
 // The NaN Doctor language server: follows the runs, analyzes them per workspace folder, publishes
-// diagnostics and quick fixes, and answers the custom requests of protocol.ts.
+// diagnostics and quick fixes, and answers the custom requests of ../protocol/messages.ts.
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +17,17 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { NanDiagnostic, ProbeReport } from '../engine/types.ts';
 import { FolderAnalysis } from './analysis.ts';
+import { onnxExportSnippet } from '../engine/onnx-snippet.ts';
 import { codeActions } from './code-actions.ts';
+import { deltaBytes } from '../engine/output/notebook-text.ts';
 import { handleDiagnose, type DiagnoseContext } from './diagnose-request.ts';
 import { trainingOutputMatcher } from '../engine/output/training-output.ts';
-import * as protocol from './protocol.ts';
+import { uriOf, type Place } from './convert.ts';
+import { Notebooks } from './notebooks.ts';
+import { afterNaN, incidentParams } from './run-status.ts';
+import { stopsByItself } from './stop/rules.ts';
+import { Stopper } from './stop/stopper.ts';
+import * as protocol from '../protocol/messages.ts';
 import { Publisher, versionOf } from './publisher.ts';
 import { Scheduler } from './scheduler.ts';
 import { Runs, type Run } from './runs.ts';
@@ -46,8 +53,12 @@ export class NanDoctorServer {
   private readonly manualLogs = new Set<string>();
   /** Re-analysis of one workspace folder, debounced. */
   private readonly scheduler = new Scheduler((root) => this.analyzeFolder(root));
-  /** The announced incident of each run; a reset or a stopped run drops its entry. */
-  private readonly incidents = new Map<Run, protocol.IncidentParams>();
+  /** The announced incident of each run (with how many diagnostics it had); a reset or a stopped run drops its entry. */
+  private readonly incidents = new Map<Run, { diagnostics: number }>();
+  private readonly notebooks = new Notebooks();
+  private readonly stopper: Stopper;
+  /** Re-sends the status each second while a run keeps going after its NaN (the status bar counts the time). */
+  private tickTimer: NodeJS.Timeout | null = null;
   private lastReport: ProbeReport | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private reportedErrors = new Set<string>();
@@ -63,6 +74,13 @@ export class NanDoctorServer {
       },
       error: (run, message) => connection.console.error(`${run.name}: ${message}`),
     });
+    this.stopper = new Stopper({
+      connection,
+      find: (id) => this.runs.find(id),
+      trusted: () => this.trusted,
+      settings: () => this.settings,
+      changed: () => this.sendStatus(),
+    });
   }
 
   listen(): void {
@@ -71,14 +89,20 @@ export class NanDoctorServer {
     c.onInitialized(() => void this.guard('initialized', () => this.initialized()));
     c.onDidChangeConfiguration((p) => void this.guard('configuration', () => this.configurationChanged(p.settings)));
     c.onCodeAction((p) => this.codeActions(p));
-    c.onNotification(protocol.terminalStarted, (p: protocol.TerminalStartedParams) => this.guardSync(() => this.terminalStarted(p)));
-    c.onNotification(protocol.terminalData, (p: protocol.TerminalDataParams) => this.guardSync(() => this.runs.feedTerminal(String(p.id), String(p.data ?? ''))));
-    c.onNotification(protocol.terminalEnded, (p: protocol.TerminalEndedParams) => this.guardSync(() => this.runs.endTerminal(String(p.id))));
-    c.onNotification(protocol.watchLog, (p: protocol.WatchLogParams) => this.guardSync(() => this.watchLogByHand(p.path)));
-    c.onNotification(protocol.stopWatching, () => this.guardSync(() => this.stopWatching()));
-    c.onNotification(protocol.trustChanged, (p: protocol.TrustChangedParams) => (this.trusted = p?.trusted === true));
-    c.onRequest(protocol.diagnose, (p: protocol.DiagnoseParams, token) => handleDiagnose(this.diagnoseContext(), p ?? {}, token));
-    c.onRequest(protocol.lastReport, () => this.report());
+    // Params come from the other process: typed by the message, checked as untrusted input all the same.
+    c.onNotification(protocol.TerminalStarted, (p) => this.guardSync(() => this.terminalStarted(p)));
+    c.onNotification(protocol.TerminalData, (p) => this.guardSync(() => this.runs.feed(`terminal:${p.id}`, String(p.data ?? ''))));
+    c.onNotification(protocol.TerminalEnded, (p) => this.guardSync(() => this.streamEnded(`terminal:${p.id}`)));
+    c.onNotification(protocol.NotebookCells, (p) => this.guardSync(() => this.notebookCells(p)));
+    c.onNotification(protocol.NotebookOutput, (p) => this.guardSync(() => this.notebookOutput(p)));
+    c.onNotification(protocol.NotebookEnded, (p) => this.guardSync(() => this.streamEnded(`cell:${p?.cell}`)));
+    c.onRequest(protocol.StopTraining, (p) => this.stopper.stop(p, 'user'));
+    c.onNotification(protocol.WatchLog, (p) => this.guardSync(() => this.watchLogByHand(p?.path)));
+    c.onNotification(protocol.StopWatching, () => this.guardSync(() => this.stopWatching()));
+    c.onNotification(protocol.TrustChanged, (p) => (this.trusted = p?.trusted === true));
+    c.onRequest(protocol.Diagnose, (p, token) => handleDiagnose(this.diagnoseContext(), p ?? {}, token));
+    c.onRequest(protocol.LastReport, () => this.report());
+    c.onRequest(protocol.OnnxSnippet, () => this.onnxSnippet());
     // For editors without a NaN Doctor client: the same diagnosis through the standard command request.
     c.onExecuteCommand((p, token) => (p.command === protocol.diagnoseCommand ? handleDiagnose(this.diagnoseContext(), { probe: true, run: typeof p.arguments?.[0] === 'string' ? p.arguments[0] : undefined }, token) : null));
     this.documents.onDidChangeContent((e) => this.documentChanged(e.document.uri, 300));
@@ -200,6 +224,8 @@ export class NanDoctorServer {
 
   private addLog(root: string, abs: string, byHand: boolean): void {
     if (this.runs.isWatching(abs)) return;
+    // A notebook open in the editor is read live, cell by cell, through the notebook API: not from disk as well.
+    if (!byHand && /\.ipynb$/i.test(abs) && this.notebooks.has(abs)) return;
     const binary = binaryReason(abs);
     if (binary) {
       this.connection.console.warn(`${abs}: not followed: ${binary}`);
@@ -240,11 +266,43 @@ export class NanDoctorServer {
     if (/(^|[\s/])nan-doctor(\s|$)/.test(command)) return;
     const name = `terminal: ${command}`.slice(0, 200);
     this.folder(root);
-    this.runs.startTerminal(String(p.id), root, name, command);
+    this.runs.startTerminal(String(p.id), root, name, command, typeof p.task === 'string' && p.task ? p.task : undefined);
     this.sendStatus();
   }
 
+  private streamEnded(id: string): void {
+    this.runs.end(id);
+    this.sendStatus();
+  }
+
+  private notebookCells(p: protocol.NotebookCellsParams): void {
+    if (typeof p?.notebook !== 'string' || !p.notebook) throw new Error('nanDoctor/notebookCells needs a notebook path');
+    const opened = !this.notebooks.has(p.notebook);
+    if (!this.notebooks.update(p.notebook, p.cells)) return;
+    // Opened in the editor: its saved outputs on disk are no longer followed (the live cells are read instead).
+    if (opened && this.runs.isWatching(p.notebook) && !this.manualLogs.has(p.notebook)) {
+      this.runs.stopLog(p.notebook);
+      this.sendStatus();
+    }
+    for (const [root, f] of this.folders) if (f.analysis.reads(p.notebook)) this.schedule(root, 300);
+  }
+
+  /** A running cell printed: its outputs are read as training output, its notebook's code as the training script. */
+  private notebookOutput(p: protocol.NotebookOutputParams): void {
+    const cell = p?.cell;
+    if (typeof p?.notebook !== 'string' || !p.notebook || !cell || typeof cell.uri !== 'string' || !Number.isInteger(cell.index)) throw new Error('nanDoctor/notebookOutput needs a notebook path and a cell');
+    if (!this.settings.watchNotebooks) return;
+    const op = p.op === 'redraw' || p.op === 'reset' ? p.op : 'append';
+    const text = String(p.text ?? '');
+    const root = this.rootOf(p.notebook);
+    if (this.notebooks.updateCell(p.notebook, cell)) this.folder(root).invalidate();
+    const run = this.runs.startCell(cell.uri, root, `${this.folder(root).display(p.notebook)} cell ${cell.index + 1}`, { path: p.notebook, cell: cell.index + 1 });
+    this.runs.feed(run.id, deltaBytes({ op, text }), op === 'reset');
+  }
+
   private openText(abs: string): { text: string; version: number } | undefined {
+    const notebook = this.notebooks.text(abs);
+    if (notebook) return notebook;
     for (const d of this.documents.all()) {
       if (d.uri.startsWith('file:') && fileURLToPath(d.uri) === abs) return { text: d.getText(), version: d.version };
     }
@@ -301,6 +359,8 @@ export class NanDoctorServer {
       const result = await analysis.run(
         runs.map((r) => r.scan()),
         runs.flatMap((r) => (r.log ? [r.log] : [])),
+        // A notebook run's script is its own notebook.
+        runs.flatMap((r) => (r.notebook && r.incidentAt !== undefined ? [r.notebook.path] : [])),
       );
       diagnostics = result.diagnostics;
       versions = result.versions;
@@ -313,25 +373,45 @@ export class NanDoctorServer {
       this.connection.console.error(`analysis of ${root} failed: ${(e as Error).stack ?? e}`);
       return;
     }
-    const isFile = (file: string) => !runs.some((r) => !r.log && r.name === file);
-    this.publisher.publish(root, diagnostics, isFile, versions);
+    const place = this.placeIn(root);
+    this.publisher.publish(root, diagnostics, place, versions);
     for (const run of runs) {
       const incident = run.incidentAt !== undefined ? run.scan().incident : null;
       if (!incident || this.incidents.has(run)) continue;
-      const params: protocol.IncidentParams = {
-        run: run.name,
-        log: run.log,
-        line: incident.line,
-        step: incident.step,
-        metric: incident.metric,
-        value: incident.value,
-        // Only what the Problems panel shows (a terminal run's own line has no file).
-        diagnostics: diagnostics.filter((d) => isFile(d.file) && (d.related.some((r) => r.file === run.name) || d.file === run.name)).length,
-      };
-      this.incidents.set(run, params);
-      void this.connection.sendNotification(protocol.incident, params);
+      // Only what the Problems panel shows (a terminal run's own line has no document).
+      const count = diagnostics.filter((d) => place(d.file, d.cell) && (d.related.some((r) => r.file === run.name) || d.file === run.name)).length;
+      this.incidents.set(run, { diagnostics: count });
+      const params = incidentParams(run, incident, count, this.trusted);
+      if (stopsByItself(run, this.settings, this.trusted)) {
+        params.stop = null; // stopping by itself: nothing for the user to click
+        void this.stopByItself(run);
+      }
+      void this.connection.sendNotification(protocol.Incident, params);
     }
     this.sendStatus();
+  }
+
+  /** `nanDoctor.onNonFinite: stop`: stop the run now, then tell the user what was stopped and why. */
+  private async stopByItself(run: Run): Promise<void> {
+    const r = await this.stopper.stop({ run: run.id }, 'setting');
+    if (r.outcome === 'stopped') void this.connection.sendNotification(protocol.Stopped, r.stopped);
+    else if (r.outcome === 'refused') this.connection.console.warn(`nanDoctor.onNonFinite is "stop", but ${run.name} was not stopped: ${r.message}`);
+  }
+
+  /** Where this folder's diagnostics are shown: files, notebook cells, and a notebook run's cell for its own output lines. */
+  private placeIn(root: string): Place {
+    const streams = this.runs.all().filter((r) => r.root === root && r.kind !== 'log');
+    return (file, cell) => {
+      const run = streams.find((r) => r.name === file);
+      if (run?.notebook) return { uri: run.notebook.uri, line: this.notebooks.outputLine(run.notebook.path, run.notebook.cell) };
+      if (run) return null;
+      if (cell !== undefined) {
+        const abs = this.folder(root).absolute(file);
+        const uri = this.notebooks.cellUri(abs, cell);
+        return uri ? { uri } : null;
+      }
+      return { uri: uriOf(root, file) };
+    };
   }
 
   private diagnoseContext(): DiagnoseContext {
@@ -342,6 +422,7 @@ export class NanDoctorServer {
       trusted: this.trusted,
       folder: (root) => this.folder(root),
       firstRoot: [...this.folders.keys()][0] ?? null,
+      afterNaN: (run) => (run.incidentAt !== undefined ? afterNaN(run) : undefined),
       published: (root, ds) => {
         this.publisher.markVerified(ds);
         this.schedule(root, 0);
@@ -350,10 +431,20 @@ export class NanDoctorServer {
     };
   }
 
+  /** The export lines for the training script of the run with the latest incident (else any run, else the first folder). */
+  private async onnxSnippet(): Promise<protocol.OnnxSnippetResponse> {
+    const run = this.runs.latestIncident() ?? this.runs.all()[0];
+    const root = run?.root ?? [...this.folders.keys()][0];
+    if (!root) return onnxExportSnippet([]);
+    const analysis = this.folder(root);
+    const { files } = await analysis.files(run ? [run.scan()] : [], run?.log ? [run.log] : [], run?.notebook ? [run.notebook.path] : []);
+    return onnxExportSnippet(files, (f) => analysis.textOf(f));
+  }
+
   private async report(): Promise<protocol.LastReportResponse> {
     if (!this.lastReport) return { report: null, html: null };
     try {
-      const { renderReportHtml } = await import('../probe/report-html.ts');
+      const { renderReportHtml } = await import('../probe/report/html.ts');
       return { report: this.lastReport, html: renderReportHtml(this.lastReport) };
     } catch (e) {
       this.connection.console.error(`report page failed: ${(e as Error).message}`);
@@ -368,9 +459,23 @@ export class NanDoctorServer {
       // Runs no longer followed (settings, removed folders) take their incidents with them.
       const live = new Set(this.runs.all());
       for (const run of this.incidents.keys()) if (!live.has(run)) this.incidents.delete(run);
-      const params: protocol.StatusParams = { logs: this.runs.watchedLogs(), terminals: this.runs.activeTerminals(), incidents: [...this.incidents.values()], ready: this.ready };
-      void this.connection.sendNotification(protocol.status, params);
+      const incidents: protocol.IncidentParams[] = [];
+      for (const [run, { diagnostics }] of this.incidents) {
+        const incident = run.scan().incident;
+        if (incident) incidents.push(incidentParams(run, incident, diagnostics, this.trusted));
+      }
+      const params: protocol.StatusParams = { logs: this.runs.watchedLogs(), terminals: this.runs.activeTerminals(), incidents, ready: this.ready };
+      void this.connection.sendNotification(protocol.Status, params);
+      this.tick(incidents.some((i) => i.running));
     }, 20);
+  }
+
+  private tick(running: boolean): void {
+    if (!running || this.tickTimer) return;
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = null;
+      this.sendStatus();
+    }, 1000);
   }
 
   /** Bad input (a malformed message, a file that vanished) is logged, never fatal. */
@@ -391,6 +496,7 @@ export class NanDoctorServer {
   }
 
   private dispose(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer);
     this.stopFolders();
     this.runs.stopAll();
     this.scheduler.dispose();

@@ -3,7 +3,7 @@ import { defaultExclude, defaultLogGlobs } from '../engine/output/training-outpu
 
 export interface ProbeSettings {
   enabled: boolean;
-  /** `builtin:NAME`, a model.json / Keras JSON path, or a JS module (trusted workspaces only); empty = the workspace's nan-doctor.json. */
+  /** `builtin:NAME`, a model.json / Keras JSON path, an ONNX training step (.onnx), or a JS module (trusted workspaces only); empty = the workspace's nan-doctor.json. */
   model: string;
   iterations: number;
   timeoutSeconds: number;
@@ -14,6 +14,9 @@ export interface Settings {
   logGlobs: string[];
   exclude: string[];
   watchTerminals: boolean;
+  watchNotebooks: boolean;
+  /** What to do once a run's NaN persists: tell the user and offer Stop training, or stop it right away. */
+  onNonFinite: 'notify' | 'stop';
   probe: ProbeSettings;
 }
 
@@ -21,6 +24,8 @@ export const defaultSettings: Settings = {
   logGlobs: defaultLogGlobs,
   exclude: defaultExclude,
   watchTerminals: true,
+  watchNotebooks: true,
+  onNonFinite: 'notify',
   probe: { enabled: true, model: '', iterations: 5, timeoutSeconds: 120, memoryMb: 2048 },
 };
 
@@ -36,6 +41,8 @@ export function readSettings(raw: unknown): Settings {
     logGlobs: isStringArray(r.logGlobs) ? r.logGlobs : d.logGlobs,
     exclude: isStringArray(r.exclude) ? r.exclude : d.exclude,
     watchTerminals: typeof r.watchTerminals === 'boolean' ? r.watchTerminals : d.watchTerminals,
+    watchNotebooks: typeof r.watchNotebooks === 'boolean' ? r.watchNotebooks : d.watchNotebooks,
+    onNonFinite: r.onNonFinite === 'stop' ? 'stop' : d.onNonFinite,
     probe: {
       enabled: typeof p.enabled === 'boolean' ? p.enabled : d.probe.enabled,
       model: typeof p.model === 'string' ? p.model : d.probe.model,

@@ -169,3 +169,17 @@ test('the built CLI runs probe with the worker beside it', () => {
   assert.equal(r.status, 1, r.stderr);
   assert.equal(JSON.parse(r.stdout).firstNonFinite.iteration, 2);
 });
+
+test('an ONNX training step: --data .npz by input name, losses in the JSON, and one line naming the file when integer inputs are missing', async () => {
+  const onnx = join(process.cwd(), 'test', 'probe', 'fixtures', 'onnx');
+  const ok = await run(['--model', 'transformer.onnx', '--data', 'transformer.npz', '--iterations', '2', '--no-sweep'], onnx);
+  assert.equal(ok.code, 0, ok.err);
+  const report = JSON.parse(ok.out);
+  assert.equal(report.losses.length, 2);
+  assert.ok(report.losses.every((l: unknown) => typeof l === 'number'));
+  assert.ok(report.layers.includes('/qkv/MatMul'));
+  const missing = await run(['--model', 'transformer.onnx', '--no-sweep'], onnx);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.err.trim().split('\n').length, 1, missing.err);
+  assert.match(missing.err, /^nan-doctor probe: transformer\.onnx: the integer inputs ids, targets/);
+});

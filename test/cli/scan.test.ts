@@ -22,7 +22,7 @@ test('scan --format json prints the contract shape and exits 1 on an incident', 
   assert.deepEqual(Object.keys(out.runs[0]).sort(), ['command', 'finiteStepBefore', 'formats', 'incident', 'log', 'steps']);
   assert.deepEqual(out.runs[0].incident, {
     line: 6, step: 4, metric: 'step_loss', value: 'nan', kind: 'metric', rank: null, before: [{ line: 5, step: 3, event: 'validation' }],
-    epoch: null, nonFinite: ['step_loss'],
+    epoch: null, nonFinite: ['step_loss'], cell: null,
   });
   assert.equal(out.runs[0].log, 'accelerate-tqdm.log');
 });
@@ -116,8 +116,9 @@ test('diagnostics become SARIF results with 1-based regions, related locations a
   assert.equal(epsilon.ruleIndex, 1);
 });
 
-test('JSON rendering is the result itself', () => {
-  assert.deepEqual(JSON.parse(render(diagnosed, 'json')), diagnosed);
+test('JSON rendering is the result itself, each incident saying its cell (null outside notebooks)', () => {
+  const withCell = { ...diagnosed, runs: diagnosed.runs.map((r) => (r.incident ? { ...r, incident: { ...r.incident, cell: null } } : r)) };
+  assert.deepEqual(JSON.parse(render(diagnosed, 'json')), withCell);
 });
 
 test('scan --help prints usage and exits 0; scan - says standard input is not read', async () => {

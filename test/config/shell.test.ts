@@ -29,16 +29,19 @@ test('shell: a SLURM/accelerate launch script across backslash-continued lines',
 test('shell: launches name the script and the configs, whatever the launcher', () => {
   const text = fixture('shell/launch_stage1.sh');
   assert.deepEqual(shellLaunches(text), [
-    { launcher: 'accelerate', script: 'scripts/train_stage1.py', configs: ['configs/train/stage1.yaml'] },
-    { launcher: 'deepspeed', script: 'train_lm.py', configs: ['ds_config.json'] },
+    { launcher: 'accelerate', script: 'scripts/train_stage1.py', configs: ['configs/train/stage1.yaml'], positional: [] },
+    { launcher: 'deepspeed', script: 'train_lm.py', configs: ['ds_config.json'], positional: [] },
   ]);
   const one = (cmd: string) => launchOf(shellCommands(cmd)[0]);
-  assert.deepEqual(one('torchrun --nproc_per_node=8 train.py --config=configs/a.yaml'), { launcher: 'torchrun', script: 'train.py', configs: ['configs/a.yaml'] });
-  assert.deepEqual(one('CUDA_VISIBLE_DEVICES=0 python tools/train.py configs/faster_rcnn.py --amp'), { launcher: 'python', script: 'tools/train.py', configs: [] });
-  assert.deepEqual(one('python -m torch.distributed.run --nproc_per_node 2 train.py -c cfg.yaml'), { launcher: 'python', script: 'train.py', configs: ['cfg.yaml'] });
-  assert.deepEqual(one('python -m mypkg.train fit --config lightning.yaml'), { launcher: 'python', script: 'mypkg.train', configs: ['lightning.yaml'] });
-  assert.deepEqual(one('accelerate launch --config_file accelerate.yaml train.py'), { launcher: 'accelerate', script: 'train.py', configs: ['accelerate.yaml'] });
+  assert.deepEqual(one('torchrun --nproc_per_node=8 train.py --config=configs/a.yaml'), { launcher: 'torchrun', script: 'train.py', configs: ['configs/a.yaml'], positional: [] });
+  assert.deepEqual(one('CUDA_VISIBLE_DEVICES=0 python tools/train.py configs/faster_rcnn.py --amp'), { launcher: 'python', script: 'tools/train.py', configs: [], positional: ['configs/faster_rcnn.py'] });
+  assert.deepEqual(one('python -m torch.distributed.run --nproc_per_node 2 train.py -c cfg.yaml'), { launcher: 'python', script: 'train.py', configs: ['cfg.yaml'], positional: [] });
+  assert.deepEqual(one('python -m mypkg.train fit --config lightning.yaml'), { launcher: 'python', script: 'mypkg.train', configs: ['lightning.yaml'], positional: ['fit'] });
+  assert.deepEqual(one('accelerate launch --config_file accelerate.yaml train.py'), { launcher: 'accelerate', script: 'train.py', configs: ['accelerate.yaml'], positional: [] });
   assert.equal(one('ls -la'), null);
+  // `accelerate launch -m` takes the module after its own options; a launch script takes positional arguments
+  assert.deepEqual(one('accelerate launch -m --config_file a.yaml --num_processes 1 scripts.train_stage1 --config c.yaml'), { launcher: 'accelerate', script: 'scripts.train_stage1', configs: ['a.yaml', 'c.yaml'], positional: [] });
+  assert.deepEqual(one('bash tools/dist_train.sh configs/x.py 4'), { launcher: 'bash', script: 'tools/dist_train.sh', configs: [], positional: ['configs/x.py', '4'] });
 });
 
 test('command line: values from a command seen in a log, on that log line', () => {

@@ -3,7 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
@@ -37,6 +37,14 @@ function findVsix(): string {
   return join(root, vsix[vsix.length - 1]);
 }
 
+/** A test-only extension folder packed as a .vsix in the scenario's temp folder (code-server loads only what it installed). */
+function packTestExtension(dir: string, base: string): string {
+  const out = join(base, `${basename(dir)}.vsix`);
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out], { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`packing the test extension ${dir} failed:\n${r.stdout}\n${r.stderr}`);
+  return out;
+}
+
 async function waitForHealth(url: string, server: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -52,10 +60,16 @@ async function waitForHealth(url: string, server: ChildProcess, log: () => strin
   throw new Error(`code-server did not answer /healthz within 60 s:\n${log()}`);
 }
 
-/** Copies `example` into a fresh workspace (prepare may change it), starts code-server on it and opens it. */
+export interface WorkspaceOptions {
+  /** Folders of test-only extensions (under test/e2e/fixtures) installed beside the packaged one, never shipped in it. */
+  extensions?: string[];
+  /** User settings added to the harness's own. */
+  settings?: Record<string, unknown>;
+}
+
 /** Runs `body` in a fresh workspace; a failure leaves a screenshot `NAME-failed.png` to look at. */
-export async function scenario(name: string, example: string, prepare: ((workspace: string) => void) | undefined, body: (s: Session) => Promise<void>): Promise<void> {
-  const s = await openWorkspace(example, prepare);
+export async function scenario(name: string, example: string, prepare: ((workspace: string) => void) | undefined, body: (s: Session) => Promise<void>, options: WorkspaceOptions = {}): Promise<void> {
+  const s = await openWorkspace(example, prepare, options);
   try {
     await body(s);
   } catch (e) {
@@ -66,7 +80,8 @@ export async function scenario(name: string, example: string, prepare: ((workspa
   }
 }
 
-export async function openWorkspace(example: string, prepare?: (workspace: string) => void): Promise<Session> {
+/** Copies `example` into a fresh workspace (prepare may change it), starts code-server on it and opens it. */
+export async function openWorkspace(example: string, prepare?: (workspace: string) => void, options: WorkspaceOptions = {}): Promise<Session> {
   const base = mkdtempSync(join(tmpdir(), 'nan-doctor-e2e-'));
   const workspace = join(base, 'workspace');
   cpSync(join(root, example), workspace, { recursive: true });
@@ -87,6 +102,7 @@ export async function openWorkspace(example: string, prepare?: (workspace: strin
       'terminal.integrated.gpuAcceleration': 'off',
       'security.workspace.trust.enabled': false,
       'files.autoSave': 'off',
+      ...options.settings,
     }),
   );
   const env = {
@@ -97,7 +113,8 @@ export async function openWorkspace(example: string, prepare?: (workspace: strin
     XDG_CACHE_HOME: dirs.cache,
     SHELL: '/bin/bash',
   };
-  const install = spawnSync(join(node24Bin, 'node'), [codeServer, '--extensions-dir', dirs.exts, '--user-data-dir', dirs.data, '--install-extension', findVsix()], { env, encoding: 'utf8' });
+  const vsixes = [findVsix(), ...(options.extensions ?? []).map((dir) => packTestExtension(dir, base))];
+  const install = spawnSync(join(node24Bin, 'node'), [codeServer, '--extensions-dir', dirs.exts, '--user-data-dir', dirs.data, ...vsixes.flatMap((v) => ['--install-extension', v])], { env, encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`installing the extension failed:\n${install.stdout}\n${install.stderr}`);
 
   const port = await freePort();
@@ -185,4 +202,11 @@ export async function filterProblems(page: Page, filter: string) {
 /** Waits until the language server has looked at the workspace (the status bar says what it watches). */
 export async function serverReady(page: Page): Promise<void> {
   await page.locator('.statusbar-item', { hasText: /NaN Doctor: |NaN at step/ }).first().waitFor({ timeout: 60_000 });
+}
+
+/** Clicks a button of the notification toast whose message matches `message`. */
+export async function clickNotificationButton(page: Page, message: RegExp, button: string, timeout = 60_000): Promise<void> {
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: message }).first();
+  await toast.waitFor({ timeout });
+  await toast.locator('.monaco-button', { hasText: button }).first().click();
 }

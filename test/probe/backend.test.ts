@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput, getKernel, UnsortedSegmentSum } from '@tensorflow/tfjs-core';
-import { selectBackend, wasmFilesDir } from '../../src/probe/backend';
+import { selectBackend, wasmFilesDir } from '../../src/probe/worker/backend';
 
 test('without @tensorflow/tfjs-node the default is wasm, and the reason says why', async () => {
   const chosen = await selectBackend();
@@ -40,7 +40,7 @@ test('unbundled, the wasm binaries are found in the installed package', () => {
 const repo = resolve('.');
 const wasmDir = resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist');
 const entry = `
-import { selectBackend } from ${JSON.stringify(join(repo, 'src/probe/backend.ts'))};
+import { selectBackend } from ${JSON.stringify(join(repo, 'src/probe/worker/backend.ts'))};
 import * as tf from '@tensorflow/tfjs-core';
 selectBackend().then(async (chosen) => {
   const sum = Array.from(await tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).data());

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clipGradNorm } from '../../src/probe/clip';
-import { LossScaler } from '../../src/probe/loss-scale';
-import { learningRateAt } from '../../src/probe/schedule';
+import { clipGradNorm } from '../../src/probe/replay/clip';
+import { LossScaler } from '../../src/probe/replay/loss-scale';
+import { learningRateAt } from '../../src/probe/replay/schedule';
 import { decode, decodeAll, firstMismatch, fixture, type Encoded } from './helpers';
 
 const ref = fixture<{ clip: { name: string; max_norm: number; grads: Encoded[][]; total: Encoded; after: Encoded[][] }[] }>('optimizer-reference.json');

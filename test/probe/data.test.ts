@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpy } from '../../src/probe/npy';
+import { parseNpy } from '../../src/probe/data/npy';
+import { parseNpz } from '../../src/probe/data/npz';
 import { runProbe } from '../../src/probe/run';
 
 const dir = join(__dirname, 'fixtures', 'data');
@@ -62,4 +63,37 @@ test('an empty .npy (shape [0, 512]) is refused as no samples, not trained on ze
     assert.match(err.message, /^no samples in .*x0\.npy/);
     return true;
   });
+});
+
+const bytes = (name: string) => {
+  const b = readFileSync(join(dir, name));
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+};
+
+test('.npz archives are read by name, stored (np.savez, zip64 local headers) or deflated (np.savez_compressed)', () => {
+  const stored = parseNpz(bytes('batch.npz'), 'batch.npz');
+  const deflated = parseNpz(bytes('batch-compressed.npz'), 'batch-compressed.npz');
+  assert.deepEqual([...stored.keys()], ['x', 'y']);
+  assert.deepEqual([...deflated.keys()], ['x', 'y', 'labels']);
+  assert.deepEqual(stored.get('x')!.shape, [8, 16]);
+  assert.deepEqual(Array.from(deflated.get('x')!.data), Array.from(npy('x.npy').data));
+  assert.deepEqual(Array.from(stored.get('y')!.data), Array.from(npy('y.npy').data));
+  assert.deepEqual(Array.from(deflated.get('labels')!.data), [0, 2, 1, 2]);
+});
+
+test('a file that is not a zip archive, or a cut one, is refused naming the file', () => {
+  assert.throws(() => parseNpz(bytes('x.npy'), 'x.npz'), /x\.npz: not a readable zip archive \(no end of central directory\)/);
+  const whole = bytes('batch-compressed.npz');
+  const cut = new Uint8Array(whole.length - 40);
+  cut.set(whole.subarray(0, 100));
+  cut.set(whole.subarray(whole.length - 22), cut.length - 22);
+  assert.throws(() => parseNpz(cut, 'cut.npz'), /cut\.npz: not a readable zip archive/);
+});
+
+test('a chain model trains on x and y from a .npz exactly as from x.npy and y.npy', async () => {
+  const spec = { model: 'builtin:mlp', hyperparameters: { optimizer: 'sgd', learning_rate: 0.01 }, iterations: 2, backend: 'cpu' as const };
+  const fromNpy = await runProbe({ ...spec, data: join(dir, 'x.npy') });
+  const fromNpz = await runProbe({ ...spec, data: join(dir, 'batch-compressed.npz') });
+  assert.deepEqual(fromNpz.losses, fromNpy.losses);
+  assert.equal(fromNpz.losses!.length, 2);
 });

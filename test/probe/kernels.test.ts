@@ -11,8 +11,8 @@ import {
   UnsortedSegmentSum,
   type NamedAttrMap,
 } from '@tensorflow/tfjs-core';
-import { selectBackend } from '../../src/probe/backend';
-import { columnBudget } from '../../src/probe/kernels/conv2d_backprop_filter';
+import { selectBackend } from '../../src/probe/worker/backend';
+import { columnBudget } from '../../src/probe/worker/kernels/conv2d_backprop_filter';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { selectBackend } from '../../src/probe/backend';
+import { selectBackend } from '../../src/probe/worker/backend';
 
 /** A seeded generator (mulberry32), so both backends start from the same numbers. */
 function random(seed: number): () => number {

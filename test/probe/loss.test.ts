@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { computeLoss } from '../../src/probe/loss';
+import { computeLoss } from '../../src/probe/replay/loss';
 
 test('mse is the mean squared difference', async () => {
   await tf.setBackend('cpu');

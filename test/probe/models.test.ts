@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../../src/probe/models/index';
 import { runProbe } from '../../src/probe/run';
-import { selectBackend } from '../../src/probe/backend';
+import { selectBackend } from '../../src/probe/worker/backend';
 
 const fixtures = join(__dirname, 'fixtures');
 
@@ -13,6 +13,7 @@ test('a TF.js model.json loads with its stored weights and replays per layer', a
   const m = await loadModel(join(fixtures, 'tfjs-model', 'model.json'), { seed: 1 });
   try {
     assert.deepEqual(m.layers.map((l) => l.name), ['classifier/hidden', 'classifier/logits']);
+    assert.ok(m.kind !== 'loss', 'a layers model is a chain');
     assert.equal(m.loss, 'cross-entropy'); // the last layer is a softmax
     assert.deepEqual(m.inputShape, [6]);
     const bin = readFileSync(join(fixtures, 'tfjs-model', 'group1-shard1of1.bin'));

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAdam } from '../../src/probe/optimizers/adam';
-import { createSgd } from '../../src/probe/optimizers/sgd';
-import type { Optimizer, OptimizerParam } from '../../src/probe/optimizers/types';
-import type { Precision } from '../../src/probe/precision';
-import { toFp16 } from '../../src/probe/precision';
+import { createAdam } from '../../src/probe/replay/optimizers/adam';
+import { createSgd } from '../../src/probe/replay/optimizers/sgd';
+import type { Optimizer, OptimizerParam } from '../../src/probe/replay/optimizers/types';
+import type { Precision } from '../../src/probe/replay/precision';
+import { toFp16 } from '../../src/probe/replay/precision';
 import { decodeAll, firstMismatch, fixture, type Encoded } from './helpers';
 
 interface Hyper {

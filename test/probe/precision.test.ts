@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { castTo, parsePrecision, roundArray, toBf16, toFp16 } from '../../src/probe/precision';
+import { castTo, parsePrecision, roundArray, toBf16, toFp16 } from '../../src/probe/replay/precision';
 import { decode, fixture, same, type Encoded } from './helpers';
 
 const ref = fixture<{ inputs: Encoded[]; fp16: Encoded[]; bf16: Encoded[] }>('precision-reference.json');

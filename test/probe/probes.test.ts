@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fp16Headroom, ProbeRecorder, scaledStats, summarize, toLayerStats } from '../../src/probe/probes';
-import { clipGradNorm } from '../../src/probe/clip';
-import { roundArray, toFp16 } from '../../src/probe/precision';
+import { fp16Headroom, ProbeRecorder, scaledStats, summarize, toLayerStats } from '../../src/probe/replay/probes';
+import { clipGradNorm } from '../../src/probe/replay/clip';
+import { roundArray, toFp16 } from '../../src/probe/replay/precision';
 
 test('summarize counts NaN and Inf and describes only the finite values', () => {
   const s = summarize([Float32Array.from([1, -3, NaN, Infinity]), [2, -Infinity]]);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runProbe } from '../../src/probe/run';
-import { createReplay } from '../../src/probe/replay';
+import { createReplay } from '../../src/probe/replay/replay';
 
 // The seed case: Hallo's image projection trained with .to(fp16) weights and torch AdamW(lr 1e-5, eps 1e-8).
 const seed = { learning_rate: 1e-5, adam_epsilon: 1e-8, adam_weight_decay: 1e-2, weight_dtype: 'fp16', mixed_precision: 'no', optimizer: 'adamw', max_grad_norm: 1.0 };
@@ -24,6 +24,10 @@ test('seed replica: iteration 1 finite, first NaN in iteration 2 forward, born i
   assert.equal(state.nanCount + state.infCount, 0);
   assert.equal(r.hyperparameters?.adam_epsilon, 1e-8);
   assert.equal(r.hyperparameters?.weight_dtype, 'fp16');
+  // The loss of each iteration, non-finite ones as the contract's strings.
+  assert.equal(r.losses?.length, 3);
+  assert.ok(typeof r.losses[0] === 'number' && r.losses[0] > 0);
+  assert.deepEqual(r.losses.slice(1), ['nan', 'nan']);
 });
 
 test('seed replica: adam_epsilon 1e-6 keeps it finite', async () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderReportHtml, escapeHtml } from '../../src/probe/report-html';
-import { colorFor, textColorOn } from '../../src/probe/report-colors';
+import { renderReportHtml, escapeHtml } from '../../src/probe/report/html';
+import { colorFor, textColorOn } from '../../src/probe/report/colors';
 import type { LayerStats, ProbeReport } from '../../src/engine/types';
 
 function stats(iteration: number, layer: string, phase: LayerStats['phase'], absMax: number, nanCount = 0, infCount = 0): LayerStats {
@@ -85,4 +85,48 @@ test('a report read back from JSON (non-finite numbers as strings or null) still
   const html = renderReportHtml(fromJson);
   assert.equal([...html.matchAll(/<td class="nonfinite/g)].length, 3);
   assert.match(html, /<span class="v">12.5<\/span>/);
+});
+
+test('a stand-in says so plainly, and an untestable counterfactual reads "not testable on this model", never "still non-finite"', () => {
+  const html = renderReportHtml({
+    ...seed,
+    model: 'builtin:standin-transformer',
+    standIn: true,
+    counterfactuals: [
+      { change: { adam_epsilon: 1e-6 }, finite: true },
+      { change: { validation: 'no-step-1' }, finite: null, untestable: 'validation is not something a stand-in model represents' },
+    ],
+  });
+  assert.match(html, /<strong class="standin">stand-in model<\/strong>/);
+  assert.match(html, /<strong>Stand-in model\.<\/strong> No model was given/);
+  assert.match(html, /<td class="result untestable">[^]*not testable on this model: <span class="muted">validation is not something a stand-in model represents<\/span>/);
+  assert.doesNotMatch(html, /still non-finite/);
+  assert.match(html, /1 change is not testable on this model/);
+});
+
+test('an imported model’s nodes are grouped by module path, each module row summing up its nodes', () => {
+  const layers = ['/emb/Gather', '/qkv/MatMul', '/qkv/Add', '/Where', '/Softmax', '/head/MatMul'];
+  const html = renderReportHtml({
+    ...seed,
+    layers,
+    firstNonFinite: { iteration: 2, layer: '/qkv/Add', phase: 'forward' },
+    origin: { iteration: 1, layer: '/qkv/MatMul', phase: 'update' },
+    stats: [
+      ...layers.map((l) => stats(1, l, 'forward', l === '/qkv/MatMul' ? 40 : 2)),
+      stats(2, '/qkv/Add', 'forward', NaN, 5),
+      { ...stats(1, '/Where', 'forward', 3, 0, 12), maskInfinities: true as const },
+    ],
+  });
+  const modules = [...html.matchAll(/<tr class="module"><th scope="row" title="([^"]*)">/g)].map((m) => m[1]);
+  // Runs of consecutive nodes, in forward order; a module met for one node is that node's row alone.
+  assert.deepEqual(modules, ['/qkv', '/']);
+  assert.match(html, /<tr><th scope="row" title="\/emb\/Gather">\/emb\/Gather<\/th>/);
+  assert.match(html, /<tr class="node"><th scope="row" title="\/qkv\/MatMul">MatMul<\/th>/);
+  // The module row shows its largest node (40), and NaN when a node holds one.
+  const qkv = html.slice(html.indexOf('title="/qkv"'), html.indexOf('title="/qkv/MatMul"'));
+  assert.match(qkv, /<span class="v">40<\/span>/);
+  assert.match(qkv, /<td class="nonfinite"[^>]*><span class="v">NaN<\/span>/);
+  // The causal mask's -inf is no fault: its cell is coloured, not hatched.
+  const where = html.slice(html.indexOf('title="/Where"'));
+  assert.match(where.slice(0, where.indexOf('</tr>')), /<td class="val"/);
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveSettings, usedHyperparameters } from '../../src/probe/spec';
 import { closestSettingName, isProbeSettingName, unknownSettingMessage } from '../../src/probe/setting-names';
-import { defaultCandidates, describeChange, resolvedBase } from '../../src/probe/sweep';
+import { defaultCandidates, describeChange, resolvedBase } from '../../src/probe/verify/sweep';
 
 test('values torch.optim raises ValueError for are refused in its words', () => {
   assert.throws(() => resolveSettings({ adam_beta2: 1 }, 5), /adam_beta2 = 1 .*torch\.optim\.AdamW.*Invalid beta parameter at index 1: 1/);

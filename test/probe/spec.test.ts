@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseValidation, resolveSettings, validatesAfter } from '../../src/probe/spec';
-import { createReplay } from '../../src/probe/replay';
+import { createReplay } from '../../src/probe/replay/replay';
 
 test('settings take PyTorch defaults and the spellings configs use', () => {
   const s = resolveSettings({}, 5);

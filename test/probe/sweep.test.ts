@@ -1,8 +1,8 @@
 // The counterfactual sweep on the seed case (needs `npm run build`: it runs dist/worker.js workers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSweep, defaultCandidates, changeId, describeChange, type SweepProgress } from '../../src/probe/sweep';
-import { ProbeError } from '../../src/probe/client';
+import { runSweep, defaultCandidates, changeId, describeChange, type SweepProgress } from '../../src/probe/verify/sweep';
+import { ProbeError } from '../../src/probe/worker/client';
 
 // What the example's config and script amount to (validation right after step 1 is in the script).
 const seed = { learning_rate: 1e-5, adam_epsilon: 1e-8, weight_dtype: 'fp16', mixed_precision: 'no', max_grad_norm: 1.0, optimizer: 'adamw', validation: 'after-step-1' };

@@ -1,12 +1,12 @@
 // verifyDiagnostics on the seed example (needs `npm run build`: the probe runs in dist/worker.js workers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { diagnose } from '../../src/engine/diagnose';
-import { verifyDiagnostics, readWorkspaceProbeSettings, resolveData, resolveModel } from '../../src/probe/verify';
-import type { DiagnoseResult, NanDiagnostic } from '../../src/engine/types';
+import { basename, join } from 'node:path';
+import { diagnose, diagnoseWithFiles } from '../../src/engine/diagnose';
+import { verifyDiagnostics, readWorkspaceProbeSettings, resolveData, resolveModel } from '../../src/probe/verify/verify';
+import type { NanDiagnostic } from '../../src/engine/types';
 
 const example = join(process.cwd(), 'examples', 'hallo-stage1');
 
@@ -51,10 +51,23 @@ test('the example: the epsilon fix is verified by a re-run, the log line and cle
   assert.equal(result.diagnostics.find((d) => d.code === 'optimizer-epsilon')?.verified, false);
 });
 
-test('no model anywhere is a clear error naming nan-doctor.json', async () => {
+test('no model anywhere: a stand-in of the task family re-runs the settings, verifies epsilon and precision, never the learning rate', async () => {
   const root = mkdtempSync(join(tmpdir(), 'nan-doctor-verify-'));
-  const empty: DiagnoseResult = { version: 1, runs: [], diagnostics: [], probe: null };
-  await assert.rejects(verifyDiagnostics(empty, { root }), /no probe model.*nan-doctor\.json/);
+  cpSync(example, root, { recursive: true, filter: (src) => basename(src) !== 'nan-doctor.json' });
+  const { result, files } = await diagnoseWithFiles({ root });
+  const verified = await verifyDiagnostics(result, { root, files, iterations: 3 });
+  const probe = verified.probe!;
+  assert.equal(probe.standIn, true);
+  assert.equal(probe.model, 'builtin:standin-conv', 'a diffusion project is vision: the conv stand-in');
+  assert.equal(probe.origin?.phase, 'update');
+  const epsilon = verified.diagnostics.find((d) => d.code === 'optimizer-epsilon')!;
+  assert.equal(epsilon.verified, true);
+  assert.equal(epsilon.verifiedBy, 'stand-in');
+  const lr = probe.counterfactuals.find((c) => c.change.learning_rate !== undefined);
+  assert.ok(lr, 'the cleared learning rate is still tried');
+  assert.equal(lr.finite, null);
+  assert.match(lr.untestable ?? '', /not something a stand-in model represents/);
+  for (const d of verified.diagnostics.filter((x) => x.code === 'learning-rate' || x.code === 'validation-frequency')) assert.equal(d.verified, false, d.code);
 });
 
 test('a broken nan-doctor.json is a clear error, and its probe section is read', async () => {

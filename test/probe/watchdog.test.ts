@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { defaultWorkerPath } from '../../src/probe/client';
+import { defaultWorkerPath } from '../../src/probe/worker/client';
 import { eventually, isDead } from './helpers';
 
 test('a worker whose parent is SIGKILLed exits although its model never yields', async () => {

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { launchProbe, ProbeError, defaultWorkerPath, type ProbeProgress } from '../../src/probe/client';
-import { TEST_CRASH_MODEL, TEST_HANG_MODEL, TEST_OOM_MODEL } from '../../src/probe/protocol';
+import { launchProbe, ProbeError, defaultWorkerPath, type ProbeProgress } from '../../src/probe/worker/client';
+import { TEST_CRASH_MODEL, TEST_HANG_MODEL, TEST_OOM_MODEL } from '../../src/probe/worker/protocol';
 
 const seedHyperparameters = { learning_rate: 1e-5, adam_epsilon: 1e-8, weight_dtype: 'fp16', mixed_precision: 'no', max_grad_norm: 1.0, optimizer: 'adamw' };
 

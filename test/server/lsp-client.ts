@@ -34,6 +34,8 @@ export class LspClient {
   private waiters: Waiter[] = [];
   stderr = '';
   exited: number | null = null;
+  /** How the client answers the server's `nanDoctor/interrupt` (the editor's Ctrl+C / task / cell interrupt); recorded as a notification too. */
+  interrupt: (params: { run: string; how: string }) => { done: boolean; message: string } = () => ({ done: true, message: 'interrupted' });
 
   private constructor(
     readonly process: ChildProcess,
@@ -54,6 +56,10 @@ export class LspClient {
     connection.onUnhandledProgress((params) => client.record({ method: '$/progress', params }));
     connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((i) => (i.section === 'nanDoctor' ? client.settings : null)));
     connection.onRequest('client/registerCapability', () => null);
+    connection.onRequest('nanDoctor/interrupt', (params: { run: string; how: string }) => {
+      client.record({ method: 'nanDoctor/interrupt', params });
+      return client.interrupt(params);
+    });
     connection.onRequest('window/workDoneProgress/create', (params) => {
       client.record({ method: 'window/workDoneProgress/create', params });
       return null;

@@ -2,7 +2,7 @@
 // the seed-case workspace: live diagnostics as the log grows, quick fixes, config edits, bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { copyExample, LspClient, uri, type Diagnostic, type Notification } from './lsp-client.ts';
@@ -204,6 +204,24 @@ test('in an untrusted workspace a JS-module probe model is refused with a reason
     assert.equal(result.probe, null);
     assert.ok(result.notes.some((n) => /trusted/.test(n)), `notes: ${result.notes.join(' | ')}`);
     assert.ok(result.diagnostics.length > 0);
+  } finally {
+    await client.stop();
+    rmSync(ws.root, { recursive: true, force: true });
+  }
+});
+
+test('in an untrusted workspace an ONNX probe model is data: it is probed, not refused', async () => {
+  const ws = example();
+  appendFileSync(ws.logPath, ws.nanLine);
+  copyFileSync(join(__dirname, '../probe/fixtures/onnx/mlp.onnx'), join(ws.root, 'step.onnx'));
+  const client = await LspClient.start(ws.root, { probe: { model: 'step.onnx', iterations: 2 } }, false);
+  try {
+    await client.diagnosticsFor(uri(ws.configPath), has('optimizer-epsilon'), 'the epsilon diagnostic');
+    const result = (await client.connection.sendRequest('nanDoctor/diagnose', { probe: true })) as { probe: { model: string; losses: unknown[] } | null; notes: string[] };
+    assert.ok(result.probe, `notes: ${result.notes.join(' | ')}`);
+    assert.match(result.probe.model, /step\.onnx$/);
+    assert.equal(result.probe.losses.length >= 1, true);
+    assert.ok(!result.notes.some((n) => /trusted/.test(n)), `notes: ${result.notes.join(' | ')}`);
   } finally {
     await client.stop();
     rmSync(ws.root, { recursive: true, force: true });

@@ -9,22 +9,35 @@ import { LineIndex } from './text';
 import { locateToml } from './toml';
 import { locateYaml } from './yaml';
 import { locateIni } from './ini';
+import { hashComments } from './comments';
+import { locateNotebook } from './notebook';
 
 /** Files larger than this are not configs or scripts anyone edits by hand. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-export type ConfigLanguage = 'yaml' | 'json' | 'toml' | 'python' | 'shell' | 'ini';
+export type ConfigLanguage = 'yaml' | 'json' | 'toml' | 'python' | 'shell' | 'ini' | 'notebook';
+
+/** The locators, by language and the extensions they read: discovery derives its config extensions from this table. */
+const locators: { language: ConfigLanguage; extensions: string[]; hashComments: boolean; locate: (file: string, text: string) => LocatedFile | Promise<LocatedFile> }[] = [
+  { language: 'yaml', extensions: ['.yaml', '.yml'], hashComments: true, locate: locateYaml },
+  { language: 'json', extensions: ['.json', '.jsonc', '.json5'], hashComments: false, locate: locateJson },
+  { language: 'toml', extensions: ['.toml'], hashComments: true, locate: locateToml },
+  { language: 'python', extensions: ['.py', '.pyi'], hashComments: true, locate: locatePython },
+  { language: 'shell', extensions: ['.sh', '.bash', '.zsh', '.slurm', '.sbatch', '.pbs', '.job'], hashComments: true, locate: locateShell },
+  { language: 'ini', extensions: ['.cfg', '.ini', '.conf'], hashComments: true, locate: locateIni },
+  // A notebook's code cells are read as Python and mapped back to their cells.
+  { language: 'notebook', extensions: ['.ipynb'], hashComments: false, locate: locateNotebook },
+];
+
+/** Every extension a locator reads (`.yaml`, `.py`, `.sh`, …). */
+export const configExtensions: ReadonlySet<string> = new Set(locators.flatMap((l) => l.extensions));
 
 /** Which locator reads a file, by extension, then by a `#!` line or the first characters. */
 export function languageOf(file: string, text = ''): ConfigLanguage | null {
   const ext = extname(file).toLowerCase();
   const name = basename(file).toLowerCase();
-  if (ext === '.yaml' || ext === '.yml') return 'yaml';
-  if (ext === '.json' || ext === '.jsonc' || ext === '.json5') return 'json';
-  if (ext === '.toml') return 'toml';
-  if (ext === '.py' || ext === '.pyi') return 'python';
-  if (['.sh', '.bash', '.zsh', '.slurm', '.sbatch', '.pbs', '.job'].includes(ext)) return 'shell';
-  if (ext === '.cfg' || ext === '.ini' || ext === '.conf') return 'ini';
+  const byExtension = locators.find((l) => l.extensions.includes(ext));
+  if (byExtension) return byExtension.language;
   const first = text.slice(0, 200).split('\n')[0];
   if (/^#!.*\b(ba|z|da|k)?sh\b/.test(first)) return 'shell';
   if (/^#!.*python/.test(first)) return 'python';
@@ -37,25 +50,14 @@ export function languageOf(file: string, text = ''): ConfigLanguage | null {
 
 /** Locates every setting in one file's text. Parse errors become `error`, with whatever values could still be read. */
 export async function locate(file: string, text: string, language: ConfigLanguage | null = languageOf(file, text)): Promise<LocatedFile> {
+  const locator = locators.find((l) => l.language === language);
+  if (!locator) return { file, language: 'unknown', values: [], facts: [], error: `${file}: not a config format NaN Doctor reads (YAML, JSON, TOML, Python, shell, notebooks)` };
   try {
-    switch (language) {
-      case 'yaml':
-        return locateYaml(file, text);
-      case 'json':
-        return locateJson(file, text);
-      case 'toml':
-        return locateToml(file, text);
-      case 'python':
-        return await locatePython(file, text);
-      case 'shell':
-        return locateShell(file, text);
-      case 'ini':
-        return locateIni(file, text);
-      default:
-        return { file, language: 'unknown', values: [], facts: [], error: `${file}: not a config format NaN Doctor reads (YAML, JSON, TOML, Python, shell)` };
-    }
+    const located = await locator.locate(file, text);
+    if (locator.hashComments) located.comments = hashComments(text);
+    return located;
   } catch (e) {
-    return { file, language: language ?? 'unknown', values: [], facts: [], error: `could not read ${file}: ${(e as Error).message}` };
+    return { file, language: locator.language, values: [], facts: [], error: `could not read ${file}: ${(e as Error).message}` };
   }
 }
 

@@ -300,6 +300,12 @@ export class PythonScope {
     return out;
   }
 
+  /** Whether a module is trained: true (requires_grad_(True), or its parameters go to an optimizer), false (frozen), null (unknown). */
+  isTrainable(name: string): boolean | null {
+    if (this.grad.get(name) === true || this.optimized.has(name)) return true;
+    return this.grad.get(name) === false ? false : null;
+  }
+
   /** The module a cast applies to (null when the receiver looks like a tensor, not a module). */
   moduleOf(receiver: PyNode, cast: PyNode): ModuleInfo | null {
     let name: string;

@@ -10,6 +10,7 @@
 //   clip-grad-norm      { function, maxNorm: argument | null }
 //   config-default      { option, path }
 //   nan-guard           { function }
+//   shared-modules      { context, uses: [{ how: 'pipeline'|'cast'|'eval'|'hooks', text, range, inFunction }] }
 //   cli-flag            { dest, option, default }  (store_true / store_false without a default)
 //   pretrained-model    { class, name: argument | null, keyword }
 //   forward-call        { class, callee, bound, autocastOff, statement }
@@ -20,6 +21,7 @@ import { callParts, isLiteral, kids, lastName, literal, ofType, oneLine, stringV
 import { joinKey, lastKey, LineIndex } from './text';
 import { pythonParser } from './treesitter';
 import { findValidationTriggers } from './python-validation';
+import { findSharedModules } from './python-shared-modules';
 import { PythonScope } from './python-scope';
 import { forwardFacts, pretrainedKeyword, type Statement } from './python-models';
 import { holds, type ConfigLookup } from './conditions';
@@ -104,6 +106,16 @@ class PythonLocator {
         condition: trigger.condition.text,
       });
     }
+    const copyName = /^\s*import copy\b/m.test(this.root.text) ? 'copy.deepcopy' : /^\s*from copy import .*\bdeepcopy\b/m.test(this.root.text) ? 'deepcopy' : null;
+    const firstImport = kids(this.root).find((n) => n.type === 'import_statement' || n.type === 'import_from_statement');
+    for (const shared of findSharedModules(this.root, (name) => this.scope.isTrainable(name))) {
+      this.fact('shared-modules', shared.take, shared.take.text, {
+        context: shared.context,
+        copyName,
+        importLine: firstImport ? firstImport.startPosition.row : 0,
+        uses: shared.uses.map((u) => ({ how: u.how, text: oneLine(u.node.text), range: this.range(u.node), inFunction: u.inFunction ?? null })),
+      });
+    }
   }
 
   // `if not torch.isfinite(loss): …` / `if torch.isnan(loss).any(): …`: the script guards against NaN itself.
@@ -131,7 +143,10 @@ class PythonLocator {
   /** Records a literal, or walks a dict(...) / {...} / [...] with dotted paths. */
   private settingTree(path: string, node: PyNode, keyStart: number | undefined, topLevel: boolean): void {
     if (node.type === 'call' && callParts(node).name === 'dict' && node.childForFieldName('function')?.type === 'identifier') {
-      for (const [key, value] of callParts(node).keywords) this.settingTree(joinKey(path, key), value, value.parent?.startIndex, false);
+      const keywords = callParts(node).keywords;
+      // `optimizer_config = dict()`: an empty setting is a setting (mmcv's default hook, without grad_clip).
+      if (keywords.size === 0 && callParts(node).positional.length === 0) this.value(path, node, keyStart);
+      for (const [key, value] of keywords) this.settingTree(joinKey(path, key), value, value.parent?.startIndex, false);
       return;
     }
     if (node.type === 'dictionary') {

@@ -70,6 +70,7 @@ function unescape(s: string, quote: string): string {
 }
 
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+const YACS_KEY = /^[A-Z][A-Z0-9_]*(?:\.[A-Z][A-Z0-9_]*)+$/;
 
 /** LocatedValues for one command's env assignments and options. */
 export function commandValues(
@@ -115,6 +116,20 @@ export function commandValues(
   }
   for (; i < words.length; i++) {
     const w = words[i];
+    const next0 = words[i + 1];
+    // yacs-style overrides after the script (detectron2, maskrcnn-benchmark): `SOLVER.IMS_PER_BATCH 2`.
+    if (YACS_KEY.test(w.raw) && next0 && !next0.raw.startsWith('-') && !YACS_KEY.test(next0.raw)) {
+      out.push(resolved(w.raw, next0, 0, w.start));
+      i++;
+      continue;
+    }
+    // A one-letter option with a value (`-b 256`, `-c cfg.yaml`): the short spelling of a setting.
+    const short = /^-([A-Za-z])$/.exec(w.raw);
+    if (short && next0 && /^[-+]?(\d|\.\d)/.test(next0.raw)) {
+      out.push(resolved(short[1], next0, 0, w.start));
+      i++;
+      continue;
+    }
     const opt = /^--?([A-Za-z][\w.-]*)(=)?/.exec(w.raw);
     if (!opt || !w.raw.startsWith('--')) continue;
     const name = opt[1];
@@ -123,7 +138,7 @@ export function commandValues(
       continue;
     }
     const next = words[i + 1];
-    if (next && !/^--/.test(next.raw) && !(next.raw.startsWith('-') && !/^-[\d.]/.test(next.raw)) && !isScript(next.value)) {
+    if (next && !/^--/.test(next.raw) && !(next.raw.startsWith('-') && !/^-[\d.]/.test(next.raw)) && !isScript(next.value) && !YACS_KEY.test(next.raw)) {
       out.push(resolved(name, next, 0, w.start));
       i++;
     } else {
@@ -149,11 +164,14 @@ export interface Launch {
   script: string | null;
   /** Config files the command names (`--config X`, `--deepspeed ds.json`, `--config_file accelerate.yaml`, positional `*.yaml`). */
   configs: string[];
+  /** Words after the script that are not options or their values (`dist_train.sh configs/x.py 4` → configs/x.py, 4). */
+  positional: string[];
 }
 
 const CONFIG_OPTIONS = /^--?(config|config[-_]file|config[-_]path|cfg|deepspeed|deepspeed[-_]config|ds[-_]config|hparams|conf|c)$/;
 const LAUNCHER_MODULES = /^(torch\.distributed\.(launch|run)|accelerate\.commands\.launch|deepspeed(\.launcher\.runner)?)$/;
 const CONFIG_FILE = /\.(ya?ml|json|jsonc|toml|cfg|ini)$/;
+const MODULE_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
 
 /** What a launch command runs: `accelerate launch … train.py --config X`, `deepspeed train.py --deepspeed ds.json`, … */
 export function launchOf(words: ShellWord[]): Launch | null {
@@ -163,6 +181,9 @@ export function launchOf(words: ShellWord[]): Launch | null {
   const launcher = words[i].value.split('/').pop() ?? '';
   let script: string | null = null;
   const configs: string[] = [];
+  const positional: string[] = [];
+  // `accelerate launch -m --config_file x.yaml … scripts.train_stage1`: `-m` is a flag, the module comes after the options.
+  let moduleMode = false;
   for (let j = i; j < words.length; j++) {
     const w = words[j].value;
     const eq = /^(--?[\w.-]+)=(.*)$/.exec(w);
@@ -170,18 +191,25 @@ export function launchOf(words: ShellWord[]): Launch | null {
       if (eq[2]) configs.push(eq[2]);
     } else if (CONFIG_OPTIONS.test(w) && words[j + 1] && !words[j + 1].value.startsWith('-')) {
       configs.push(words[++j].value);
+    } else if ((w === '-m' || w === '--module') && !script && words[j + 1]?.value.startsWith('-')) {
+      moduleMode = true;
     } else if (w === '-m' && !script && words[j + 1]) {
       const module = words[++j].value;
       // `python -m torch.distributed.run … train.py`: the launcher is a module, the script comes later.
       if (!LAUNCHER_MODULES.test(module)) script = module;
+    } else if (moduleMode && !script && MODULE_NAME.test(w) && !CONFIG_FILE.test(w) && !words[j - 1]?.value.startsWith('-')) {
+      script = w;
     } else if (!script && isScript(w)) {
       script = w;
     } else if (script && CONFIG_FILE.test(w) && !w.startsWith('-')) {
       configs.push(w);
+      positional.push(w);
+    } else if (script && !w.startsWith('-') && !words[j - 1]?.value.startsWith('-')) {
+      positional.push(w);
     }
   }
   if (!script && !/^(python[\d.]*|accelerate|torchrun|deepspeed|srun|mpirun|horovodrun|lightning|composer)$/.test(launcher)) return null;
-  return { launcher, script, configs };
+  return { launcher, script, configs, positional };
 }
 
 export function locateShell(file: string, text: string): LocatedFile {

@@ -73,12 +73,13 @@ export class IncidentTracker {
         before: this.pending
           .filter((p) => (p.rank === null || e.rank === null || p.rank === e.rank) && p.line <= e.line)
           .sort((a, b) => a.line - b.line)
-          .map(({ line, step, event }) => ({ line, step, event })),
+          .map(({ line, step, event, cell }) => (cell === undefined ? { line, step, event } : { line, step, event, cell })),
         epoch: e.epoch !== undefined ? e.epoch : epoch,
         nonFinite: metric ? [metric, ...names.filter((n, i) => n !== metric || names.indexOf(n) !== i)] : names,
       };
       const lossFinite = Object.keys(e.metrics ?? {}).some((n) => isLoss(n)) && !names.some((n) => isLoss(n)) && !(metric && isLoss(metric));
       if (lossFinite && e.kind === 'step') this.incident.lossStillFinite = true;
+      if (e.cell !== undefined) this.incident.cell = e.cell;
       this.pending = [];
       return this.incident;
     }
@@ -96,7 +97,7 @@ export class IncidentTracker {
   }
 
   private remember(e: TrainingEvent, event: EventKind, epoch: number | null): void {
-    this.pending.push({ line: e.line, step: e.step, event, rank: e.rank, epoch });
+    this.pending.push({ line: e.line, step: e.step, event, rank: e.rank, epoch, ...(e.cell === undefined ? {} : { cell: e.cell }) });
     if (this.pending.length > MAX_PENDING) this.pending.shift();
   }
 

@@ -18,6 +18,7 @@ export const defaultLogGlobs: string[] = [
   '**/trainer_state.json',
   '**/events.out.tfevents.*',
   '**/mlruns/*/*/metrics/**',
+  '**/*.ipynb',
 ];
 
 /** Never searched: dependencies, environments, caches, version control, and datasets stored as JSON lines. */

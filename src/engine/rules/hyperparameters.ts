@@ -69,7 +69,8 @@ const NOT_TRAIN = /^(val|valid|validation|test|eval|evaluation|val_dataloader|te
 const matchers: Matcher[] = [
   (v, key, path) =>
     // `lr0`: the YOLO family's initial learning rate
-    ['learning_rate', 'lr', 'lr0', 'base_lr', 'base_learning_rate', 'initial_learning_rate'].includes(key) && !has(path.slice(0, -1), /scheduler|warmup/)
+    (['learning_rate', 'lr', 'lr0', 'base_lr', 'base_learning_rate', 'initial_learning_rate'].includes(key) && !has(path.slice(0, -1), /scheduler|warmup/)) ||
+    (key === 'max_lr' && !has(path.slice(0, -1), /warmup/))
       ? one('learning_rate', toNumber(v.value))
       : [],
   (v, key, path) =>
@@ -118,7 +119,7 @@ const matchers: Matcher[] = [
     if (key === 'optim' && typeof v.value === 'string') return one('optimizer', v.value);
     if (key === 'use_8bit_adam' && toBool(v.value) === true) return one('optimizer', 'AdamW8bit');
     const parent = path[path.length - 2];
-    if (key === 'type' && (parent === 'optimizer' || parent === 'optim') && typeof v.value === 'string') return one('optimizer', v.value);
+    if ((key === 'type' || key === 'name') && (parent === 'optimizer' || parent === 'optim') && typeof v.value === 'string') return one('optimizer', v.value);
     if (key === 'class_path' && parent === 'optimizer' && typeof v.value === 'string') return one('optimizer', v.value.split('.').pop());
     if (key === 'optimizer' && typeof v.value === 'string' && /^[A-Za-z][\w.]*$/.test(v.value)) return one('optimizer', v.value.split('.').pop());
     return [];
@@ -134,13 +135,18 @@ const matchers: Matcher[] = [
     return [];
   },
   (v, key) => (key === 'scale_lr' ? one('scale_lr', toBool(v.value)) : []),
-  (v, key, path) =>
-    ['train_bs', 'batch_size', 'per_device_train_batch_size', 'train_batch_size', 'train_micro_batch_size_per_gpu'].includes(key) && !has(path, NOT_TRAIN)
-      ? one('batch_size', toNumber(v.value))
-      : [],
+  (v, key, path) => {
+    if (has(path, NOT_TRAIN)) return [];
+    const perDevice = ['train_bs', 'batch_size', 'per_device_train_batch_size', 'train_batch_size', 'train_micro_batch_size_per_gpu', 'samples_per_gpu', 'imgs_per_gpu', 'batch_size_per_gpu', 'per_gpu_train_batch_size', 'micro_batch_size', 'train_batch_size0'];
+    if (perDevice.includes(key) || (key === 'b' && (v.source === 'shell' || v.source === 'command'))) return one('batch_size', toNumber(v.value));
+    // detectron2 / maskrcnn-benchmark: SOLVER.IMS_PER_BATCH is summed over all GPUs
+    if ((key === 'ims_per_batch' && has(path, /^solver$/)) || key === 'total_batch_size' || key === 'global_batch_size') return one('total_batch_size', toNumber(v.value));
+    if (key === 'base_batch_size' && has(path, /auto_scale_lr/)) return one('reference_batch_size', toNumber(v.value));
+    return [];
+  },
   (v, key) =>
     ['gradient_accumulation_steps', 'accumulate_grad_batches', 'accumulative_counts'].includes(key) ? one('gradient_accumulation_steps', toNumber(v.value)) : [],
-  (v, key) => (['num_processes', 'nproc_per_node', 'num_gpus'].includes(key) ? one('num_processes', toNumber(v.value)) : []),
+  (v, key) => (['num_processes', 'nproc_per_node', 'num_gpus', 'world_size', 'gpus', 'ngpus', 'n_gpu'].includes(key) ? one('num_processes', toNumber(v.value)) : []),
   (v, key) => (['lr_scheduler', 'lr_scheduler_type'].includes(key) && typeof v.value === 'string' ? one('lr_scheduler', v.value) : []),
   (v, key) => (key === 'snr_gamma' ? one('snr_gamma', toNumber(v.value)) : []),
   (v, key) => (['enable_zero_snr', 'rescale_betas_zero_snr', 'zero_terminal_snr'].includes(key) ? one('zero_terminal_snr', toBool(v.value)) : []),
@@ -156,9 +162,17 @@ function keySegments(keyPath: string): string[] {
     .map((s) => s.replace(/\[\d+\]$/, '').replace(/^-+/, '').replace(/-/g, '_').toLowerCase());
 }
 
-// A command line overrides a config file, which overrides a script's defaults (a function's default parameter last).
-const SOURCE_RANK: Record<string, number> = { command: 0, shell: 0, yaml: 1, json: 1, toml: 1, python: 2, 'python-default': 3 };
-const rank = (s: Setting) => SOURCE_RANK[s.at.source] ?? 1;
+// A command line overrides a config file, which overrides a launcher's config (accelerate's `default_config.yaml`:
+// the script passes the training config's `mixed_precision` to Accelerator(), which wins), which overrides a script's
+// defaults (a function's default parameter last).
+const SOURCE_RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, launcher: 1.5, python: 2, 'python-default': 3 };
+const rank = (s: Setting, launcherFiles: Set<string>) => (launcherFiles.has(s.at.file) ? SOURCE_RANK.launcher : (SOURCE_RANK[s.at.source] ?? 1));
+
+/** accelerate's config file (`accelerate config` writes it): launcher defaults, not the run's own settings. */
+function isLauncherConfig(file: LocatedFile): boolean {
+  const top = new Set(file.values.map((v) => v.keyPath.split('.')[0]));
+  return top.has('compute_environment') && top.has('distributed_type');
+}
 
 /** The canonical hyperparameters set in these files, each with where it is set. */
 export function readHyperparameters(files: LocatedFile[]): Hyperparameters {
@@ -174,6 +188,8 @@ export function readHyperparameters(files: LocatedFile[]): Hyperparameters {
       for (const match of matchers) for (const f of match(v, key, path)) add(f.name, f.value, v);
     }
     for (const w of mmengineWarmup(values)) add('warmup_steps', w.value, w.at);
+    const noClip = mmcvWithoutClipping(values);
+    if (noClip) add('max_grad_norm', null, noClip);
     for (const fact of file.facts) {
       if (fact.kind !== 'optimizer' || ruledOut(fact, lookup)) continue;
       const name = optimizerClass(fact, lookup) ?? optimizerName(fact.text);
@@ -181,8 +197,9 @@ export function readHyperparameters(files: LocatedFile[]): Hyperparameters {
     }
   }
   const hp: Hyperparameters = { all };
+  const launcherFiles = new Set(files.filter(isLauncherConfig).map((f) => f.file));
   for (const [name, settings] of Object.entries(all)) {
-    const best = [...settings].sort((a, b) => rank(a) - rank(b))[0];
+    const best = [...settings].sort((a, b) => rank(a, launcherFiles) - rank(b, launcherFiles))[0];
     (hp as unknown as Record<string, Setting>)[name] = best;
   }
   return hp;
@@ -227,6 +244,13 @@ export function optimizerClass(fact: ScriptFact, lookup: ConfigLookup): string |
   const chosen = possible.at(-1) ?? choices.at(-1);
   if (chosen) return chosen.class;
   return typeof fact.detail?.class === 'string' ? fact.detail.class : undefined;
+}
+
+// mmcv: `optimizer_config = dict()` (or any OptimizerHook dict without `grad_clip`) trains without clipping.
+function mmcvWithoutClipping(values: LocatedValue[]): LocatedValue | undefined {
+  const hook = values.filter((v) => v.keyPath === 'optimizer_config' || v.keyPath.startsWith('optimizer_config.'));
+  if (!hook.length || hook.some((v) => v.keyPath.startsWith('optimizer_config.grad_clip'))) return undefined;
+  return hook.find((v) => v.keyPath === 'optimizer_config') ?? hook[0];
 }
 
 function optimizerName(text: string): string | undefined {

@@ -4,6 +4,7 @@ import { firstNonFinite } from './first-nonfinite';
 import { optimizerEpsilon } from './optimizer-epsilon';
 import { precision } from './precision';
 import { validationFrequency } from './validation-frequency';
+import { validationIsolation } from './validation-isolation';
 import { lossScale } from './loss-scale';
 import { learningRate } from './learning-rate';
 import { optimizerChoice } from './optimizer-choice';
@@ -18,6 +19,7 @@ export const rules: Rule[] = [
   optimizerEpsilon,
   precision,
   validationFrequency,
+  validationIsolation,
   lossScale,
   learningRate,
   optimizerChoice,

@@ -3,6 +3,7 @@ import type { NanDiagnostic } from '../types';
 import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows, whatWentNonFinite } from './evidence';
 import { settingRef } from './weights';
 import { fix, formatLike, replaceValue } from './edits';
+import { familyReference, recipeBatch, runBatch } from './batch';
 import type { Rule, RuleContext } from './types';
 
 /** Fine-tuning starts from trained weights: the same lr hurts more than from scratch. */
@@ -16,6 +17,8 @@ export function highLearningRate(optimizer: string | undefined, fineTune: boolea
   if (/sgd|momentum|lars/.test(o)) return fineTune ? 0.1 : 1.0;
   if (/lion/.test(o)) return fineTune ? 1e-4 : 1e-3;
   if (/adafactor|prodigy|dadapt/.test(o)) return fineTune ? 1e-2 : 1e-1; // relative / adaptive step sizes
+  if (/adadelta/.test(o)) return 5; // its lr scales a self-normalised step; 1.0 is the default
+  if (/adagrad|rmsprop/.test(o)) return fineTune ? 0.05 : 0.5;
   return fineTune ? 5e-4 : 3e-3; // Adam family
 }
 
@@ -37,6 +40,18 @@ function falseLike(text: string): string {
   return /^[A-Z]/.test(text) ? 'False' : 'false';
 }
 
+/** The optimizer the run uses: as configured, else the framework's default (yacs `SOLVER.BASE_LR` recipes train with SGD). */
+function optimizerOf(ctx: RuleContext): string | undefined {
+  if (ctx.hp.optimizer) return ctx.hp.optimizer.value;
+  if (/^solver\.base_lr$/i.test(ctx.hp.learning_rate?.at.keyPath ?? '')) return 'SGD';
+  return undefined;
+}
+
+/** Below this an lr cannot blow up the weights by itself: Adam's steps are bounded by the lr, SGD's are not. */
+function clearlyLow(optimizer: string | undefined, limit: number): number {
+  return /sgd|momentum|lars/i.test(optimizer ?? '') ? 1e-4 : limit / 10;
+}
+
 export const learningRate: Rule = {
   code: 'learning-rate',
   check(ctx) {
@@ -44,43 +59,84 @@ export const learningRate: Rule = {
     const eff = effectiveLearningRate(ctx);
     if (!setting || !eff) return [];
     const e = firstEvidence(ctx.runs);
-    const optimizer = ctx.hp.optimizer?.value ?? 'an Adam-type optimizer';
-    const limit = highLearningRate(ctx.hp.optimizer?.value, fineTuning(ctx));
+    const optimizerName = optimizerOf(ctx);
+    const optimizer = optimizerName ?? 'an Adam-type optimizer';
+    const limit = highLearningRate(optimizerName, fineTuning(ctx));
     const effText = eff.factor === 1 ? '' : ` (effective ${eff.lr.toExponential(1)} = ${setting.at.text}${eff.how})`;
     const related: NanDiagnostic['related'] = e ? [relatedIncident(e)] : [];
-    if (eff.lr <= limit) {
-      if (!e) return [];
-      return [
-        {
-          file: setting.at.file,
-          range: setting.at.range,
-          severity: 'information',
-          code: 'learning-rate',
-          message: `${setting.at.key} ${setting.at.text}${effText} is not high for ${optimizer} (high is above ${formatLike('1e-3', limit)}${ctx.hp.scale_lr ? `, and ${settingRef(ctx.hp.scale_lr)}` : ''}): it is not what made ${whatWentNonFinite(e)} (cleared)`,
-          related,
-          fixes: [],
-          verified: false,
-        },
-      ];
-    }
-    const target = setting.value / 10;
-    const implicated = !!e && afterAnUpdate(e);
     // a NaN in the first forward pass came before the learning rate was ever applied
-    const cleared = !!e && atFirstStep(e);
-    const evidence = !e ? '' : cleared ? `, but ${firstPassClears(e, 'the learning rate')}` : `; ${shows(e)}`;
-    const scaleFix = eff.factor !== 1 && ctx.hp.scale_lr ? [fix('Turn scale_lr off', replaceValue(ctx.hp.scale_lr.at, falseLike(ctx.hp.scale_lr.at.text)))] : [];
+    const firstPass = !!e && atFirstStep(e);
+    const implicated = !!e && afterAnUpdate(e);
+    const diagnostic = (severity: NanDiagnostic['severity'], message: string, target?: number, extra: NanDiagnostic['related'] = []): NanDiagnostic => ({
+      file: setting.at.file,
+      range: setting.at.range,
+      severity,
+      code: 'learning-rate',
+      message,
+      related: [...related, ...extra],
+      fixes: target === undefined ? [] : [fix(`Set ${setting.at.key} to ${formatLike(setting.at.text, target)}`, replaceValue(setting.at, formatLike(setting.at.text, target)))],
+      verified: false,
+      ...(target === undefined ? {} : { change: { learning_rate: target } }),
+    });
+    const evidence = !e ? '' : firstPass ? `, but ${firstPassClears(e, 'the learning rate')}` : `; ${shows(e)}`;
+    const severity = firstPass ? 'information' : implicated ? 'error' : 'warning';
+
+    // 1. Judged against the batch the recipe set it for (the linear scaling rule).
+    const run = runBatch(ctx);
+    const recipe = recipeBatch(ctx, setting.at, run);
+    if (run && recipe) {
+      const ratio = recipe.total / run.total;
+      const where = [...recipe.at, ...run.at].map((v) => ({ file: v.file, line: v.range.start.line + 1, message: `${v.key || 'batch'} ${v.text}` }));
+      if (ratio >= 2) {
+        const target = setting.value / ratio;
+        return [
+          diagnostic(
+            severity,
+            `${setting.at.key} ${setting.at.text} is set for a total batch of ${recipe.how}, but this run steps with ${run.how}: ` +
+              `the linear scaling rule gives ${formatLike(setting.at.text, target)} (${ratio.toFixed(ratio < 10 ? 1 : 0)}× smaller)${evidence}`,
+            target,
+            where,
+          ),
+        ];
+      }
+      if (!e || eff.lr > limit) return [];
+      return [diagnostic('information', `${setting.at.key} ${setting.at.text} matches the batch it was set for (${recipe.how}; this run: ${run.how}): it is not what made ${whatWentNonFinite(e)} (cleared)`, undefined, where)];
+    }
+    // 2. Without a recipe: a widely used reference for the optimizer and task, scaled to the run's batch.
+    const family = run && optimizerName ? familyReference(ctx, optimizerName) : undefined;
+    if (run && family) {
+      const expected = (family.lr * run.total) / family.batch;
+      if (eff.lr > 4 * expected) {
+        return [
+          diagnostic(
+            severity,
+            `${setting.at.key} ${setting.at.text}${effText} is ${Math.round(eff.lr / expected)}× what ${family.name} give for this run's batch of ${run.how} (${formatLike(setting.at.text, expected)})${evidence}`,
+            expected,
+            run.at.map((v) => ({ file: v.file, line: v.range.start.line + 1, message: `${v.key} ${v.text}` })),
+          ),
+        ];
+      }
+    }
+    // 3. High for the optimizer whatever the batch.
+    if (eff.lr > limit) {
+      const target = setting.value / 10;
+      const scaleFix = eff.factor !== 1 && ctx.hp.scale_lr ? [fix('Turn scale_lr off', replaceValue(ctx.hp.scale_lr.at, falseLike(ctx.hp.scale_lr.at.text)))] : [];
+      const d = diagnostic(severity, `${setting.at.key} ${setting.at.text}${effText} is high for ${optimizer} (above ${formatLike('1e-3', limit)})${evidence}`, target);
+      d.fixes.push(...scaleFix);
+      return [d];
+    }
+    if (!e) return [];
+    // 4. Not high: cleared only when the evidence rules it out, otherwise left unjudged.
+    const low = clearlyLow(optimizerName, limit);
+    if (firstPass || eff.lr <= low) {
+      const why = firstPass ? firstPassClears(e, 'the learning rate') : `it is not what made ${whatWentNonFinite(e)} (cleared)`;
+      return [diagnostic('information', `${setting.at.key} ${setting.at.text}${effText} is not high for ${optimizer} (high is above ${formatLike('1e-3', limit)}${ctx.hp.scale_lr ? `, and ${settingRef(ctx.hp.scale_lr)}` : ''}): ${why}`)];
+    }
     return [
-      {
-        file: setting.at.file,
-        range: setting.at.range,
-        severity: cleared ? 'information' : implicated ? 'error' : 'warning',
-        code: 'learning-rate',
-        message: `${setting.at.key} ${setting.at.text}${effText} is high for ${optimizer} (above ${formatLike('1e-3', limit)})${evidence}`,
-        related,
-        fixes: [fix(`Set ${setting.at.key} to ${formatLike(setting.at.text, target)}`, replaceValue(setting.at, formatLike(setting.at.text, target))), ...scaleFix],
-        verified: false,
-        change: { learning_rate: target },
-      },
+      diagnostic(
+        'hint',
+        `${setting.at.key} ${setting.at.text}${effText} is not judged: it is not high for ${optimizer} in itself, but the batch it was tuned for is not known (the linear scaling rule would scale it with the batch this run uses)`,
+      ),
     ];
   },
 };

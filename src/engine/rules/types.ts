@@ -32,7 +32,12 @@ export interface Hyperparameters {
   initial_scale_power?: Setting<number>;
   min_loss_scale?: Setting<number>;
   scale_lr?: Setting<boolean>;
+  /** Per device (per process). */
   batch_size?: Setting<number>;
+  /** Summed over all devices (detectron2's SOLVER.IMS_PER_BATCH, a trainer's reported total). */
+  total_batch_size?: Setting<number>;
+  /** The total batch the learning rate was set for (mmdet's `auto_scale_lr.base_batch_size`). */
+  reference_batch_size?: Setting<number>;
   gradient_accumulation_steps?: Setting<number>;
   num_processes?: Setting<number>;
   lr_scheduler?: Setting<string>;

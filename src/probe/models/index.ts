@@ -1,11 +1,13 @@
-// Loads the model a probe spec names: builtin:NAME, a TF.js model.json, a Keras model JSON, or a JS module.
+// Loads the model a probe spec names: builtin:NAME, a TF.js model.json, a Keras model JSON, an ONNX training step, or a JS module.
 import { createBuiltin } from './builtin';
 import { loadModelFile } from './files';
 import { reinitializeSeeded, wrapLayersModel } from './layers-model';
 import { loadModelModule } from './module';
+import { loadOnnxModel } from './onnx/model';
 import type { ProbeModel } from './types';
 
-export type { ProbeModel, ProbeLayer, ProbeParam, ComputeContext } from './types';
+export { standInFor, type TaskFamily } from './standin-names';
+export type { ProbeModel, ChainModel, LossModel, NamedBatch, ProbeGroup, ProbeLayer, ProbeParam, ComputeContext, Tap } from './types';
 
 export async function loadModel(model: string, o: { seed: number; allowCode?: boolean }): Promise<ProbeModel> {
   if (model.startsWith('builtin:')) return createBuiltin(model.slice('builtin:'.length), o.seed);
@@ -19,11 +21,13 @@ export async function loadModel(model: string, o: { seed: number; allowCode?: bo
     };
     return wrapped;
   }
+  // An ONNX file is data: decoded with the ONNX schema, nothing in it runs.
+  if (/\.onnx$/i.test(model)) return loadOnnxModel(model, o.seed);
   if (model.endsWith('.json')) {
     const { model: layers, hasWeights } = await loadModelFile(model);
     // Without stored weights every re-run must start from the same seeded weights to be comparable.
     if (!hasWeights) reinitializeSeeded(layers, o.seed);
     return wrapLayersModel(layers, { source: model });
   }
-  throw new Error(`model ${model}: expected builtin:NAME, a model.json / Keras JSON file, or a .js module exporting createModel()`);
+  throw new Error(`model ${model}: expected builtin:NAME, a model.json / Keras JSON file, an ONNX training step (.onnx), or a .js module exporting createModel()`);
 }

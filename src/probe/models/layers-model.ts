@@ -1,9 +1,9 @@
 // Wraps a TensorFlow.js layers model (from model.json, Keras JSON or a JS module) as a chain of probed layers.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { castTo } from '../precision';
+import { castTo } from '../replay/precision';
 import { createRandom, fillUniform } from '../random';
-import type { ModelBatch, ProbeLayer, ProbeModel, ProbeParam } from './types';
+import type { ModelBatch, ProbeLayer, ChainModel, ProbeParam } from './types';
 
 // Autocast runs these in fp16; everything else (norms, activations, pooling) stays fp32.
 const MATMUL_LAYERS = new Set(['Dense', 'Conv1D', 'Conv2D', 'Conv3D', 'DepthwiseConv2D', 'SeparableConv2D', 'Conv2DTranspose', 'Conv3DTranspose']);
@@ -64,7 +64,7 @@ export function reinitializeSeeded(model: tfl.LayersModel, seed: number): void {
 export function wrapLayersModel(
   model: tfl.LayersModel,
   o: { source: string; loss?: 'mse' | 'cross-entropy'; sampleBatch?: () => ModelBatch; batchSize?: number },
-): ProbeModel {
+): ChainModel {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Error(`${o.source}: only models with one input and one output can be replayed`);
   const inputShape = knownShape(model.inputs[0].shape, 'input', o.source);
   const outputShape = knownShape(model.outputs[0].shape, 'output', o.source);

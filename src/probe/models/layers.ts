@@ -1,6 +1,6 @@
 // Built-in layers written with tfjs-core ops, so precision can be emulated where PyTorch rounds.
 import * as tf from '@tensorflow/tfjs-core';
-import { castTo } from '../precision';
+import { castTo } from '../replay/precision';
 import { fillUniform, type Random } from '../random';
 import type { ProbeLayer, ProbeParam } from './types';
 
@@ -45,8 +45,8 @@ export function layerNorm(name: string, units: number): ProbeLayer {
   };
 }
 
-/** nn.Conv2d (3×3, stride 1, same padding, channels last) with PyTorch's default init, then ReLU. */
-export function conv2dRelu(name: string, rng: Random, inChannels: number, filters: number, initScale = 1): ProbeLayer {
+/** nn.Conv2d (3×3, stride 1, same padding, channels last) with PyTorch's default init, then ReLU (unless `relu` is false). */
+export function conv2dRelu(name: string, rng: Random, inChannels: number, filters: number, initScale = 1, relu = true): ProbeLayer {
   const fanIn = inChannels * 9;
   const bound = initScale / Math.sqrt(fanIn);
   const kernel = param('kernel', fillUniform(rng, 9 * inChannels * filters, bound), [3, 3, inChannels, filters], true);
@@ -57,7 +57,7 @@ export function conv2dRelu(name: string, rng: Random, inChannels: number, filter
     apply(x, ctx) {
       const input = castTo(x, ctx.matmul) as tf.Tensor4D;
       const y = castTo(tf.add(tf.conv2d(input, kernel.variable as tf.Tensor4D, 1, 'same'), bias.variable), ctx.matmul);
-      return tf.relu(y);
+      return relu ? tf.relu(y) : y;
     },
   };
 }

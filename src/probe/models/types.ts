@@ -1,6 +1,6 @@
-// The shape of a model the replay can probe: an ordered chain of named layers with their parameters.
+// The shape of a model the replay can probe: a chain of named layers with a built-in loss, or a graph that computes its own loss.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Precision } from '../precision';
+import type { Precision } from '../replay/precision';
 
 /** Where each kind of op computes: matmul/conv in the autocast dtype, the rest (norms, loss) in `other`. */
 export interface ComputeContext {
@@ -17,10 +17,14 @@ export interface ProbeParam {
   castable: boolean;
 }
 
-export interface ProbeLayer {
-  /** The name probes report, e.g. 'imageproj/dense'. */
+/** A probed group: its name in the report and the parameters whose gradients and updates it shows. */
+export interface ProbeGroup {
+  /** The name probes report, e.g. 'imageproj/dense' or an ONNX node name like '/encoder/layer.0/attention/MatMul'. */
   name: string;
   params: ProbeParam[];
+}
+
+export interface ProbeLayer extends ProbeGroup {
   apply(x: tf.Tensor, ctx: ComputeContext): tf.Tensor;
 }
 
@@ -29,9 +33,26 @@ export interface ModelBatch {
   y: tf.Tensor;
 }
 
-export interface ProbeModel {
+/** One tensor per model input, by name ({ x, y } for a chain of layers; the graph's inputs for an ONNX training step). */
+export type NamedBatch = Record<string, tf.Tensor>;
+
+/**
+ * Sees each probed output of a forward pass (the tensors are only valid during the call); `masked`: its infinities
+ * come from a constant on purpose (an attention mask filled with -inf), so only NaN there is non-finite.
+ */
+export type Tap = (layer: string, outputs: tf.Tensor[], masked?: boolean) => void;
+
+interface ModelBase {
   /** e.g. 'imageproj'. */
   name: string;
+  /** A stand-in of the task's family, built because no model was given (reports say so). */
+  standIn?: boolean;
+  dispose(): void;
+}
+
+/** A chain of layers, each feeding the next, with the loss applied to the last layer's output. */
+export interface ChainModel extends ModelBase {
+  kind?: 'chain';
   layers: ProbeLayer[];
   /** Input shape without the batch dimension. */
   inputShape: number[];
@@ -47,5 +68,25 @@ export interface ProbeModel {
   targetScale: number;
   /** A model's own sample batch (JS modules may export sampleBatch()). */
   sampleBatch?(): ModelBatch;
-  dispose(): void;
 }
+
+/** A declared graph input: its name, element type and shape (null where the graph leaves a dimension open). */
+export interface ModelInput {
+  name: string;
+  dtype: 'float32' | 'int32' | 'bool';
+  shape: (number | null)[];
+}
+
+/** A graph whose output is the training loss itself (an ONNX training step): it reads a named batch. */
+export interface LossModel extends ModelBase {
+  kind: 'loss';
+  /** Probe groups in the order the forward pass reaches them. */
+  layers: ProbeGroup[];
+  inputs: ModelInput[];
+  /** The training loss of one batch; calls tap for every probed output when one is given. */
+  lossOf(batch: NamedBatch, ctx: ComputeContext, tap?: Tap): tf.Scalar;
+  /** Things the report should say about how the model was run (a seeded dropout mask, say). */
+  notes?: string[];
+}
+
+export type ProbeModel = ChainModel | LossModel;

@@ -34,9 +34,14 @@ export const rankPrefixes: RegExp[] = [
 // Launcher options come before the script (`torchrun --nproc_per_node=8 train.py`, `deepspeed --num_gpus 8 train.py`).
 // Python's own options go the same way (`python -u -m torch.distributed.run --nproc_per_node 2 train.py`).
 const LAUNCHER = String.raw`(?:accelerate launch|torchrun|deepspeed|horovodrun|python3?(?:\.\d+)?)`;
+// `python -m pkg.train`, `accelerate launch -m … scripts.train_stage1`: a module instead of a script file.
+const MODULE = String.raw`[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+`;
 const OPTION = String.raw`\s+--?[A-Za-z][\w.-]*(?:=\S*|\s+(?!-)(?![^\s]*\.py\b)\S+)?`;
+const SCRIPT = String.raw`(?:\S*\.py\b|(?<=\s-m\s(?:.*\s)?)(?!\S*\.(?:ya?ml|json|toml|cfg|ini)\b)${MODULE}(?=\s|$))`;
+// A launch script: `bash tools/dist_train.sh configs/x.py 4`, `./train_mnv3.sh`, `sh scripts/finetune.sh`.
+const SHELL_LAUNCH = String.raw`(?:(?:bash|sh|zsh)\s+)?(?:\.{1,2}\/)?[\w./-]*\.sh(?=\s|$)`;
 export const commandLine = new RegExp(
-  String.raw`^(?:.*?(?:\$|#|\+|>|[Cc]ommand(?: line)?:|[Rr]unning:?)\s+)?(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?<command>${LAUNCHER}(?:${OPTION})*\s+\S*\.py\b.*?)\s*$`,
+  String.raw`^(?:.*?(?:\$|#|\+|>|[Cc]ommand(?: line)?:|[Rr]unning:?)\s+)?(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?<command>${LAUNCHER}(?:${OPTION})*\s+${SCRIPT}.*?|${SHELL_LAUNCH}.*?)\s*$`,
 );
 
 /** The end of a complete tqdm bar (`…| 3/10 [00:01<00:02, 1.5it/s, loss=0.3]`, `5it [00:01, 4.2it/s]`): text after it is a line of its own. */

@@ -1,0 +1,73 @@
+// ONNX ops the exported fixtures do not reach, each against values worked out by hand from the ONNX spec.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { OPS } from '../../src/probe/models/onnx/ops/index';
+import { opContext } from '../../src/probe/models/onnx/context';
+import type { AttrValue } from '../../src/probe/models/onnx/decode';
+import { selectBackend } from '../../src/probe/worker/backend';
+
+function run(op: string, inputs: (tf.Tensor | undefined)[], attrs: Record<string, AttrValue> = {}, opset = 17): tf.Tensor[] {
+  const node = { name: `/test/${op}`, opType: op, domain: '', inputs: inputs.map((_, i) => `in${i}`), outputs: ['out0', 'out1'], attrs };
+  const hooks = { file: 'test.onnx', opset, training: true, isState: () => false, setState: () => undefined, random: () => 0.5, note: () => undefined };
+  const out = OPS[op]!.run(inputs, opContext(node, hooks));
+  return Array.isArray(out) ? out : [out];
+}
+const values = (t: tf.Tensor | undefined): number[] => Array.from(t!.dataSync());
+const close = (a: number[], b: number[], tol = 1e-5) => assert.ok(a.length === b.length && a.every((v, i) => Math.abs(v - b[i]!) <= tol * Math.max(1, Math.abs(b[i]!))), `${a} vs ${b}`);
+const ints = (v: number[]) => tf.tensor1d(v, 'int32');
+
+test('element-wise: Sqrt, Exp, Log, Neg, Abs, Clip (bounds as inputs), Gelu exact and tanh, Equal, Cast, integer Div truncates', async () => {
+  await selectBackend('wasm');
+  const x = tf.tensor1d([-2, -0.5, 0.5, 4]);
+  close(values(run('Abs', [x])[0]), [2, 0.5, 0.5, 4]);
+  close(values(run('Neg', [x])[0]), [2, 0.5, -0.5, -4]);
+  close(values(run('Sqrt', [tf.tensor1d([0, 4])])[0]), [0, 2]);
+  close(values(run('Exp', [tf.tensor1d([0, 1])])[0]), [1, Math.E]);
+  close(values(run('Log', [tf.tensor1d([1, Math.E])])[0]), [0, 1]);
+  close(values(run('Clip', [x, tf.scalar(-1), tf.scalar(1)])[0]), [-1, -0.5, 0.5, 1]);
+  assert.ok(Number.isNaN(values(run('Clip', [tf.tensor1d([NaN]), tf.scalar(0), tf.scalar(6)])[0])[0]!), 'Clip keeps NaN, as torch.clamp does');
+  close(values(run('Gelu', [tf.tensor1d([1])])[0]), [0.8413447]);
+  close(values(run('Gelu', [tf.tensor1d([1])], { approximate: 'tanh' })[0]), [0.8411920]);
+  assert.deepEqual(values(run('Equal', [tf.tensor1d([1, 2]), tf.tensor1d([1, 3])])[0]), [1, 0]);
+  const cast = run('Cast', [tf.tensor1d([-1.7, 2.7])], { to: 7 })[0]!;
+  assert.deepEqual([cast.dtype, values(cast)], ['int32', [-1, 2]]);
+  assert.deepEqual(values(run('Cast', [tf.tensor1d([1 / 3])], { to: 10 })[0]), [0.333251953125]);
+  assert.deepEqual(values(run('Div', [ints([7, -7]), ints([2, 2])])[0]), [3, -3]);
+});
+
+test('shape ops: Range, Expand, ConstantOfShape, Squeeze and Unsqueeze by input, Slice with negative steps, Trilu upper with k, Gather with negative indices', () => {
+  assert.deepEqual(values(run('Range', [tf.scalar(1, 'int32'), tf.scalar(7, 'int32'), tf.scalar(2, 'int32')])[0]), [1, 3, 5]);
+  const expanded = run('Expand', [tf.tensor2d([[1], [2]]), tf.tensor1d([2, 3], 'int32')])[0]!;
+  assert.deepEqual([expanded.shape, values(expanded)], [[2, 3], [1, 1, 1, 2, 2, 2]]);
+  const filled = run('ConstantOfShape', [ints([2, 2])], { value: { dtype: 'float32', shape: [1], values: Float32Array.from([7]) } })[0]!;
+  assert.deepEqual(values(filled), [7, 7, 7, 7]);
+  assert.deepEqual(run('Squeeze', [tf.zeros([1, 3, 1]), ints([0, -1])])[0]!.shape, [3]);
+  assert.deepEqual(run('Unsqueeze', [tf.zeros([3]), ints([0, 2])])[0]!.shape, [1, 3, 1]);
+  const x = tf.tensor1d([0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(values(run('Slice', [x, ints([-1]), ints([-1000]), ints([0]), ints([-2])])[0]), [5, 3, 1]);
+  assert.deepEqual(values(run('Slice', [x, ints([1]), ints([2 ** 31 - 1]), ints([0]), ints([2])])[0]), [1, 3, 5]);
+  const m = tf.ones([3, 3]);
+  assert.deepEqual(values(run('Trilu', [m, tf.scalar(1, 'int32')], { upper: 1 })[0]), [0, 1, 1, 0, 0, 1, 0, 0, 0]);
+  assert.deepEqual(values(run('Gather', [tf.tensor1d([10, 20, 30]), ints([-1, 0])], { axis: 0 })[0]), [30, 10]);
+  assert.throws(() => run('Gather', [tf.tensor1d([10, 20, 30]), ints([3])], { axis: 0 }), /test\.onnx: node \/test\/Gather \(Gather\): index 3 is out of range for an axis of 3/);
+});
+
+test('reductions: axes as an attribute before opset 18 and as an input from 18 (ReduceSum from 13), keepdims, noop_with_empty_axes', () => {
+  const x = tf.tensor2d([[1, 2], [3, 4]]);
+  assert.deepEqual(values(run('ReduceMean', [x], { axes: [1], keepdims: 0 }, 17)[0]), [1.5, 3.5]);
+  assert.deepEqual(values(run('ReduceMean', [x, ints([0])], { keepdims: 0 }, 18)[0]), [2, 3]);
+  assert.deepEqual(run('ReduceSum', [x, ints([1])], {}, 13)[0]!.shape, [2, 1]);
+  assert.deepEqual(values(run('ReduceSum', [x], { keepdims: 0 }, 13)[0]), [10]);
+  assert.deepEqual(values(run('ReduceSum', [x, ints([])], { noop_with_empty_axes: 1 }, 13)[0]), [1, 2, 3, 4]);
+  assert.deepEqual(values(run('ReduceMax', [x], { axes: [0], keepdims: 0 }, 17)[0]), [3, 4]);
+});
+
+test('GroupNormalization (opset 18: scale and bias per group) and softmax along a middle axis', () => {
+  // Two groups of two channels over one spatial value: each group normalizes to ±1 (eps 0), then group scale and bias.
+  const x = tf.tensor3d([[[1], [3], [10], [20]]]);
+  const y = run('GroupNormalization', [x, tf.tensor1d([2, 1]), tf.tensor1d([0, 5])], { num_groups: 2, epsilon: 0 }, 18)[0]!;
+  close(values(y), [-2, 2, 4, 6]);
+  const s = run('Softmax', [tf.tensor3d([[[0, 0], [Math.log(3), 0]]])], { axis: 1 })[0]!;
+  close(values(s), [0.25, 0.5, 0.75, 0.5]);
+});
