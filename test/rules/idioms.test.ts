@@ -57,7 +57,7 @@ test('--adam builds Adam from an lr0 tuned for SGD: the constructor and the lr l
   assert.ok(ctor, 'the Adam constructor is named');
   assert.equal(ctor.range.start.line + 1, 12);
   assert.equal(ctor.severity, 'error');
-  assert.match(ctor.message, /^--adam builds Adam here, but its lr is lr0 0\.01 \(hyp\.scratch\.yaml:1\), the value tuned for SGD \(line 14\), the other choice/);
+  assert.match(ctor.message, /^--adam builds Adam here, but its lr is lr0 0\.01 \(hyp\.scratch\.yaml:1\), the value tuned for SGD \(line 14\), the other choice: its comment gives Adam 1E-3/);
   assert.equal(applyEdits(fixtureText(HYP), ctor.fixes[0].edits).split('\n')[0], 'lr0: 0.001  # initial learning rate (SGD=1E-2, Adam=1E-3)');
   const lr = expectOne(d, 'learning-rate', 'error', HYP, 1);
   assert.match(lr.message, /is high for Adam/);

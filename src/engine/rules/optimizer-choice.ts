@@ -50,6 +50,15 @@ function written(ctx: RuleContext, key: string): LocatedValue | undefined {
     .sort((a, b) => rank(a) - rank(b))[0];
 }
 
+/** The value a comment on the lr's line gives this optimizer: `(SGD=1E-2, Adam=1E-3)` → Adam 1e-3. */
+function commentValue(ctx: RuleContext, lr: LocatedValue, cls: string): { value: number; text: string; comment: string } | undefined {
+  const family = cls.replace(/W?(8bit)?$/i, '');
+  const comment = ctx.files.find((f) => f.file === lr.file)?.comments?.find((c) => c.line === lr.range.start.line);
+  const m = comment && new RegExp(`\\b${family}W?\\s*[=:]\\s*([0-9.]+(?:[eE][-+]?\\d+)?)`, 'i').exec(comment.text);
+  const value = m ? Number(m[1]) : NaN;
+  return comment && m && Number.isFinite(value) && value > 0 ? { value, text: m[1], comment: comment.text } : undefined;
+}
+
 export const optimizerChoice: Rule = {
   code: 'learning-rate',
   check(ctx) {
@@ -72,9 +81,11 @@ export const optimizerChoice: Rule = {
       const why = built.when ?? choices.find((c) => c.class === cls)?.when;
       const lr = written(ctx, lrKey);
       if (!other || !why || !lr || (lr.value as number) <= ADAPTIVE_HIGH) continue;
+      // `lr0: 0.01  # initial learning rate (SGD=1E-2, Adam=1E-3)`: the config's own value for this optimizer
+      const tuned = commentValue(ctx, lr, cls);
       const cleared = !!e && atFirstStep(e);
       const evidence = !e ? '' : cleared ? `, but ${shows(e)}, the first forward pass, before any update: it has not acted yet (cleared)` : `; ${shows(e)}`;
-      const target = formatLike(lr.text, ADAPTIVE_LR);
+      const target = formatLike(lr.text, tuned?.value ?? ADAPTIVE_LR);
       out.push({
         file: built.file,
         range: built.range,
@@ -82,11 +93,11 @@ export const optimizerChoice: Rule = {
         code: 'learning-rate',
         message:
           `${chosenBy(why)} builds ${cls} here, but its lr is ${lrKey} ${lr.text} (${baseName(lr.file)}:${lr.range.start.line + 1}), the value tuned for ` +
-          `${other.cls} (line ${other.line}), the other choice: ${cls} needs about ten times less (1e-3 or lower)${evidence}`,
+          `${other.cls} (line ${other.line}), the other choice: ${tuned ? `its comment gives ${cls} ${tuned.text} (\`# ${tuned.comment}\`)` : `${cls} needs about ten times less (1e-3 or lower)`}${evidence}`,
         related: [...(e ? [relatedIncident(e)] : []), { file: lr.file, line: lr.range.start.line + 1, message: `${lrKey} ${lr.text}` }, { file: other.file, line: other.line, message: `${other.cls} reads the same ${lrKey}` }],
         fixes: [fix(`Set ${lrKey} to ${target} for ${cls}`, replaceValue(lr, target))],
         verified: false,
-        change: { learning_rate: ADAPTIVE_LR },
+        change: { learning_rate: tuned?.value ?? ADAPTIVE_LR },
       });
     }
     return out;
