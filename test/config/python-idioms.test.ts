@@ -74,6 +74,13 @@ test('python: the optimizer class chosen by a flag, with store_true flags off un
     { class: 'FusedAdam', when: { op: 'not', arg: { op: 'truthy', key: 'offload' } } },
   ]);
 
+  // a comment inside the conditional expression is no part of it
+  const commented = await locate('t.py', py('cls = (bnb.optim.AdamW8bit  # saves memory', '       if cfg.use_8bit else torch.optim.AdamW)', 'opt = cls(params, lr=1e-4)'));
+  assert.deepEqual(
+    (facts(commented, 'optimizer')[0].detail?.classChoices as { class: string }[]).map((c) => c.class),
+    ['AdamW8bit', 'AdamW'],
+  );
+
   const defaults = configLookup([f]);
   assert.equal(ruledOut(adam, defaults), true, 'no --adam: the Adam branch did not run');
   assert.equal(ruledOut(sgd, defaults), false);

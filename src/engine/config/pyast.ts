@@ -8,6 +8,12 @@ export function kids(node: PyNode): PyNode[] {
   return node.namedChildren.filter((n): n is PyNode => n !== null);
 }
 
+/** `a if c else b` → its three parts (a comment between them is no part). */
+export function conditionalParts(node: PyNode): { yes: PyNode; condition: PyNode; no: PyNode } {
+  const [yes, condition, no] = kids(node).filter((k) => k.type !== 'comment');
+  return { yes, condition, no };
+}
+
 /** Every descendant (node included), depth first. */
 export function* walk(node: PyNode): Generator<PyNode> {
   yield node;

@@ -1,7 +1,7 @@
 // Which config condition a line of a training script runs under: the if/elif/else chains and
 // conditional expressions around it, read as conditions on config keys (`if opt.adam:` → adam is true).
 import type { BranchCondition } from '../types';
-import { kids, literal, type PyNode } from './pyast';
+import { conditionalParts, kids, literal, type PyNode } from './pyast';
 
 /** What the branches need from the scope: the config key an expression reads (`args.adam` → `adam`). */
 export interface ConfigKeys {
@@ -31,7 +31,7 @@ function guardOf(parent: PyNode, child: PyNode, keys: ConfigKeys): BranchConditi
     return not(anyOf(chainConditions(parent.parent).map((c) => conditionOf(c, keys))));
   }
   if (parent.type === 'conditional_expression') {
-    const [yes, condition, no] = kids(parent);
+    const { yes, condition, no } = conditionalParts(parent);
     if (same(yes, child)) return conditionOf(condition, keys);
     if (same(no, child)) return not(conditionOf(condition, keys));
   }
@@ -88,7 +88,7 @@ const EQUALITY: Record<string, { negate: boolean }> = { '==': { negate: false },
 
 // `cfg.x == "fp16"`, `args.amp is True`, `"t5" in args.model_name_or_path`, `cfg.opt in ("adam", "adamw")`.
 function comparison(node: PyNode, keys: ConfigKeys): BranchCondition {
-  const operands = kids(node);
+  const operands = kids(node).filter((k) => k.type !== 'comment');
   const operators = node.children.filter((c): c is PyNode => !!c && !c.isNamed).map((c) => c.type);
   if (operands.length !== 2 || operators.length !== 1) return unknown(node);
   const [a, b] = operands;

@@ -17,7 +17,7 @@
 //   module-forward      { class, returned, autocastOff, statement }
 // Values and facts set inside a branch carry `when`, the config condition of that branch.
 import type { BranchCondition, LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
-import { callParts, isLiteral, kids, lastName, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
+import { callParts, conditionalParts, isLiteral, kids, lastName, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
 import { joinKey, lastKey, LineIndex } from './text';
 import { pythonParser } from './treesitter';
 import { findValidationTriggers } from './python-validation';
@@ -279,7 +279,7 @@ class PythonLocator {
       return;
     }
     if (value.type !== 'conditional_expression') return;
-    const [yes, , no] = kids(value);
+    const { yes, no } = conditionalParts(value);
     // only a choice the config makes: with `… if torch.cuda.device_count() > 1 else …` neither arm is the setting
     if (readsOnlyConfig(this.scope.conditionOf(yes))) for (const arm of [yes, no]) if (isLiteral(arm)) this.value(path, arm, arm.id === yes.id ? value.parent?.startIndex : undefined);
   }
