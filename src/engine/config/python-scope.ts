@@ -2,7 +2,7 @@
 // variables assigned along the way, and which modules' parameters reach the optimizer.
 import type { BranchCondition } from '../types';
 import { branchCondition } from './python-branches';
-import { callParts, conditionalParts, kids, lastName, literal, ofType, stringValue, walk, type CallParts, type PyNode } from './pyast';
+import { callParts, conditionalParts, unparen, kids, lastName, literal, ofType, stringValue, walk, type CallParts, type PyNode } from './pyast';
 
 export const OPTIMIZERS =
   /^(Adam|AdamW|SGD|RMSprop|Adagrad|Adadelta|Adamax|NAdam|Nadam|RAdam|SparseAdam|ASGD|Rprop|LBFGS|Lion|LAMB|Lamb|Adafactor|FusedAdam|FusedLAMB|DeepSpeedCPUAdam|AdamW8bit|Adam8bit|PagedAdamW|PagedAdamW8bit|PagedAdamW32bit|Lion8bit|AdamWeightDecay|Ftrl|Prodigy|CAME|Sophia|Muon)$/;
@@ -347,7 +347,8 @@ export class PythonScope {
   }
 
   // One assigned dtype expression: a conditional expression, a dict picked by a config key, getattr(torch, key), or a plain dtype.
-  private choicesOf(rhs: PyNode, depth: number): DtypeChoice[] {
+  private choicesOf(expr: PyNode, depth: number): DtypeChoice[] {
+    const rhs = unparen(expr);
     if (rhs.type === 'conditional_expression') {
       const { yes, condition, no } = conditionalParts(rhs);
       const legacy = this.condition(condition);
@@ -447,7 +448,8 @@ function chain(node: PyNode): string[] | null {
 const FP32_CAST = /float32|\.float\(\)|\bfloat\b/;
 
 /** The expressions an assigned value may be: both arms of `A if c else B`, nested. */
-function alternatives(node: PyNode): PyNode[] {
+function alternatives(expr: PyNode): PyNode[] {
+  const node = unparen(expr);
   if (node.type !== 'conditional_expression') return [node];
   const { yes, no } = conditionalParts(node);
   return [...alternatives(yes), ...alternatives(no)];

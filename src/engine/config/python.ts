@@ -17,7 +17,7 @@
 //   module-forward      { class, returned, autocastOff, statement }
 // Values and facts set inside a branch carry `when`, the config condition of that branch.
 import type { BranchCondition, LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
-import { callParts, conditionalParts, isLiteral, kids, lastName, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
+import { callParts, conditionalParts, unparen, isLiteral, kids, lastName, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
 import { joinKey, lastKey, LineIndex } from './text';
 import { pythonParser } from './treesitter';
 import { findValidationTriggers } from './python-validation';
@@ -273,15 +273,16 @@ class PythonLocator {
   }
 
   /** A literal keyword argument, or each literal arm of `None if args.use_fsdp else 1.0` under its condition. */
-  private keyword(path: string, value: PyNode): void {
+  private keyword(path: string, written: PyNode): void {
+    const value = unparen(written);
     if (isLiteral(value)) {
-      this.value(path, value, value.parent?.startIndex);
+      this.value(path, value, written.parent?.startIndex);
       return;
     }
     if (value.type !== 'conditional_expression') return;
     const { yes, no } = conditionalParts(value);
     // only a choice the config makes: with `… if torch.cuda.device_count() > 1 else …` neither arm is the setting
-    if (readsOnlyConfig(this.scope.conditionOf(yes))) for (const arm of [yes, no]) if (isLiteral(arm)) this.value(path, arm, arm.id === yes.id ? value.parent?.startIndex : undefined);
+    if (readsOnlyConfig(this.scope.conditionOf(yes))) for (const arm of [yes, no]) if (isLiteral(arm)) this.value(path, arm, arm.id === yes.id ? written.parent?.startIndex : undefined);
   }
 
   // `def start_training(…, mixed_precision="fp16")`: a UI or helper whose default picks the precision of the run it launches.
