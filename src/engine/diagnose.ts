@@ -57,11 +57,7 @@ export async function diagnose(opts: DiagnoseOptions): Promise<DiagnoseResult> {
 /** As diagnose, with the located configs and scripts, so the probe reads the same files without discovering them again. */
 export async function diagnoseWithFiles(opts: DiagnoseOptions): Promise<{ result: DiagnoseResult; files: LocatedFile[] }> {
   const root = resolve(opts.root);
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
-  const display = (p: string) => {
-    const r = relative(root, abs(p));
-    return r.startsWith('..') || isAbsolute(r) ? abs(p) : toPosix(r);
-  };
+  const { abs, display } = pathsIn(root);
   const errors: FileError[] = [];
   const named = { logs: opts.logs ?? [], configs: opts.configs ?? [] };
 
@@ -77,24 +73,71 @@ export async function diagnoseWithFiles(opts: DiagnoseOptions): Promise<{ result
     }
   }
 
-  const found = await discover(root, { logs: runs.map((r) => r.log), configs: named.configs, runs });
-  const paths = unique([...named.configs, ...found.configs, ...found.scripts].map(display));
+  const located = await locateRunFiles({ root, runs, configs: named.configs, signal: opts.signal });
+  errors.push(...located.errors);
+  const diagnostics = await fitLogLines(diagnoseRuns(runs, located.files), root);
+  const result: DiagnoseResult = { version: 1, runs, diagnostics, probe: null };
+  if (errors.length) result.errors = errors;
+  return { result, files: located.files.filter((f) => !f.error) };
+}
+
+export interface LocateRunOptions {
+  root: string;
+  runs: RunScan[];
+  /** The runs' log files (relative to root or absolute); default: the runs' own log names. */
+  logs?: string[];
+  /** Configs and scripts named by the user, read besides the ones discovery finds. */
+  configs?: string[];
+  /** Scripts known to be the runs' own (a notebook whose cell printed the run). */
+  scripts?: string[];
+  /** Reads one file (the editor's open text first, say); default: the file on disk. */
+  locate?: (abs: string, display: string) => Promise<LocatedFile>;
+  /** Finds the configs and scripts; the editor keeps its answer while nothing changes. */
+  discover?: typeof discover;
+  signal?: AbortSignal;
+}
+
+/**
+ * The step every caller shares (the CLI, the language server, the probe): discover the configs and scripts the runs
+ * used, locate their values and facts, and add each run's own settings (its command line, the processes and batch
+ * sizes its log reports). Unreadable files come back with their `error` and as `errors`; the rest are still read.
+ */
+export async function locateRunFiles(o: LocateRunOptions): Promise<{ files: LocatedFile[]; errors: FileError[]; notes: string[] }> {
+  const root = resolve(o.root);
+  const { abs, display } = pathsIn(root);
+  const read = o.locate ?? ((path: string, name: string) => locateFile(path, name));
+  const found = await (o.discover ?? discover)(root, { logs: o.logs ?? o.runs.map((r) => r.log), configs: o.configs ?? [], runs: o.runs, scripts: o.scripts ?? [] });
+  const errors: FileError[] = [];
   const files: LocatedFile[] = [];
-  for (const p of paths) {
-    opts.signal?.throwIfAborted();
-    const located = await locateFile(abs(p), p);
+  for (const p of unique([...(o.configs ?? []), ...found.configs, ...found.scripts].map(display))) {
+    o.signal?.throwIfAborted();
+    let located: LocatedFile;
+    try {
+      located = await read(abs(p), p);
+    } catch (e) {
+      // A locator bug or an unreadable file must not stop the other files' diagnostics.
+      located = { file: p, language: 'unknown', values: [], facts: [], error: (e as Error).message };
+    }
     if (located.error) errors.push({ file: p, message: located.error.startsWith(`${p}: `) ? located.error.slice(p.length + 2) : located.error });
     files.push(located);
   }
+  for (const run of o.runs) files.push(await runSettings(run, abs(run.log), root));
+  return { files, errors, notes: found.notes };
+}
 
-  // the log's own settings (command-line flags, reported processes and batch sizes) override the config
-  for (const run of runs) files.push(await runSettings(run, abs(run.log), root));
-
+/** The diagnostics of runs from their located files, as every caller shows them (a fix never edits a log). */
+export function diagnoseRuns(runs: RunScan[], files: LocatedFile[]): NanDiagnostic[] {
   const logs = new Set(runs.map((r) => r.log));
-  const diagnostics = (await fitLogLines(analyze(runs, files), root)).map((d) => withoutLogEdits(d, logs));
-  const result: DiagnoseResult = { version: 1, runs, diagnostics, probe: null };
-  if (errors.length) result.errors = errors;
-  return { result, files: files.filter((f) => !f.error) };
+  return analyze(runs, files).map((d) => withoutLogEdits(d, logs));
+}
+
+function pathsIn(root: string): { abs: (p: string) => string; display: (p: string) => string } {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
+  const display = (p: string) => {
+    const r = relative(root, abs(p));
+    return r.startsWith('..') || isAbsolute(r) ? abs(p) : toPosix(r);
+  };
+  return { abs, display };
 }
 
 /** A log is evidence, not something to edit: fixes that would edit a log are dropped (the diagnostic and its change stay). */

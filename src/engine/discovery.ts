@@ -5,7 +5,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import type { RunScan } from './types';
 import { configExtensions, languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
 import { launchOf, shellCommands, shellLaunches } from './config/shell';
-import { classFiles, importedModules, lossClassesOf } from './config/python-imports';
+import { runCode } from './config/python-imports';
 import { defaultLogGlobs, isTrainingOutput, trainingOutputMatcher } from './output/training-output';
 import { commandLine } from './output/formats/index';
 
@@ -234,12 +234,9 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
       if (fileSet.has(target)) addConfig(target, `${c} inherits it`);
     }
   }
+  // ---- the project code the scripts import and the loss code the configs name (./config/python-imports.ts) ----
+  for (const code of await runCode(base, { files: files.map((f) => f.rel), scripts, configs })) addScript(code.path, code.why);
 
-  // ---- code the scripts and configs lead to: the modules a script imports, the loss classes a config names ----
-  const code = { pythonFiles: files.filter((f) => configLanguageOf(f.rel) === 'python' && f.size <= MAX_SCORED_BYTES).map((f) => f.rel), read: (p: string) => readText(join(base, p)) };
-  for (const s of [...scripts]) for (const c of await importedModules(s, code)) addScript(c.rel, c.why);
-  const lossClasses = (await Promise.all(configs.map((c) => readText(join(base, c))))).flatMap(lossClassesOf);
-  for (const c of await classFiles(lossClasses, code)) addScript(c.rel, c.why);
   if (!logs.length) notes.push(`no training output found under ${root} (looked for ${defaultLogGlobs.map((g) => g.replace(/^\*\*\//, '')).join(', ')})`);
   return { logs, configs, scripts, notes };
 }

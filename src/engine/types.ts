@@ -159,6 +159,7 @@ export interface ScriptFact {
     | 'config-default' // argparse `--config` default path
     | 'nan-guard' // torch.autograd.set_detect_anomaly / isfinite checks
     | 'shared-modules' // validation takes the training modules (unwrap_model) and changes or hands them on without a copy
+    | 'numeric-hazard' // log of a probability, division by a sum that can be 0, … in loss code (config/python-hazards.ts)
     | 'cli-flag' // argparse `action="store_true"` without a default: the flag is off unless given
     | 'pretrained-model' // a pretrained model the script loads or names: `T5ForConditionalGeneration.from_pretrained("t5-large")`
     | 'forward-call' // a call in a module's forward (it runs under the trainer's autocast): `self.encode_text(texts)`

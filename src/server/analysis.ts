@@ -2,10 +2,9 @@
 // what they say (locate: open documents' text first, the file on disk otherwise), and the diagnostics.
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { discover } from '../engine/discovery.ts';
+import { discover, type DiscoverOptions, type Discovery } from '../engine/discovery.ts';
 import { locate, locateFile } from '../engine/config/index.ts';
-import { analyze } from '../engine/diagnose.ts';
-import { runSettings } from '../engine/run-settings.ts';
+import { diagnoseRuns, locateRunFiles } from '../engine/diagnose.ts';
 import type { LocatedFile, NanDiagnostic, RunScan } from '../engine/types.ts';
 
 export interface OpenText {
@@ -28,7 +27,7 @@ const toPosix = (p: string): string => p.split(sep).join('/');
 
 export class FolderAnalysis {
   private readonly located = new Map<string, { stamp: string; file: LocatedFile; version: number | null }>();
-  private discovered: { key: string; paths: string[]; notes: string[] } | null = null;
+  private discovered: { key: string; found: Discovery } | null = null;
 
   constructor(
     readonly root: string,
@@ -59,21 +58,26 @@ export class FolderAnalysis {
   async run(runs: RunScan[], logPaths: string[], scripts: string[] = []): Promise<FolderResult> {
     const withIncident = runs.filter((r) => r.incident);
     if (withIncident.length === 0) return { diagnostics: [], files: [], notes: [], errors: [], versions: new Map() };
-    const { files, notes, versions } = await this.files(runs, logPaths, scripts);
-    const errors = files.filter((f) => f.error).map((f) => `${f.file}: ${f.error}`);
-    // The run's own settings (its command line, the processes and batch sizes its log reports), as the CLI reads them.
-    const logs = new Map(logPaths.map((abs) => [this.display(abs), abs]));
-    const own = await Promise.all(withIncident.map((r) => runSettings(r, logs.get(r.log) ?? this.absolute(r.log), this.root)));
-    return { diagnostics: analyze(withIncident, [...files, ...own]), files, notes, errors, versions };
+    const { files, notes, errors, versions } = await this.files(withIncident, logPaths, scripts);
+    return { diagnostics: diagnoseRuns(withIncident, files), files, notes, errors, versions };
   }
 
-  /** The configs and scripts the runs used, located (whether or not a run has an incident). */
-  async files(runs: RunScan[], logPaths: string[], scripts: string[] = []): Promise<{ files: LocatedFile[]; notes: string[]; versions: Map<string, number> }> {
-    const { paths, notes } = await this.discover(runs, logPaths, scripts);
-    const read = await Promise.all(paths.map((p) => this.locate(p)));
+  /** The configs and scripts the runs used, located as the CLI locates them (whether or not a run has an incident). */
+  async files(runs: RunScan[], logPaths: string[], scripts: string[] = []): Promise<Omit<FolderResult, 'diagnostics'>> {
+    const found = await locateRunFiles({
+      root: this.root,
+      runs,
+      logs: logPaths,
+      scripts,
+      locate: async (abs) => (await this.locate(abs)).file,
+      discover: (root, request) => this.discover(root, request ?? {}),
+    });
     const versions = new Map<string, number>();
-    read.forEach((r, i) => r.version !== null && versions.set(paths[i], r.version));
-    return { files: read.map((r) => r.file), notes, versions };
+    for (const f of found.files) {
+      const version = this.located.get(this.absolute(f.file))?.version;
+      if (version !== undefined && version !== null) versions.set(this.absolute(f.file), version);
+    }
+    return { files: found.files, notes: found.notes, errors: found.errors.map((e) => `${e.file}: ${e.message}`), versions };
   }
 
   /** A located file's text (`file` as the analysis displays it): the open document's, else the file on disk. */
@@ -88,14 +92,11 @@ export class FolderAnalysis {
     }
   }
 
-  private async discover(runs: RunScan[], logPaths: string[], scripts: string[]): Promise<{ paths: string[]; notes: string[] }> {
-    const key = JSON.stringify([runs.map((r) => [r.log, r.command ?? null]), scripts]);
-    if (this.discovered?.key !== key) {
-      const found = await discover(this.root, { logs: logPaths, configs: [], runs, scripts });
-      const paths = [...found.configs, ...found.scripts].map((p) => this.absolute(p));
-      this.discovered = { key, paths: [...new Set(paths)], notes: [...found.notes] };
-    }
-    return { paths: this.discovered.paths, notes: [...this.discovered.notes] };
+  /** Discovery walks the folder: its answer is kept while the runs, their commands and the known scripts stay the same. */
+  private async discover(root: string, request: DiscoverOptions): Promise<Discovery> {
+    const key = JSON.stringify([(request.runs ?? []).map((r) => [r.log, r.command ?? null]), request.scripts ?? []]);
+    if (this.discovered?.key !== key) this.discovered = { key, found: await discover(root, request) };
+    return { ...this.discovered.found, notes: [...this.discovered.found.notes] };
   }
 
   private async locate(abs: string): Promise<{ file: LocatedFile; version: number | null }> {
@@ -113,13 +114,8 @@ export class FolderAnalysis {
     const cached = this.located.get(abs);
     if (cached && cached.stamp === stamp) return cached;
     const name = this.display(abs);
-    let file: LocatedFile;
-    try {
-      file = open ? await locate(name, open.text) : await locateFile(abs, name);
-    } catch (e) {
-      // A locator bug or an unreadable file must not stop the other files' diagnostics.
-      file = { file: name, language: 'unknown', values: [], facts: [], error: (e as Error).message };
-    }
+    // A locator that throws is caught by locateRunFiles (and nothing is cached, so the next analysis tries again).
+    const file = open ? await locate(name, open.text) : await locateFile(abs, name);
     const entry = { stamp, file, version: open ? open.version : null };
     this.located.set(abs, entry);
     return entry;

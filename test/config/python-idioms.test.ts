@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { locate } from '../../src/engine/config/index';
 import { configLookup, holds, ruledOut } from '../../src/engine/config/conditions';
 import type { LocatedFile } from '../../src/engine/types';
+import { PythonScope } from '../../src/engine/config/python-scope';
+import { pythonParser } from '../../src/engine/config/treesitter';
+import { branchCondition } from '../../src/engine/config/python-branches';
 import { facts, lineOf, slice } from './helpers';
 
 const py = (...lines: string[]) => lines.join('\n') + '\n';
@@ -42,6 +45,25 @@ test('python: a value set in an if/elif/else chain carries the whole condition o
   assert.deepEqual(enabled.map((v) => holds(v.when, lookup)), [false, false, true]);
   // without the launch script nothing tells which model it is
   assert.deepEqual(enabled.map((v) => holds(v.when, configLookup([f]))), [undefined, undefined, undefined]);
+});
+
+test('python: a condition compares a config value only where the operand is that value, not an expression containing it', async () => {
+  const text = py(
+    'for epoch in range(args.num_train_epochs):',
+    '    if args.validation_prompt is not None and epoch % args.validation_epochs == 0:',
+    '        pipeline = make_pipeline(unet)',
+  );
+  const tree = (await pythonParser()).parse(text)!;
+  const scope = new PythonScope(tree.rootNode);
+  const call = tree.rootNode.descendantsOfType('call').find((c) => !!c && c.text.startsWith('make_pipeline'))!;
+  assert.deepEqual(branchCondition(call, scope), {
+    op: 'and',
+    args: [
+      { op: 'not', arg: { op: 'eq', key: 'validation_prompt', value: null } },
+      { op: 'unknown', text: 'epoch % args.validation_epochs == 0' },
+    ],
+  });
+  tree.delete();
 });
 
 test('python: the optimizer class chosen by a flag, with store_true flags off unless given', async () => {

@@ -5,7 +5,7 @@ import type { BranchCondition, LocatedFile, LocatedValue } from '../types';
 /** A config value by the key a script reads it with (`args.model_name_or_path` → `model_name_or_path`); undefined when unknown. */
 export type ConfigLookup = (key: string) => unknown;
 
-const RANK: Record<string, number> = { command: 0, shell: 0, yaml: 1, json: 1, toml: 1, ini: 1, python: 2, 'python-default': 3 };
+const RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, ini: 1, python: 2, 'python-default': 3 };
 
 /** `--model-name-or-path`, `model_name_or_path`, `Model_Name_Or_Path` are one key. */
 export function normalizeKey(keyPath: string): string {

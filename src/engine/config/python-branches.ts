@@ -3,9 +3,9 @@
 import type { BranchCondition } from '../types';
 import { conditionalParts, kids, literal, type PyNode } from './pyast';
 
-/** What the branches need from the scope: the config key an expression reads (`args.adam` → `adam`). */
+/** What the branches need from the scope: the config key an expression is (`args.adam` → `adam`; never `epoch % args.n`). */
 export interface ConfigKeys {
-  configKeyOf(node: PyNode): string | null;
+  conditionKeyOf(node: PyNode): string | null;
 }
 
 /** The condition `node` runs under, or undefined when no branch encloses it (within its function). */
@@ -78,7 +78,7 @@ export function conditionOf(node: PyNode, keys: ConfigKeys): BranchCondition {
     case 'comparison_operator':
       return comparison(node, keys);
     default: {
-      const key = keys.configKeyOf(node);
+      const key = keys.conditionKeyOf(node);
       return key ? { op: 'truthy', key } : unknown(node);
     }
   }
@@ -108,11 +108,11 @@ function comparison(node: PyNode, keys: ConfigKeys): BranchCondition {
 }
 
 function containment(needle: PyNode, haystack: PyNode, keys: ConfigKeys): BranchCondition | undefined {
-  const key = keys.configKeyOf(haystack);
+  const key = keys.conditionKeyOf(haystack);
   const text = literal(needle);
   if (key && typeof text === 'string') return { op: 'contains', key, value: text };
   // `cfg.optimizer in ("adam", "adamw")`
-  const own = keys.configKeyOf(needle);
+  const own = keys.conditionKeyOf(needle);
   if (own && (haystack.type === 'tuple' || haystack.type === 'list' || haystack.type === 'set')) {
     const options = kids(haystack).map(literal);
     if (options.every(isScalar)) return anyOf(options.map((value) => ({ op: 'eq', key: own, value: value as string | number | boolean | null })));
@@ -121,7 +121,7 @@ function containment(needle: PyNode, haystack: PyNode, keys: ConfigKeys): Branch
 }
 
 function keyAndLiteral(keySide: PyNode, literalSide: PyNode, keys: ConfigKeys): [string, unknown] | undefined {
-  const key = keys.configKeyOf(keySide);
+  const key = keys.conditionKeyOf(keySide);
   const value = literal(literalSide);
   return key && isScalar(value) ? [key, value] : undefined;
 }

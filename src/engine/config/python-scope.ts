@@ -246,6 +246,22 @@ export class PythonScope {
     }
   }
 
+  /**
+   * The config key an expression is, as a condition compares it: `cfg.a`, `args.b`, `int(args.n)`, a variable every
+   * assignment of which is one key. Never an expression that merely contains one (`epoch % args.validation_epochs`).
+   */
+  conditionKeyOf(node: PyNode, depth = 0): string | null {
+    const n = unparen(node);
+    if (n.type === 'attribute' || n.type === 'subscript') return this.directConfigKey(n);
+    if (n.type === 'call') {
+      const parts = callParts(n);
+      return /^(int|float|str|bool)$/.test(parts.name ?? '') && parts.positional[0] ? this.conditionKeyOf(parts.positional[0], depth) : null;
+    }
+    if (n.type !== 'identifier' || depth > 2) return null;
+    const keys = this.assignedValues(n.text).map((v) => this.conditionKeyOf(v, depth + 1));
+    return keys.length && keys.every((k) => k !== null && k === keys[0]) ? keys[0] : null;
+  }
+
   /** The config key an attribute/subscript chain reads, without following variables. */
   directConfigKey(node: PyNode): string | null {
     const segments = chain(node);

@@ -11,6 +11,7 @@
 //   config-default      { option, path }
 //   nan-guard           { function }
 //   shared-modules      { context, uses: [{ how: 'pipeline'|'cast'|'eval'|'hooks', text, range, inFunction }] }
+//   numeric-hazard      NumericHazard (./python-hazards.ts): { hazard, role, function, lossCode, terms, operand, guard, eps, fixes, … }
 //   cli-flag            { dest, option, default }  (store_true / store_false without a default)
 //   pretrained-model    { class, name: argument | null, keyword }
 //   forward-call        { class, callee, bound, autocastOff, statement }
@@ -23,6 +24,7 @@ import { pythonParser } from './treesitter';
 import { findValidationTriggers } from './python-validation';
 import { findSharedModules } from './python-shared-modules';
 import { PythonScope } from './python-scope';
+import { findNumericHazards } from './python-hazards';
 import { forwardFacts, pretrainedKeyword, type Statement } from './python-models';
 import { holds, type ConfigLookup } from './conditions';
 
@@ -116,6 +118,7 @@ class PythonLocator {
         uses: shared.uses.map((u) => ({ how: u.how, text: oneLine(u.node.text), range: this.range(u.node), inFunction: u.inFunction ?? null })),
       });
     }
+    for (const h of findNumericHazards(this.root, (start, end) => this.index.range(start, end))) this.facts.push({ file: this.file, kind: 'numeric-hazard', ...h });
   }
 
   // `if not torch.isfinite(loss): …` / `if torch.isnan(loss).any(): …`: the script guards against NaN itself.

@@ -13,6 +13,7 @@ import { gradientClipping } from './gradient-clipping';
 import { data } from './data';
 import { initialization } from './initialization';
 import { lossFunction } from './loss-function';
+import { lossHazard } from './loss-hazard';
 
 export const rules: Rule[] = [
   firstNonFinite,
@@ -28,6 +29,7 @@ export const rules: Rule[] = [
   data,
   initialization,
   lossFunction,
+  lossHazard,
 ];
 
 export { readHyperparameters, hyperparameterValues } from './hyperparameters';

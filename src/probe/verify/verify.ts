@@ -6,8 +6,8 @@ import type { DiagnoseResult, LocatedFile, LocatedValue, NanDiagnostic } from '.
 import { taskFamily } from '../../engine/task-family';
 import { standInFor } from '../models/standin-names';
 import type { ProbeSpec } from '../spec';
-import { discover } from '../../engine/discovery';
-import { hyperparametersOf, locationOf, readConfigFiles } from './config-hyperparameters';
+import { locateRunFiles } from '../../engine/diagnose';
+import { hyperparametersOf, locationOf } from './config-hyperparameters';
 import { changeId, defaultCandidates, isFinite, resolvedBase, runSweep, type CandidateChange } from './sweep';
 
 export interface VerifyOptions {
@@ -89,7 +89,7 @@ export function resolveData(data: string, root: string): string {
 export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOptions): Promise<DiagnoseResult> {
   const settings = await readWorkspaceProbeSettings(opts.root);
   // The files the diagnosis located (the configs and scripts the run used): read again only when not handed over.
-  const files = opts.files ?? (await readConfigFiles(await filesOfRun(result, opts.root), opts.root)).files;
+  const files = opts.files ?? (await filesOfRun(result, opts.root));
   const given = opts.model ?? settings.model;
   // No model: a stand-in of the task's family re-runs the resolved optimizer and precision settings.
   const model = given ?? standInFor(taskFamily(files));
@@ -126,10 +126,10 @@ export async function verifyDiagnostics(result: DiagnoseResult, opts: VerifyOpti
 }
 
 /** The files the diagnostics point at, and the configs and scripts the run used (a script's step-1 validation, say). */
-async function filesOfRun(result: DiagnoseResult, root: string): Promise<string[]> {
-  const found = await discover(root, { logs: result.runs.map((r) => r.log), configs: [], runs: result.runs });
-  const onDiagnostics = result.diagnostics.filter((d) => d.code !== 'first-nonfinite').map((d) => d.file);
-  return [...new Set([...onDiagnostics, ...found.configs, ...found.scripts])];
+async function filesOfRun(result: DiagnoseResult, root: string): Promise<LocatedFile[]> {
+  const onDiagnostics = result.diagnostics.filter((d) => d.code !== 'first-nonfinite' && !result.runs.some((r) => r.log === d.file)).map((d) => d.file);
+  const { files } = await locateRunFiles({ root, runs: result.runs, configs: [...new Set(onDiagnostics)] });
+  return files.filter((f) => !f.error);
 }
 
 /** One candidate per distinct change, located where the user set the (first) key it changes. */
