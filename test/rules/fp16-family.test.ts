@@ -23,7 +23,7 @@ test('T5 fine-tuned with fp16=True: the fp16 flag is an error when the loss went
   const p = expectOne(d, 'precision', 'error', T5, 13);
   assert.match(p.message, /^fp16=True runs google\/flan-t5-large in fp16, but T5 models were pretrained in bf16: their activations outgrow fp16 \(max 65504\)/);
   assert.match(p.message, /train\.log:30 shows loss=nan at step 120/);
-  assert.deepEqual(p.related.map((r) => r.line), [30, 4]);
+  assert.deepEqual(p.related.map((r) => r.line), [30, 5], 'the log line, and where the run loads the model');
   assert.equal(applyEdits(fixtureText(T5), p.fixes[0].edits).split('\n')[12], '    bf16=True,');
   assert.equal(applyEdits(fixtureText(T5), p.fixes[1].edits).split('\n')[12], '    fp16=False,');
   assert.deepEqual(p.change, { mixed_precision: 'bf16' });

@@ -49,27 +49,27 @@ interface Argument {
 
 /** The bf16-pretrained models the run loads or names, first where the run chooses it (command line, config, script). */
 export function bf16Models(ctx: RuleContext): Bf16Model[] {
-  const out: Bf16Model[] = [];
-  const add = (name: string, file: string, line: number) => {
+  const found: (Bf16Model & { rank: number })[] = [];
+  const add = (name: string, file: string, line: number, rank: number) => {
     const family = bf16Family(name);
-    if (family && !out.some((m) => m.file === file && m.line === line)) out.push({ name, family, file, line });
+    if (family && !found.some((m) => m.file === file && m.line === line)) found.push({ name, family, file, line, rank });
   };
   const lookup = runConfig(ctx);
-  const order = (source: string) => (source === 'command' || source === 'shell' ? 0 : source === 'python' || source === 'python-default' ? 2 : 1);
-  const values = ctx.files
-    .flatMap((f) => f.values)
-    .filter((v) => !ruledOut(v, lookup))
-    .sort((a, b) => order(a.source) - order(b.source));
+  // the run's own choice first: its command line, its configs, the models its code loads, then a script's constants
+  const rank = (source: string) => (source === 'command' || source === 'shell' || source === 'log' ? 0 : source === 'python' || source === 'python-default' ? 3 : 1);
   // a model id is the value of a key that names a model (`model_name_or_path`, `checkpoint`, `DEFAULT_T5_NAME`), or an `org/name` id
-  for (const v of values) if (typeof v.value === 'string' && (MODEL_KEY.test(v.keyPath) || /^[\w.-]+\/[\w.-]+$/.test(v.value))) add(v.value, v.file, v.range.start.line + 1);
+  for (const v of ctx.files.flatMap((f) => f.values)) {
+    if (typeof v.value !== 'string' || ruledOut(v, lookup) || !(MODEL_KEY.test(v.keyPath) || /^[\w.-]+\/[\w.-]+$/.test(v.value))) continue;
+    add(v.value, v.file, v.range.start.line + 1, rank(v.source));
+  }
   for (const fact of ctx.facts.filter((f): f is ScriptFact => f.kind === 'pretrained-model')) {
     const line = fact.range.start.line + 1;
-    if (typeof fact.detail?.class === 'string') add(fact.detail.class, fact.file, line);
+    if (typeof fact.detail?.class === 'string') add(fact.detail.class, fact.file, line, 2);
     const arg = fact.detail?.name as Argument | null | undefined;
     const named = arg && (typeof arg.value === 'string' ? arg.value : arg.configKey ? lookup(arg.configKey) : undefined);
-    if (typeof named === 'string') add(named, fact.file, line);
+    if (typeof named === 'string') add(named, fact.file, line, 2);
   }
-  return out;
+  return found.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, ...m }) => m);
 }
 
 /** `training.py:24 google/flan-t5-base` */
