@@ -1,6 +1,6 @@
 // Which branches of the scripts a run took: a script line's config condition checked against the
 // config values the run used (command line, then config files, then the script's own defaults).
-import type { BranchCondition, LocatedFile, LocatedValue } from '../types';
+import type { BranchCondition, LocatedFile } from '../types';
 
 /** A config value by the key a script reads it with (`args.model_name_or_path` → `model_name_or_path`); undefined when unknown. */
 export type ConfigLookup = (key: string) => unknown;
@@ -8,7 +8,7 @@ export type ConfigLookup = (key: string) => unknown;
 const RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, ini: 1, python: 2, 'python-default': 3 };
 
 /** `--model-name-or-path`, `model_name_or_path`, `Model_Name_Or_Path` are one key. */
-export function normalizeKey(keyPath: string): string {
+function normalizeKey(keyPath: string): string {
   return keyPath
     .split('.')
     .map((s) => s.replace(/^-+/, '').replace(/-/g, '_').toLowerCase())
@@ -89,9 +89,4 @@ export function holds(c: BranchCondition | undefined, lookup: ConfigLookup): boo
 /** A value or fact whose condition the run's config rules out (set in a branch the run did not take). */
 export function ruledOut(item: { when?: BranchCondition }, lookup: ConfigLookup): boolean {
   return holds(item.when, lookup) === false;
-}
-
-/** The values of these files that the run's config does not rule out. */
-export function activeValues(file: LocatedFile, lookup: ConfigLookup): LocatedValue[] {
-  return file.values.filter((v) => !ruledOut(v, lookup));
 }
