@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { DiagnoseResult, FileError, LocatedFile, NanDiagnostic, RunScan } from './types';
 import { rules } from './rules/index';
-import { readHyperparameters } from './rules/hyperparameters';
+import { activeFacts, readHyperparameters } from './rules/hyperparameters';
 import type { RuleContext } from './rules/types';
 import { discover } from './discovery';
 import { ScanError, scanFile } from './output/scan';
@@ -16,7 +16,7 @@ const SEVERITY_ORDER = { error: 0, warning: 1, information: 2, hint: 3 } as cons
 /** Pure: the language server calls it with in-memory documents. Files with an error are skipped. */
 export function analyze(runs: RunScan[], files: LocatedFile[]): NanDiagnostic[] {
   const usable = files.filter((f) => !f.error);
-  const ctx: RuleContext = { runs, files: usable, hp: readHyperparameters(usable), facts: usable.flatMap((f) => f.facts) };
+  const ctx: RuleContext = { runs, files: usable, hp: readHyperparameters(usable), facts: activeFacts(usable) };
   const found = saferNetsLast(rules.flatMap((rule) => rule.check(ctx)));
   // most severe first; within a severity, the rules' order (most specific evidence first)
   const sorted = found.map((d, i) => ({ d, i })).sort((a, b) => SEVERITY_ORDER[a.d.severity] - SEVERITY_ORDER[b.d.severity] || a.i - b.i).map((x) => x.d);

@@ -39,7 +39,7 @@ const RUN_DUMP = /(^|\/)(wandb|mlruns|lightning_logs|\.hydra|checkpoint-\d+)\//;
 const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
 const TRAINING_KEYS =
   /\b(learning_rate|base_lr|lr|adam_epsilon|adam_eps|epsilon|eps|max_grad_norm|grad_clip|gradient_clip_val|gradient_clipping|clip_grad|clipnorm|mixed_precision|precision|fp16|bf16|weight_dtype|warmup_steps|warmup_ratio|lr_warmup_steps|warmup_iters|validation_steps|val_interval|eval_steps|evaluation_strategy|eval_strategy|loss_scale|initial_scale_power|optimizer|optim_wrapper|weight_decay|train_batch_size|max_steps|max_train_steps|num_train_epochs|max_iters|max_epochs)\b/g;
-const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|\bTrainer\(|trainer\.(train|fit)\(|accelerator\.backward\(|train_step\(|runner\.train\(/;
+const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|Trainer\(|trainer\.(train|fit)\(|accelerator\.backward\(|train_step\(|runner\.train\(/;
 
 /** Is this path (relative, `/`-separated) training output by its name? The one definition: ./output/training-output.ts. */
 export const isLogPath = isTrainingOutput;
@@ -112,8 +112,9 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
   const commands: { command: string; log: string }[] = (opts.runs ?? []).filter((r) => r.command).map((r) => ({ command: r.command!, log: r.log }));
   for (const log of logs) for (const command of await commandsInLog(join(base, log))) commands.push({ command, log });
   const launchFiles = new Set<string>();
-  // A script given a config on its command line does not fall back to its --config default.
+  // A script given a config on its command line does not fall back to that option's default.
   const configuredScripts = new Set<string>();
+  const launchTexts = commands.map((c) => c.command);
   for (const { command, log } of commands) {
     for (const words of shellCommands(command)) {
       const launch = launchOf(words);
@@ -154,6 +155,7 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     const runsKnownScript = launches.some((l) => scripts.some((s) => s.endsWith(basename(l.script!))));
     if (!named && scripts.length && !runsKnownScript) continue;
     addConfig(f.rel, named ? 'the run was launched with it' : 'a launch script that runs the training script');
+    launchTexts.push(text);
     for (const l of launches.filter((x) => !/\.sh$/.test(x.script!))) {
       const s = find(scriptPath(l.script!), [dirname(f.rel)]);
       if (s && configLanguageOf(s) === 'python') addScript(s, `${f.rel} launches it`);
@@ -203,12 +205,15 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     for (const s of scored.filter((s) => s.kind === 'script').slice(0, 3)) addScript(s.rel, `a training script (optimizer step / backward), sets ${s.score} training keys`);
   }
 
-  // ---- the scripts' own `--config` defaults ----
+  // ---- the scripts' own `--config` defaults (`--hyp` keeps its default when the launch gives only `--cfg`) ----
   if (!explicitConfigs) {
-    for (const s of scripts.filter((x) => !configuredScripts.has(x))) {
+    const given = (option: string) => launchTexts.some((t) => new RegExp(`(^|\\s)${option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(=|\\s|$)`, 'm').test(t));
+    for (const s of scripts) {
       const located = await locate(s, await readText(join(base, s)));
       for (const fact of located.facts) {
         if (fact.kind !== 'config-default' || typeof fact.detail?.path !== 'string') continue;
+        const option = typeof fact.detail.option === 'string' ? fact.detail.option : '';
+        if (configuredScripts.has(s) && (!option || given(option))) continue;
         const found = find(fact.detail.path, [dirname(s), '.']);
         if (found) addConfig(found, `the --config default in ${s}`);
         else notes.push(`${s}: its --config default ${fact.detail.path} is not under ${root}`);

@@ -130,7 +130,21 @@ export interface LocatedValue {
   keyRange?: Range;
   /** How it was found: 'yaml' | 'json' | 'toml' | 'python' | 'shell' … */
   source: string;
+  /** Set only when this config condition holds (a script line under `if cfg.x == "fp16":`, in `… if args.adam else …`). */
+  when?: BranchCondition;
 }
+
+/**
+ * A condition on config values that a script line runs under, by config key (`args.adam` → `adam`).
+ * `unknown` is a condition that reads no config value (`if torch.cuda.is_available():`): it may hold or not.
+ */
+export type BranchCondition =
+  | { op: 'and' | 'or'; args: BranchCondition[] }
+  | { op: 'not'; arg: BranchCondition }
+  | { op: 'eq'; key: string; value: string | number | boolean | null }
+  | { op: 'contains'; key: string; value: string }
+  | { op: 'truthy'; key: string }
+  | { op: 'unknown'; text: string };
 
 /** A fact about a training script found by the Python locator. */
 export interface ScriptFact {
@@ -145,12 +159,18 @@ export interface ScriptFact {
     | 'config-default' // argparse `--config` default path
     | 'nan-guard' // torch.autograd.set_detect_anomaly / isfinite checks
     | 'shared-modules' // validation takes the training modules (unwrap_model) and changes or hands them on without a copy
-    | 'numeric-hazard'; // log of a probability, division by a sum that can be 0, … in loss code (config/python-hazards.ts)
+    | 'numeric-hazard' // log of a probability, division by a sum that can be 0, … in loss code (config/python-hazards.ts)
+    | 'cli-flag' // argparse `action="store_true"` without a default: the flag is off unless given
+    | 'pretrained-model' // a pretrained model the script loads or names: `T5ForConditionalGeneration.from_pretrained("t5-large")`
+    | 'forward-call' // a call in a module's forward (it runs under the trainer's autocast): `self.encode_text(texts)`
+    | 'module-forward'; // what a module's forward returns: `loss = self.loss_weight * rotated_iou_loss(…)`
   range: Range;
   /** The source text of the construct (trimmed to one line). */
   text: string;
   /** Kind-specific details, e.g. { hardcodedSteps: [1], everyKey: 'cfg.val.validation_steps' }. */
   detail?: Record<string, unknown>;
+  /** The config condition the construct runs under (an optimizer built in `if opt.adam:`). */
+  when?: BranchCondition;
 }
 
 /** Everything the locators read from one file. */

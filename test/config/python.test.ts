@@ -4,6 +4,11 @@ import { locate } from '../../src/engine/config/index';
 import type { Range } from '../../src/engine/types';
 import { assertAt, facts, fixture, lineOf, slice, value } from './helpers';
 
+/** A cast's dtype choices without the condition trees (checked on their own). */
+function withoutConditions(dtypes: unknown): unknown {
+  return (dtypes as Record<string, unknown>[]).map(({ condition: _condition, ...rest }) => rest);
+}
+
 test('python: a diffusers/accelerate training script gives its settings and facts', async () => {
   const text = fixture('diffusers/train_stage1.py');
   const f = await locate('scripts/train_stage1.py', text);
@@ -46,7 +51,7 @@ test('python: a diffusers/accelerate training script gives its settings and fact
   const net = casts.find((c) => c.detail?.module === 'net')!;
   assert.equal(net.detail?.trainable, true);
   assert.equal(net.detail?.dtypeExpr, 'weight_dtype');
-  assert.deepEqual(net.detail?.dtypes, [
+  assert.deepEqual(withoutConditions(net.detail?.dtypes), [
     { dtype: 'torch.float16', when: 'cfg.weight_dtype == "fp16"', configKey: 'weight_dtype', configValue: 'fp16' },
     { dtype: 'torch.float32', when: 'cfg.weight_dtype == "fp32"', configKey: 'weight_dtype', configValue: 'fp32' },
   ]);
@@ -228,11 +233,20 @@ test('python: diffusers text-to-image dtype choice from accelerator.mixed_precis
   assert.equal(casts.length, 1, 'the batch tensor cast is not a module cast');
   assert.equal(casts[0].detail?.module, 'text_encoder');
   assert.equal(casts[0].detail?.trainable, false);
-  assert.deepEqual(casts[0].detail?.dtypes, [
+  assert.deepEqual(withoutConditions(casts[0].detail?.dtypes), [
     { dtype: 'torch.float32', when: null, configKey: null, configValue: null },
     { dtype: 'torch.float16', when: 'accelerator.mixed_precision == "fp16"', configKey: 'mixed_precision', configValue: 'fp16' },
     { dtype: 'torch.bfloat16', when: 'accelerator.mixed_precision == "bf16"', configKey: 'mixed_precision', configValue: 'bf16' },
   ]);
+  // the whole chain: the elif runs only when the if did not
+  const elif = (casts[0].detail?.dtypes as { condition?: unknown }[])[2].condition;
+  assert.deepEqual(elif, {
+    op: 'and',
+    args: [
+      { op: 'not', arg: { op: 'eq', key: 'mixed_precision', value: 'fp16' } },
+      { op: 'eq', key: 'mixed_precision', value: 'bf16' },
+    ],
+  });
   const [trigger] = facts(f, 'validation-trigger');
   assert.equal(trigger.detail?.everyKey, 'validation_steps');
   assert.deepEqual(trigger.detail?.hardcodedSteps, [1]);

@@ -7,7 +7,7 @@ test('non-finite tokens are read exactly, wrapped or not', () => {
   for (const [token, value] of [
     ['nan', 'nan'], ['NaN', 'nan'], ['-nan', 'nan'], ['NAN', 'nan'], ['inf', 'inf'], ['+inf', 'inf'], ['Infinity', 'inf'],
     ['-inf', '-inf'], ['-Infinity', '-inf'], ['tensor(nan)', 'nan'], ["tensor(nan, device='cuda:0', grad_fn=<MulBackward0>)", 'nan'],
-    ['tensor([inf])', 'inf'], ['np.float32(nan)', 'nan'], ['1e999', 'inf'],
+    ['tensor([inf])', 'inf'], ['np.float32(nan)', 'nan'], ['1e999', 'inf'], ['nan.0', 'nan'], ['-inf.0', '-inf'],
   ] as const) {
     assert.deepEqual(parseValue(token), { finite: false, value }, token);
   }
@@ -41,4 +41,11 @@ test('a metric value that is NaN is read with its name', () => {
   assert.deepEqual(readSegment('Steps:  20%|██        | 2/10 [00:03<00:12, lr=1e-05, step_loss=nan]', headers)?.nonFinite, { metric: 'step_loss', value: 'nan' });
   assert.deepEqual(readSegment('loss tensor(nan, grad_fn=<AddBackward0>)', headers)?.nonFinite, { metric: 'loss', value: 'nan' });
   assert.equal(readSegment('Steps:  20%|██        | 2/10 [00:03<00:12, lr=1e-05, step_loss=nan]', headers)?.step, 2);
+});
+
+test("Lightning's progress bar prints a non-finite float as nan.0, a file name nan.0.txt is no value", () => {
+  const headers = new Map();
+  assert.deepEqual(readSegment('Epoch 0:   0%|          | 12/52002 [00:07<8:40:11,  1.67it/s, loss=nan.0]', headers)?.nonFinite, { metric: 'loss', value: 'nan' });
+  assert.equal(readSegment('INFO - wrote /tmp/nan.0.txt', headers)?.nonFinite, undefined);
+  assert.equal(readSegment('loss=nan.5', headers)?.nonFinite, undefined);
 });

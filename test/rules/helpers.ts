@@ -14,6 +14,15 @@ export async function fixture(path: string): Promise<LocatedFile> {
   return file;
 }
 
+/** A fixture with one edit, through the real locator: the same project with one setting changed. */
+export async function variant(path: string, from: string, to: string): Promise<LocatedFile> {
+  const text = readFileSync(join(FIXTURES, path), 'utf8');
+  assert.ok(text.includes(from), `fixture ${path} has ${from}`);
+  const file = await locate(path, text.replace(from, to));
+  assert.equal(file.error, undefined, `the variant of ${path} should parse`);
+  return file;
+}
+
 /** A run that went non-finite, as `nan-doctor scan` reports it. */
 export function run(incident: Partial<Incident> & { before?: BeforeEvent[] }, log = 'logs/train.log'): RunScan {
   const full: Incident = { line: 120, step: 40, metric: 'loss', value: 'nan', kind: 'metric', rank: null, before: [], epoch: null, nonFinite: [incident.metric ?? 'loss'], ...incident } as Incident;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/engine/diagnose.ts';
+import { locate } from '../../src/engine/config/index.ts';
 import { applyEdits, expectAtMost, expectNothingRisky, expectOne, fixture, fixtureText, run } from './helpers.ts';
 
 const TRUE16 = 'lightning/config_16_true.yaml';
@@ -18,11 +19,21 @@ test("Lightning: precision '16-true' keeps the weights in fp16, so AdamW's eps 1
   expectAtMost(d, 'learning-rate', 'information');
 });
 
-test("Lightning: '16-mixed' keeps fp32 master weights, so the same eps is cleared", async () => {
+test("Lightning: '16-mixed' keeps fp32 master weights, so the same eps is cleared; the 16-bit precision itself is the suspect", async () => {
   const d = analyze([run({ line: 57, step: 12, metric: 'train_loss' })], [await fixture(MIXED)]);
-  expectNothingRisky(d);
   const eps = expectOne(d, 'optimizer-epsilon', 'information', MIXED, 26);
   assert.match(eps.message, /mixed precision keeps fp32 master weights/);
+  const p = expectOne(d, 'precision', 'warning', MIXED, 7);
+  assert.match(p.message, /^precision: 16-mixed trains in fp16; train\.log:57 shows train_loss=nan at step 12: fp16 overflows past 65504/);
+  assert.equal(applyEdits(fixtureText(MIXED), p.fixes[0].edits).split('\n')[6], '  precision: bf16-mixed');
+  assert.equal(applyEdits(fixtureText(MIXED), p.fixes[1].edits).split('\n')[6], '  precision: 32');
+  for (const d2 of d.filter((x) => x.code !== 'precision' && x.code !== 'first-nonfinite')) assert.ok(d2.severity === 'information', `${d2.code}: ${d2.message}`);
+});
+
+test("Lightning: bf16-mixed with the same NaN is not a precision problem", async () => {
+  const text = fixtureText(MIXED).replace('precision: 16-mixed', 'precision: bf16-mixed');
+  const d = analyze([run({ line: 57, step: 12, metric: 'train_loss' })], [await locate(MIXED, text)]);
+  expectNothingRisky(d);
 });
 
 test("Lightning: a float val_check_interval is a fraction of an epoch, not a step count", async () => {

@@ -8,6 +8,19 @@ export function kids(node: PyNode): PyNode[] {
   return node.namedChildren.filter((n): n is PyNode => n !== null);
 }
 
+/** `(expr)` → expr (a comment inside is no part of it). */
+export function unparen(node: PyNode): PyNode {
+  if (node.type !== 'parenthesized_expression') return node;
+  const inner = kids(node).filter((k) => k.type !== 'comment');
+  return inner.length === 1 ? unparen(inner[0]) : node;
+}
+
+/** `a if c else b` → its three parts (a comment between them is no part). */
+export function conditionalParts(node: PyNode): { yes: PyNode; condition: PyNode; no: PyNode } {
+  const [yes, condition, no] = kids(node).filter((k) => k.type !== 'comment');
+  return { yes, condition, no };
+}
+
 /** Every descendant (node included), depth first. */
 export function* walk(node: PyNode): Generator<PyNode> {
   yield node;

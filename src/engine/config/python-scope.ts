@@ -1,6 +1,8 @@
 // What a training script's names stand for: config objects (`cfg`, `args`), modules, the
 // variables assigned along the way, and which modules' parameters reach the optimizer.
-import { callParts, kids, lastName, ofType, stringValue, walk, type CallParts, type PyNode } from './pyast';
+import type { BranchCondition } from '../types';
+import { branchCondition } from './python-branches';
+import { callParts, conditionalParts, unparen, kids, lastName, literal, ofType, stringValue, walk, type CallParts, type PyNode } from './pyast';
 
 export const OPTIMIZERS =
   /^(Adam|AdamW|SGD|RMSprop|Adagrad|Adadelta|Adamax|NAdam|Nadam|RAdam|SparseAdam|ASGD|Rprop|LBFGS|Lion|LAMB|Lamb|Adafactor|FusedAdam|FusedLAMB|DeepSpeedCPUAdam|AdamW8bit|Adam8bit|PagedAdamW|PagedAdamW8bit|PagedAdamW32bit|Lion8bit|AdamWeightDecay|Ftrl|Prodigy|CAME|Sophia|Muon)$/;
@@ -19,6 +21,24 @@ export interface DtypeChoice {
   when: string | null;
   configKey: string | null;
   configValue: unknown;
+  /** The whole condition this choice is made under, for checking against the run's config. */
+  condition?: BranchCondition;
+  /** `getattr(torch, cfg.dtype)`: the dtype is the config value of this key. */
+  fromKey?: string;
+}
+
+/** An optimizer class a variable may hold, with the config condition it is chosen under. */
+export interface ClassChoice {
+  class: string;
+  when?: BranchCondition;
+}
+
+/** Something a script does to a module's parameters, in source order. */
+interface ParameterEvent {
+  kind: 'trainable' | 'frozen' | 'upcast';
+  at: number;
+  evidence: string;
+  line: number;
 }
 
 export class PythonScope {
@@ -27,6 +47,7 @@ export class PythonScope {
   private readonly modules = new Set<string>();
   private readonly grad = new Map<string, boolean>();
   private readonly optimized = new Set<string>();
+  private readonly events = new Map<string, ParameterEvent[]>();
 
   /** Every call in the file, in source order. */
   readonly calls: PyNode[];
@@ -35,6 +56,8 @@ export class PythonScope {
     for (const node of ofType(root, 'assignment')) this.assignment(node);
     this.calls = ofType(root, 'call');
     for (const node of this.calls) this.moduleUse(node);
+    for (const node of ofType(root, 'for_statement')) this.parameterLoop(node);
+    for (const node of this.calls) this.upcastCall(node);
     for (const node of this.calls) {
       const parts = callParts(node);
       if (!this.optimizerClass(parts)) continue;
@@ -76,8 +99,79 @@ export class PythonScope {
     this.modules.add(receiver.text);
     if (parts.name === 'requires_grad_') {
       const flag = parts.positional[0] ?? parts.keywords.get('requires_grad');
-      this.grad.set(receiver.text, !flag || flag.text === 'True');
+      const on = !flag || flag.text === 'True';
+      this.grad.set(receiver.text, on);
+      this.event(receiver.text, on ? 'trainable' : 'frozen', node, node.text);
     }
+  }
+
+  private event(module: string, kind: ParameterEvent['kind'], node: PyNode, evidence: string): void {
+    const list = this.events.get(module) ?? [];
+    list.push({ kind, at: node.startIndex, evidence: evidence.split('\n')[0].trim(), line: node.startPosition.row + 1 });
+    this.events.set(module, list);
+  }
+
+  // `for n, p in unet.named_parameters(): if "to_out" in n: p.requires_grad = True` makes part of unet trainable;
+  // `p.data = p.to(torch.float32)` there keeps those parameters in fp32. `for m in (a, b): m.requires_grad_(True)` is a and b.
+  private parameterLoop(loop: PyNode): void {
+    const left = loop.childForFieldName('left');
+    const right = loop.childForFieldName('right');
+    const body = loop.childForFieldName('body');
+    if (!left || !right || !body) return;
+    const variable = left.type === 'identifier' ? left.text : kids(left).at(-1)?.text;
+    if (!variable) return;
+    const source = right.type === 'call' ? callParts(right) : null;
+    const owner = source && /^(parameters|named_parameters)$/.test(source.name ?? '') ? source.callee.childForFieldName('object') : null;
+    if (owner && (owner.type === 'identifier' || owner.type === 'attribute')) {
+      this.modules.add(owner.text);
+      // some parameters made trainable and the rest frozen is a partly trainable module
+      const marks: { on: boolean; node: PyNode }[] = [];
+      for (const node of ofType(body, 'assignment')) {
+        const target = node.childForFieldName('left');
+        const value = node.childForFieldName('right');
+        if (!target || !value) continue;
+        if (target.text === `${variable}.requires_grad`) marks.push({ on: value.text === 'True', node });
+        else if (target.text === `${variable}.data` && FP32_CAST.test(value.text)) this.event(owner.text, 'upcast', node, node.text);
+      }
+      for (const call of ofType(body, 'call')) {
+        const parts = callParts(call);
+        if (parts.name === 'requires_grad_' && parts.callee.childForFieldName('object')?.text === variable) marks.push({ on: parts.positional[0]?.text !== 'False', node: call });
+      }
+      const mark = marks.find((m) => m.on) ?? marks[0];
+      if (mark) this.event(owner.text, mark.on ? 'trainable' : 'frozen', mark.node, mark.node.text);
+      return;
+    }
+    const members = this.listMembers(right);
+    if (!members.length) return;
+    for (const call of ofType(body, 'call')) {
+      const parts = callParts(call);
+      if (parts.name !== 'requires_grad_' || parts.callee.childForFieldName('object')?.text !== variable) continue;
+      const on = parts.positional[0]?.text !== 'False';
+      for (const m of members) {
+        this.modules.add(m);
+        this.grad.set(m, on);
+        this.event(m, on ? 'trainable' : 'frozen', call, `${loop.text.split('\n')[0].trim()} ${call.text}`);
+      }
+    }
+  }
+
+  /** The names in a tuple/list of modules, directly or through a variable: `(unet, text_encoder)`, `models`. */
+  private listMembers(node: PyNode, depth = 0): string[] {
+    if (node.type === 'tuple' || node.type === 'list') return kids(node).filter((k) => k.type === 'identifier' || k.type === 'attribute').map((k) => k.text);
+    if (node.type === 'identifier' && depth < 2) return this.assignedValues(node.text).flatMap((v) => this.listMembers(v, depth + 1));
+    return [];
+  }
+
+  // diffusers' `cast_training_params(models, dtype=torch.float32)` puts the trainable parameters back in fp32.
+  private upcastCall(node: PyNode): void {
+    const parts = callParts(node);
+    if (parts.name !== 'cast_training_params') return;
+    const dtype = parts.keywords.get('dtype');
+    if (dtype && !FP32_CAST.test(dtype.text)) return;
+    const target = parts.positional[0] ?? parts.keywords.get('model');
+    if (!target) return;
+    const members = this.listMembers(target);
+    for (const m of members.length ? members : [target.text]) this.event(m, 'upcast', node, node.text);
   }
 
   assignedValues(name: string): PyNode[] {
@@ -91,11 +185,26 @@ export class PythonScope {
 
   /** Every class an optimizer variable may hold, in source order (`bnb.optim.AdamW8bit`, then `torch.optim.AdamW`). */
   optimizerClasses(parts: CallParts): string[] {
-    if (parts.name && OPTIMIZERS.test(parts.name)) return [parts.name];
+    return this.optimizerChoices(parts).map((c) => c.class);
+  }
+
+  /**
+   * The classes an optimizer call may construct, each with the config condition it is chosen under:
+   * `if cfg.use_8bit_adam: cls = bnb.optim.AdamW8bit else: cls = torch.optim.AdamW`, `A if args.offload else B`.
+   */
+  optimizerChoices(parts: CallParts): ClassChoice[] {
+    if (parts.name && OPTIMIZERS.test(parts.name)) return [{ class: parts.name }];
     if (parts.callee.type !== 'identifier') return [];
-    return this.assignedValues(parts.callee.text)
-      .map(lastName)
-      .filter((name): name is string => !!name && OPTIMIZERS.test(name));
+    const out: ClassChoice[] = [];
+    for (const rhs of this.assignedValues(parts.callee.text)) {
+      for (const option of alternatives(rhs)) {
+        const name = lastName(option);
+        if (!name || !OPTIMIZERS.test(name)) continue;
+        const when = branchCondition(option, this);
+        out.push(when ? { class: name, when } : { class: name });
+      }
+    }
+    return out;
   }
 
   private isConfigRoot(segments: string[]): number {
@@ -135,6 +244,22 @@ export class PythonScope {
       default:
         return null;
     }
+  }
+
+  /**
+   * The config key an expression is, as a condition compares it: `cfg.a`, `args.b`, `int(args.n)`, a variable every
+   * assignment of which is one key. Never an expression that merely contains one (`epoch % args.validation_epochs`).
+   */
+  conditionKeyOf(node: PyNode, depth = 0): string | null {
+    const n = unparen(node);
+    if (n.type === 'attribute' || n.type === 'subscript') return this.directConfigKey(n);
+    if (n.type === 'call') {
+      const parts = callParts(n);
+      return /^(int|float|str|bool)$/.test(parts.name ?? '') && parts.positional[0] ? this.conditionKeyOf(parts.positional[0], depth) : null;
+    }
+    if (n.type !== 'identifier' || depth > 2) return null;
+    const keys = this.assignedValues(n.text).map((v) => this.conditionKeyOf(v, depth + 1));
+    return keys.length && keys.every((k) => k !== null && k === keys[0]) ? keys[0] : null;
   }
 
   /** The config key an attribute/subscript chain reads, without following variables. */
@@ -215,9 +340,17 @@ export class PythonScope {
     } else {
       return null;
     }
+    // trainable parameters put back in fp32 after this cast (`cast_training_params(…, torch.float32)`) are not half
+    for (const p of parts) {
+      const upcast = (this.events.get(p) ?? []).find((e) => e.kind === 'upcast' && e.at > cast.startIndex);
+      if (upcast) return { name, trainable: false, evidence: `its trainable parameters go back to fp32 after the cast (line ${upcast.line}: ${upcast.evidence})` };
+    }
     for (const p of parts) {
       if (this.grad.get(p) === true) return { name, trainable: true, evidence: `${p}.requires_grad_(True)` };
       if (this.optimized.has(p)) return { name, trainable: true, evidence: `${p}'s parameters go to the optimizer` };
+      // made (partly) trainable before the cast: the cast puts those parameters in half precision too
+      const before = (this.events.get(p) ?? []).filter((e) => e.kind !== 'upcast' && e.at < cast.startIndex).at(-1);
+      if (before?.kind === 'trainable') return { name, trainable: true, evidence: `line ${before.line}: ${before.evidence}` };
     }
     if (this.grad.get(name) === false) return { name, trainable: false, evidence: `${name}.requires_grad_(False)` };
     return { name, trainable: false, evidence: null };
@@ -225,20 +358,66 @@ export class PythonScope {
 
   /** What a dtype expression can be: `weight_dtype` set under `if cfg.weight_dtype == "fp16":` … */
   dtypeChoices(dtype: PyNode): DtypeChoice[] {
-    if (dtype.type !== 'identifier' || !this.assignments.has(dtype.text)) {
-      return [{ dtype: dtype.text, when: null, configKey: null, configValue: null }];
+    if (dtype.type !== 'identifier' || !this.assignments.has(dtype.text)) return this.choicesOf(dtype, 0);
+    return this.assignedValues(dtype.text).flatMap((rhs) => this.choicesOf(rhs, 0));
+  }
+
+  // One assigned dtype expression: a conditional expression, a dict picked by a config key, getattr(torch, key), or a plain dtype.
+  private choicesOf(expr: PyNode, depth: number): DtypeChoice[] {
+    const rhs = unparen(expr);
+    if (rhs.type === 'conditional_expression') {
+      const { yes, condition, no } = conditionalParts(rhs);
+      const legacy = this.condition(condition);
+      return [
+        { dtype: yes.text, ...legacy, ...withCondition(branchCondition(yes, this)) },
+        { dtype: no.text, when: `not (${condition.text})`, configKey: legacy.configKey, configValue: null, ...withCondition(branchCondition(no, this)) },
+      ];
     }
-    const out: DtypeChoice[] = [];
-    for (const rhs of this.assignedValues(dtype.text)) {
-      if (rhs.type === 'conditional_expression') {
-        const [yes, condition, no] = kids(rhs);
-        out.push({ dtype: yes.text, ...this.condition(condition) });
-        out.push({ dtype: no.text, when: `not (${condition.text})`, configKey: this.condition(condition).configKey, configValue: null });
-        continue;
+    if (rhs.type === 'subscript' && depth < 2) {
+      const table = this.dictionaryOf(rhs.childForFieldName('value'));
+      const key = rhs.childForFieldName('subscript');
+      const configKey = key && this.configKeyOf(key);
+      if (table && configKey) return this.tableChoices(table, configKey, rhs);
+    }
+    if (rhs.type === 'call' && depth < 2) {
+      const parts = callParts(rhs);
+      // `{…}.get(cfg.weight_dtype, torch.float32)` / `getattr(torch, cfg.dtype)`
+      const table = parts.name === 'get' ? this.dictionaryOf(parts.callee.childForFieldName('object')) : null;
+      const key = parts.positional[0] && this.configKeyOf(parts.positional[0]);
+      if (table && key) return this.tableChoices(table, key, rhs);
+      if (parts.name === 'getattr' && parts.positional[0]?.text === 'torch' && parts.positional[1]) {
+        const fromKey = this.configKeyOf(parts.positional[1]);
+        if (fromKey) return [{ dtype: rhs.text, when: null, configKey: fromKey, configValue: null, fromKey, ...withCondition(branchCondition(rhs, this)) }];
       }
-      out.push({ dtype: rhs.text, ...this.condition(enclosingCondition(rhs)) });
+    }
+    return [{ dtype: rhs.text, ...this.condition(enclosingCondition(rhs)), ...withCondition(branchCondition(rhs, this)) }];
+  }
+
+  private tableChoices(table: PyNode, configKey: string, at: PyNode): DtypeChoice[] {
+    const outer = branchCondition(at, this);
+    const out: DtypeChoice[] = [];
+    for (const pair of kids(table)) {
+      if (pair.type !== 'pair') continue;
+      const key = literal(pair.childForFieldName('key')!);
+      const value = pair.childForFieldName('value');
+      if (!value || (typeof key !== 'string' && typeof key !== 'number')) continue;
+      const eq: BranchCondition = { op: 'eq', key: configKey, value: key };
+      out.push({ dtype: value.text, when: `${configKey} == ${JSON.stringify(key)}`, configKey, configValue: key, condition: outer ? { op: 'and', args: [outer, eq] } : eq });
     }
     return out;
+  }
+
+  /** A dict literal, directly or through a variable (`DTYPES = {"fp16": torch.float16, …}`). */
+  private dictionaryOf(node: PyNode | null): PyNode | null {
+    if (!node) return null;
+    if (node.type === 'dictionary') return node;
+    if (node.type === 'identifier') return this.assignedValues(node.text).find((v) => v.type === 'dictionary') ?? null;
+    return null;
+  }
+
+  /** The condition a node runs under, as conditions on config keys. */
+  conditionOf(node: PyNode): BranchCondition | undefined {
+    return branchCondition(node, this);
   }
 
   private condition(condition: PyNode | 'else' | null): Omit<DtypeChoice, 'dtype'> {
@@ -280,6 +459,20 @@ function chain(node: PyNode): string[] | null {
     return object && key ? [...object, key] : null;
   }
   return null;
+}
+
+const FP32_CAST = /float32|\.float\(\)|\bfloat\b/;
+
+/** The expressions an assigned value may be: both arms of `A if c else B`, nested. */
+function alternatives(expr: PyNode): PyNode[] {
+  const node = unparen(expr);
+  if (node.type !== 'conditional_expression') return [node];
+  const { yes, no } = conditionalParts(node);
+  return [...alternatives(yes), ...alternatives(no)];
+}
+
+function withCondition(condition: BranchCondition | undefined): { condition?: BranchCondition } {
+  return condition ? { condition } : {};
 }
 
 function assignmentTarget(node: PyNode): string | null {

@@ -12,20 +12,29 @@
 //   nan-guard           { function }
 //   shared-modules      { context, uses: [{ how: 'pipeline'|'cast'|'eval'|'hooks', text, range, inFunction }] }
 //   numeric-hazard      NumericHazard (./python-hazards.ts): { hazard, role, function, lossCode, terms, operand, guard, eps, fixes, … }
-import type { LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
-import { callParts, isLiteral, kids, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
+//   cli-flag            { dest, option, default }  (store_true / store_false without a default)
+//   pretrained-model    { class, name: argument | null, keyword }
+//   forward-call        { class, callee, bound, autocastOff, statement }
+//   module-forward      { class, returned, autocastOff, statement }
+// Values and facts set inside a branch carry `when`, the config condition of that branch.
+import type { BranchCondition, LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
+import { callParts, conditionalParts, unparen, isLiteral, kids, lastName, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
 import { joinKey, lastKey, LineIndex } from './text';
 import { pythonParser } from './treesitter';
 import { findValidationTriggers } from './python-validation';
 import { findSharedModules } from './python-shared-modules';
 import { PythonScope } from './python-scope';
 import { findNumericHazards } from './python-hazards';
+import { forwardFacts, pretrainedKeyword, type Statement } from './python-models';
+import { holds, type ConfigLookup } from './conditions';
 
 // Calls whose literal keyword arguments are settings a user tunes (reported as LocatedValues).
 const SETTINGS_CALLS =
   /^(Trainer|TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|GRPOConfig|Accelerator|GradScaler|ShardedGradScaler|get_scheduler|get_linear_schedule_with_warmup|get_cosine_schedule_with_warmup|get_constant_schedule_with_warmup|OneCycleLR|LinearLR|CosineAnnealingLR|LossScaleOptimizer|ModelCheckpoint|EarlyStopping)$/;
 const CLIPPERS = /^(clip_grad_norm_|clip_grad_norm|clip_grad_value_|clip_grad_value|clip_by_global_norm|clip_by_norm)$/;
-const CONFIG_OPTION = /^(config|config_file|config_path|cfg|conf|hparams)$/;
+const CONFIG_OPTION = /^(config|config_file|config_path|cfg|conf|hparams|hyp)$/;
+// Keyword arguments and parameters that choose the training precision, in any call or signature.
+const PRECISION_KEYS = /^(fp16|bf16|precision|mixed_precision|amp|use_amp|use_fp16|use_bf16)$/;
 const HALF_DTYPE = /float16|\bhalf\b|bfloat16|bf16|fp16|dtype/i;
 const FULL_DTYPE = /^(torch\.)?(float32|float|float64|double)$/;
 
@@ -81,6 +90,12 @@ class PythonLocator {
   run(): void {
     this.moduleValues();
     for (const node of this.scope.calls) this.call(node);
+    for (const node of ofType(this.root, 'function_definition')) this.signatureDefaults(node);
+    for (const node of ofType(this.root, 'assignment')) this.configAssignment(node);
+    for (const f of forwardFacts(this.root, this.scope)) {
+      const { node, statement, kind, ...detail } = f;
+      this.fact(kind, node, node.text, { ...detail, statement: statement && this.statement(statement) });
+    }
     for (const node of ofType(this.root, ['if_statement', 'elif_clause'])) this.finiteCheck(node);
     for (const trigger of findValidationTriggers(this.root, this.scope)) {
       this.fact('validation-trigger', trigger.node, trigger.text, {
@@ -178,6 +193,9 @@ class PythonLocator {
     if (optimizer) return this.optimizer(node, parts, optimizer);
     if (name === 'compile' && parts.keywords.has('optimizer')) return this.kerasCompile(node, parts);
     if (SETTINGS_CALLS.test(name)) this.literalKeywords(parts);
+    else this.precisionKeywords(parts);
+    if (name === 'from_pretrained') this.pretrained(node, parts);
+    else for (const [key, value] of parts.keywords) if (pretrainedKeyword(key, value)) this.fact('pretrained-model', value, value.text, { class: null, name: this.describe(value), keyword: key });
     if (name === 'GradScaler' || name === 'ShardedGradScaler' || name === 'LossScaleOptimizer') {
       this.fact('grad-scaler', node, node.text, { source: name, kwargs: this.keywordDetails(parts) });
     } else if (name === 'Accelerator') {
@@ -203,6 +221,10 @@ class PythonLocator {
     const flag = flags.find((f) => f.startsWith('--')) ?? flags[0];
     const dest = stringValue(parts.keywords.get('dest') ?? node) ?? flag?.replace(/^-+/, '').replace(/-/g, '_');
     const def = parts.keywords.get('default');
+    const action = stringValue(parts.keywords.get('action') ?? node);
+    if (dest && !def && (action === 'store_true' || action === 'store_false')) {
+      this.fact('cli-flag', node, node.text, { dest, option: flag, default: action === 'store_false' });
+    }
     if (!dest || !def) return;
     const located = this.value(dest, def, node.startIndex);
     located.keyRange = this.range(node);
@@ -216,9 +238,11 @@ class PythonLocator {
     if (!torchStyle && parts.positional[0] && !kwargs.learning_rate) kwargs.learning_rate = this.describe(parts.positional[0]);
     for (const [key, value] of parts.keywords) if (isLiteral(value)) this.value(key, value, value.parent?.startIndex);
     const params = torchStyle ? parts.positional[0] : undefined;
+    const choices = this.scope.optimizerChoices(parts);
     this.fact('optimizer', node, node.text, {
       class: cls,
-      classes: this.scope.optimizerClasses(parts),
+      classes: choices.map((c) => c.class),
+      classChoices: choices,
       callee: parts.callee.text,
       kwargs,
       params: params?.text ?? null,
@@ -242,7 +266,76 @@ class PythonLocator {
   }
 
   private literalKeywords(parts: CallParts): void {
-    for (const [key, value] of parts.keywords) if (isLiteral(value)) this.value(key, value, value.parent?.startIndex);
+    for (const [key, value] of parts.keywords) this.keyword(key, value);
+  }
+
+  // `ImagenTrainer(fp16 = True)`, `L.Fabric(precision="16-true")`: the precision a run chooses, whatever the call.
+  // Named after the call (`ImagenTrainer.fp16`): its spelling is that API's, not a known settings object's.
+  private precisionKeywords(parts: CallParts): void {
+    for (const [key, value] of parts.keywords) if (PRECISION_KEYS.test(key)) this.keyword(`${parts.name}.${key}`, value);
+  }
+
+  /** A literal keyword argument, or each literal arm of `None if args.use_fsdp else 1.0` under its condition. */
+  private keyword(path: string, written: PyNode): void {
+    const value = unparen(written);
+    if (isLiteral(value)) {
+      this.value(path, value, written.parent?.startIndex);
+      return;
+    }
+    if (value.type !== 'conditional_expression') return;
+    const { yes, no } = conditionalParts(value);
+    // only a choice the config makes: with `… if torch.cuda.device_count() > 1 else …` neither arm is the setting
+    if (readsOnlyConfig(this.scope.conditionOf(yes))) for (const arm of [yes, no]) if (isLiteral(arm)) this.value(path, arm, arm.id === yes.id ? written.parent?.startIndex : undefined);
+  }
+
+  // `def start_training(…, mixed_precision="fp16")`: a UI or helper whose default picks the precision of the run it launches.
+  private signatureDefaults(def: PyNode): void {
+    const parameters = def.childForFieldName('parameters');
+    for (const p of parameters ? kids(parameters) : []) {
+      if (p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') continue;
+      const name = p.childForFieldName('name');
+      const value = p.childForFieldName('value');
+      if (!name || !value) continue;
+      // `def __init__(self, text_encoder_name='google/t5-v1_1-xl')`: the model a class loads unless told otherwise
+      if (value.type === 'string' && pretrainedKeyword(name.text, value)) this.fact('pretrained-model', value, value.text, { class: null, name: this.describe(value), keyword: name.text });
+      if (!PRECISION_KEYS.test(name.text) || !isLiteral(value)) continue;
+      this.value(name.text, value, name.startIndex).source = 'python-default';
+    }
+  }
+
+  // `ds_config["fp16"]["enabled"] = True`, `cfg.optim_wrapper.type = 'AmpOptimWrapper'`: the script overrides its config.
+  private configAssignment(node: PyNode): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right || (left.type !== 'subscript' && left.type !== 'attribute')) return;
+    const key = this.scope.directConfigKey(left);
+    if (!key) return;
+    if (isLiteral(right)) this.value(key, right, left.startIndex);
+    else if (CONFIG_OPTION.test(key)) this.chosenConfig(node, key, right);
+  }
+
+  // `opt.hyp = opt.hyp or ('data/hyp.finetune.yaml' if opt.weights else 'data/hyp.scratch.yaml')`: the file the
+  // script's own defaults pick (a command line that sets the flag can pick the other).
+  private chosenConfig(node: PyNode, key: string, right: PyNode): void {
+    const paths = ofType(right, 'string').filter((n) => /\.(ya?ml|json|toml|py)$/.test(stringValue(n) ?? ''));
+    if (!paths.length) return;
+    const lookup = this.defaultsLookup();
+    const taken = paths.find((n) => holds(this.scope.conditionOf(n), lookup) === true) ?? paths.find((n) => holds(this.scope.conditionOf(n), lookup) !== false);
+    if (taken) this.fact('config-default', taken, node.text, { option: `--${key}`, path: stringValue(taken), choices: paths.map((n) => stringValue(n)) });
+  }
+
+  /** The script's argparse defaults, by key, to tell which branch its defaults take. */
+  private defaultsLookup(): ConfigLookup {
+    const defaults = new Map<string, unknown>();
+    for (const f of this.facts) if (f.kind === 'cli-flag') defaults.set(String(f.detail?.dest), f.detail?.default);
+    for (const v of this.values) if (v.keyRange && !v.when) defaults.set(v.keyPath, v.value);
+    return (key) => defaults.get(key);
+  }
+
+  private pretrained(node: PyNode, parts: CallParts): void {
+    const owner = parts.callee.childForFieldName('object');
+    const name = parts.positional[0] ?? parts.keywords.get('pretrained_model_name_or_path') ?? parts.keywords.get('model_name_or_path');
+    this.fact('pretrained-model', node, node.text, { class: owner ? lastName(owner) ?? owner.text : null, name: name ? this.describe(name) : null, keyword: null });
   }
 
   // `.half()`, `.to(dtype=torch.float16)`, `.to(device, dtype=weight_dtype)`, `.to(weight_dtype)` on a module.
@@ -285,7 +378,15 @@ class PythonLocator {
       configKey: this.scope.configKeyOf(node),
     };
     if (isLiteral(node)) out.value = v;
+    // `from_pretrained(model_checkpoint)` with `model_checkpoint = "t5-large"` at module level
+    else if (node.type === 'identifier' && this.moduleLiterals.has(node.text)) out.value = this.moduleLiterals.get(node.text)!.value;
     return out;
+  }
+
+  /** A statement as a rule may rewrite it: its range from the line start, its full text and its indentation. */
+  private statement(node: Statement): { range: Range; text: string; indent: string } {
+    const start = node.startIndex - node.startPosition.column;
+    return { range: this.index.range(start, node.endIndex), text: this.index.text.slice(start, node.endIndex), indent: ' '.repeat(node.startPosition.column) };
   }
 
   private value(path: string, node: PyNode, keyStart: number | undefined): LocatedValue {
@@ -300,17 +401,31 @@ class PythonLocator {
       source: 'python',
     };
     if (keyStart !== undefined) located.keyRange = this.index.range(keyStart, node.endIndex);
+    const when = this.scope.conditionOf(node);
+    if (when) located.when = when;
     this.values.push(located);
     return located;
   }
 
   private fact(kind: ScriptFact['kind'], node: PyNode, text: string, detail: Record<string, unknown>): void {
-    this.facts.push({ file: this.file, kind, range: this.range(node), text: oneLine(text), detail });
+    const fact: ScriptFact = { file: this.file, kind, range: this.range(node), text: oneLine(text), detail };
+    const when = this.scope.conditionOf(node);
+    if (when) fact.when = when;
+    this.facts.push(fact);
   }
 
   private range(node: PyNode): Range {
     return this.index.range(node.startIndex, node.endIndex);
   }
+}
+
+/** A condition made of config values only (no `unknown` part). */
+function readsOnlyConfig(c: BranchCondition | undefined): boolean {
+  if (!c) return false;
+  if (c.op === 'unknown') return false;
+  if (c.op === 'not') return readsOnlyConfig(c.arg);
+  if (c.op === 'and' || c.op === 'or') return c.args.every(readsOnlyConfig);
+  return true;
 }
 
 function isContainer(node: PyNode): boolean {

@@ -1,5 +1,7 @@
 // Maps every framework's key names to the canonical hyperparameter names the rules and the probe use.
 import type { LocatedFile, LocatedValue, ScriptFact } from '../types';
+import { configLookup, ruledOut, type ConfigLookup } from '../config/conditions';
+import type { ClassChoice } from '../config/python-scope';
 import type { CanonicalName, Hyperparameters, Precision, Setting } from './types';
 
 interface Found {
@@ -66,7 +68,8 @@ const NOT_TRAIN = /^(val|valid|validation|test|eval|evaluation|val_dataloader|te
 
 const matchers: Matcher[] = [
   (v, key, path) =>
-    (['learning_rate', 'lr', 'base_lr', 'base_learning_rate', 'initial_learning_rate'].includes(key) && !has(path.slice(0, -1), /scheduler|warmup/)) ||
+    // `lr0`: the YOLO family's initial learning rate
+    (['learning_rate', 'lr', 'lr0', 'base_lr', 'base_learning_rate', 'initial_learning_rate'].includes(key) && !has(path.slice(0, -1), /scheduler|warmup/)) ||
     (key === 'max_lr' && !has(path.slice(0, -1), /warmup/))
       ? one('learning_rate', toNumber(v.value))
       : [],
@@ -90,7 +93,10 @@ const matchers: Matcher[] = [
     // HF TrainingArguments `fp16: true` / `bf16: true`; DeepSpeed `fp16.enabled` / `bf16.enabled`
     const flag = key === 'enabled' ? path[path.length - 2] : key;
     if ((flag === 'fp16' || flag === 'bf16') && toBool(v.value) === true) return one('mixed_precision', flag);
-    if ((key === 'amp' || key === 'use_amp') && toBool(v.value) === true) return one('mixed_precision', 'fp16');
+    if ((key === 'amp' || key === 'use_amp' || key === 'use_fp16') && toBool(v.value) === true) return one('mixed_precision', 'fp16');
+    if (key === 'use_bf16' && toBool(v.value) === true) return one('mixed_precision', 'bf16');
+    // mmcv: a top-level `fp16 = dict(loss_scale=512.)` turns on Fp16OptimizerHook (DeepSpeed's `fp16` block says `enabled`)
+    if (path.length >= 2 && path[0] === 'fp16' && path[1] === 'loss_scale' && v.source === 'python') return one('mixed_precision', 'fp16');
     // mmengine: `optim_wrapper = dict(type='AmpOptimWrapper', ...)`
     if (key === 'type' && v.value === 'AmpOptimWrapper') return one('mixed_precision', 'fp16');
     return [];
@@ -157,8 +163,9 @@ function keySegments(keyPath: string): string[] {
 }
 
 // A command line overrides a config file, which overrides a launcher's config (accelerate's `default_config.yaml`:
-// the script passes the training config's `mixed_precision` to Accelerator(), which wins), which overrides a script's defaults.
-const SOURCE_RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, launcher: 1.5, python: 2 };
+// the script passes the training config's `mixed_precision` to Accelerator(), which wins), which overrides a script's
+// defaults (a function's default parameter last).
+const SOURCE_RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, launcher: 1.5, python: 2, 'python-default': 3 };
 const rank = (s: Setting, launcherFiles: Set<string>) => (launcherFiles.has(s.at.file) ? SOURCE_RANK.launcher : (SOURCE_RANK[s.at.source] ?? 1));
 
 /** accelerate's config file (`accelerate config` writes it): launcher defaults, not the run's own settings. */
@@ -171,17 +178,21 @@ function isLauncherConfig(file: LocatedFile): boolean {
 export function readHyperparameters(files: LocatedFile[]): Hyperparameters {
   const all: Record<string, Setting[]> = {};
   const add = (name: CanonicalName, value: unknown, at: LocatedValue) => (all[name] ??= []).push({ value, at });
+  const lookup = configLookup(files);
   for (const file of files) {
-    for (const v of file.values) {
+    // a value set in a branch the run's config rules out (`elif "t5" in args.model_name_or_path:`) is not a setting of this run
+    const values = file.values.filter((v) => !ruledOut(v, lookup));
+    for (const v of values) {
       const path = keySegments(v.keyPath);
       const key = path[path.length - 1] ?? '';
       for (const match of matchers) for (const f of match(v, key, path)) add(f.name, f.value, v);
     }
-    for (const w of mmengineWarmup(file.values)) add('warmup_steps', w.value, w.at);
-    const noClip = mmcvWithoutClipping(file.values);
+    for (const w of mmengineWarmup(values)) add('warmup_steps', w.value, w.at);
+    const noClip = mmcvWithoutClipping(values);
     if (noClip) add('max_grad_norm', null, noClip);
     for (const fact of file.facts) {
-      const name = fact.kind === 'optimizer' ? (typeof fact.detail?.class === 'string' ? fact.detail.class : optimizerName(fact.text)) : undefined;
+      if (fact.kind !== 'optimizer' || ruledOut(fact, lookup)) continue;
+      const name = optimizerClass(fact, lookup) ?? optimizerName(fact.text);
       if (name) add('optimizer', name, factValue(fact, 'optimizer', name));
     }
   }
@@ -215,6 +226,24 @@ function mmengineWarmup(values: LocatedValue[]): Setting<number>[] {
     if (end && n !== undefined) out.push({ value: n, at: end });
   }
   return out;
+}
+
+/** The facts of the branches the run took (an optimizer built under `if opt.adam:` only when --adam was given). */
+export function activeFacts(files: LocatedFile[]): ScriptFact[] {
+  const lookup = configLookup(files);
+  return files.flatMap((f) => f.facts).filter((fact) => !ruledOut(fact, lookup));
+}
+
+/**
+ * The class an optimizer call built in this run: `optimizer_cls = bnb.optim.AdamW8bit if cfg.solver.use_8bit_adam else
+ * torch.optim.AdamW` is AdamW when use_8bit_adam is false. When the config does not tell, the last choice (the usual default).
+ */
+export function optimizerClass(fact: ScriptFact, lookup: ConfigLookup): string | undefined {
+  const choices = (fact.detail?.classChoices as ClassChoice[] | undefined) ?? [];
+  const possible = choices.filter((c) => !ruledOut(c, lookup));
+  const chosen = possible.at(-1) ?? choices.at(-1);
+  if (chosen) return chosen.class;
+  return typeof fact.detail?.class === 'string' ? fact.detail.class : undefined;
 }
 
 // mmcv: `optimizer_config = dict()` (or any OptimizerHook dict without `grad_clip`) trains without clipping.

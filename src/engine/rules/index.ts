@@ -7,6 +7,7 @@ import { validationFrequency } from './validation-frequency';
 import { validationIsolation } from './validation-isolation';
 import { lossScale } from './loss-scale';
 import { learningRate } from './learning-rate';
+import { optimizerChoice } from './optimizer-choice';
 import { warmup } from './warmup';
 import { gradientClipping } from './gradient-clipping';
 import { data } from './data';
@@ -22,6 +23,7 @@ export const rules: Rule[] = [
   validationIsolation,
   lossScale,
   learningRate,
+  optimizerChoice,
   warmup,
   gradientClipping,
   data,

@@ -1,6 +1,6 @@
 // fp16 loss scaling: a cascade of overflows, a starting scale that overflows, a floor that hides it.
 import type { NanDiagnostic } from '../types';
-import { eventBefore, firstEvidence, relatedEvent, relatedIncident, shows } from './evidence';
+import { atFirstStep, eventBefore, firstEvidence, relatedEvent, relatedIncident, shows } from './evidence';
 import { fix, formatLike, replaceValue } from './edits';
 import type { Rule } from './types';
 
@@ -32,14 +32,20 @@ export const lossScale: Rule = {
       });
     }
     const fixed = ctx.hp.loss_scale;
-    if (fixed && typeof fixed.value === 'number' && fixed.value > 1 && (fixed.value > HIGH_STATIC || scaled)) {
+    const fp16 = ctx.hp.mixed_precision?.value === 'fp16';
+    if (fixed && typeof fixed.value === 'number' && fixed.value > 1 && (fixed.value > HIGH_STATIC || scaled || (e && fp16))) {
+      // a static scale acts on the gradients of an update: a NaN in the first forward pass came before any
+      const cleared = !!e && !scaled && atFirstStep(e);
+      const evidenceNow = evidence || (e ? `; ${shows(e)}` : '');
       out.push({
         file: fixed.at.file,
         range: fixed.at.range,
-        severity: scaled ? 'error' : 'warning',
+        severity: scaled ? 'error' : cleared ? 'information' : 'warning',
         code: 'loss-scale',
-        message: `a static loss scale of ${fixed.at.text} never backs off when fp16 gradients overflow${evidence}`,
-        related,
+        message: cleared
+          ? `a static loss scale of ${fixed.at.text} never backs off, but ${shows(e!)}, the first forward pass, before any scaled gradient: it is not the cause (cleared)`
+          : `a static loss scale of ${fixed.at.text} never adapts to the fp16 gradients: steps that overflow at this scale keep overflowing and small gradients underflow to 0, where a dynamic scale backs off and grows back${evidenceNow}`,
+        related: related.length || !e ? related : [relatedIncident(e)],
         fixes: [fix('Use a dynamic loss scale', replaceValue(fixed.at, /^["']/.test(fixed.at.text) ? quote(fixed.at.text, 'dynamic') : fixed.at.source === 'json' && fixed.at.key === 'loss_scale' ? '0' : "'dynamic'"))],
         verified: false,
         change: { loss_scale: 'dynamic' },

@@ -1,8 +1,9 @@
-// fp16 trainable weights without AMP's fp32 master copy; fp16 AMP where bf16's range is the fix.
+// fp16 trainable weights without AMP's fp32 master copy, or cast to fp16 under AMP; fp16 where bf16's range is the fix.
 import type { Fix, LocatedValue, NanDiagnostic, TextEdit } from '../types';
-import { afterAnUpdate, eventBefore, firstEvidence, relatedEvent, relatedIncident, shows, type Evidence } from './evidence';
-import { fix, quoteLike, replaceValue } from './edits';
-import { castRef, halfWeights, mixedPrecisionOn, settingRef, type HalfWeights } from './weights';
+import { afterAnUpdate, firstEvidence, relatedIncident, shows, type Evidence } from './evidence';
+import { fix, quoteLike, rangeWithin, replaceValue } from './edits';
+import { ampStyle, castRef, halfWeights, mixedPrecisionOn, settingRef, type HalfWeights } from './weights';
+import { fp16RangeDiagnostics } from './precision-range';
 import type { Rule, RuleContext } from './types';
 
 function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | undefined): NanDiagnostic[] {
@@ -35,12 +36,16 @@ function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | un
   }
   if (mp && mp.value === 'no') {
     const fixes = ampFixes(mp.at, toFp32);
+    // Lightning '16-true' is both the precision mode and what puts the weights in fp16
+    const itself = half.setting?.at === mp.at;
     out.push({
       file: mp.at.file,
       range: mp.at.range,
       severity,
       code: 'precision',
-      message: `${settingRef(mp)} while the trainable weights are fp16 (${half.why}): no AMP, no loss scaling and no fp32 master weights${evidence}`,
+      message: itself
+        ? `${settingRef(mp)} keeps every weight in fp16, the trained ones included: no fp32 master weights and no loss scaling; ${what}${evidence}`
+        : `${settingRef(mp)} while the trainable weights are fp16 (${half.why}): no AMP, no loss scaling and no fp32 master weights${evidence}`,
       related: wd ? [...related, { file: wd.at.file, line: wd.at.range.start.line + 1, message: settingRef(wd) }] : related,
       fixes,
       verified: false,
@@ -70,32 +75,38 @@ function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | un
 /** Turn on AMP the way this setting spells it: Lightning '16-mixed', Keras 'mixed_float16', else fp32 weights + fp16 AMP. */
 function ampFixes(at: LocatedValue, toFp32: (TextEdit & { file: string }) | undefined): Fix[] {
   const text = at.text.trim().replace(/^["']|["']$/g, '');
-  if (at.key === 'precision') return [fix('Use 16-bit mixed precision (fp32 master weights)', replaceValue(at, quoteLike(at.text, '16-mixed')))];
+  if (at.key === 'precision') {
+    const quoted = (s: string) => (/^["']/.test(at.text.trim()) || at.source === 'yaml' ? quoteLike(at.text, s) : `"${s}"`);
+    const bf16 = /bf16/.test(text) ? [] : [fix(`Use bf16-${/true$/.test(text) ? 'true' : 'mixed'} precision`, replaceValue(at, quoted(/true$/.test(text) ? 'bf16-true' : 'bf16-mixed')))];
+    return [fix('Use 16-bit mixed precision (fp32 master weights)', replaceValue(at, quoted('16-mixed'))), ...bf16, fix('Use 32-bit precision', replaceValue(at, quoted('32-true')))];
+  }
   if (/^b?float16$/.test(text)) return [fix('Use the mixed_float16 policy (fp32 variables)', replaceValue(at, quoteLike(at.text, 'mixed_float16')))];
   return toFp32 ? [fix('Keep fp32 weights and train with fp16 mixed precision', toFp32, replaceValue(at, quoteLike(at.text, 'fp16')))] : [];
 }
 
-// AMP fp16 that keeps overflowing: bf16 has fp32's exponent range.
-function fp16WhereBf16(ctx: RuleContext, e: Evidence): NanDiagnostic[] {
-  const mp = ctx.hp.mixed_precision;
-  if (!mp || mp.value !== 'fp16') return [];
-  const scaleEvent = eventBefore(e, ['loss-scale', 'overflow']);
-  if (e.incident.kind !== 'overflow' && !scaleEvent) return [];
-  const related = [relatedIncident(e), ...(scaleEvent ? [relatedEvent(e, scaleEvent)] : [])];
-  const bf16 = mp.at.text.trim().replace(/^["']|["']$/g, '').toLowerCase() === 'true' ? undefined : replaceValue(mp.at, quoteLike(mp.at.text, 'bf16'));
-  return [
-    {
-      file: mp.at.file,
-      range: mp.at.range,
-      severity: 'error',
+// torch AMP (accelerate, Trainer, Lightning) keeps the trainable weights in fp32 and only runs the forward in fp16;
+// a trainable module cast to fp16 anyway gets fp16 gradients, which GradScaler refuses to unscale.
+function fp16CastUnderAutocast(ctx: RuleContext, half: HalfWeights, e: Evidence | undefined): NanDiagnostic[] {
+  const mp = ctx.hp.mixed_precision!;
+  const severity = e && afterAnUpdate(e) ? 'error' : 'warning';
+  const evidence = e ? `; ${shows(e)}` : '';
+  return half.casts.map((c) => {
+    const made = c.detail?.trainableEvidence ? ` (${c.detail.trainableEvidence})` : '';
+    const dtype = rangeWithin(c.range, c.text, /,\s*dtype\s*=\s*[\w.]+|\.half\(\)/);
+    return {
+      file: c.file,
+      range: c.range,
+      severity,
       code: 'precision',
-      message: `fp16 mixed precision (${settingRef(mp)}) overflows: ${shows(e)} after the loss scaler ${scaleEvent ? `changed the scale (line ${scaleEvent.line})` : 'kept overflowing'}; bf16 has fp32's exponent range and needs no loss scaling`,
-      related,
-      fixes: bf16 ? [fix('Use bf16 mixed precision', bf16)] : [],
+      message:
+        `${c.text.trim()} puts ${c.detail?.module ?? 'the module'}, whose parameters are trained${made}, in fp16 while ${settingRef(mp)} trains with AMP: ` +
+        `AMP needs fp32 trainable weights; GradScaler refuses fp16 gradients ("Attempting to unscale FP16 gradients"), and fp16 weights lose updates smaller than their resolution${evidence}`,
+      related: e ? [relatedIncident(e), { file: mp.at.file, line: mp.at.range.start.line + 1, message: settingRef(mp) }] : [{ file: mp.at.file, line: mp.at.range.start.line + 1, message: settingRef(mp) }],
+      fixes: dtype ? [fix('Keep the trained module in fp32 (cast only the frozen ones)', { file: c.file, range: dtype, newText: '' })] : [],
       verified: false,
-      change: { mixed_precision: 'bf16' },
-    },
-  ];
+      change: { weight_dtype: 'fp32' },
+    };
+  });
 }
 
 export const precision: Rule = {
@@ -103,7 +114,11 @@ export const precision: Rule = {
   check(ctx) {
     const e = firstEvidence(ctx.runs);
     const half = halfWeights(ctx);
-    if (half && half.precision === 'fp16' && !mixedPrecisionOn(ctx)) return fp16WithoutMaster(ctx, half, e);
-    return e ? fp16WhereBf16(ctx, e) : [];
+    const out: NanDiagnostic[] = [];
+    if (half && half.precision === 'fp16' && !mixedPrecisionOn(ctx)) out.push(...fp16WithoutMaster(ctx, half, e));
+    else if (half && half.precision === 'fp16' && half.casts.length && ampStyle(ctx) === 'autocast') out.push(...fp16CastUnderAutocast(ctx, half, e));
+    // one diagnostic per line: the weights' precision says more than the range of the activations
+    const said = new Set(out.map((d) => `${d.file}:${d.range.start.line}`));
+    return [...out, ...fp16RangeDiagnostics(ctx, e, said)];
   },
 };

@@ -1,5 +1,6 @@
 // Which precision the trainable weights and the optimizer state live in, from configs and script casts.
-import type { LocatedValue, ScriptFact } from '../types';
+import type { BranchCondition, LocatedValue, ScriptFact } from '../types';
+import { configLookup, holds, type ConfigLookup } from '../config/conditions';
 import { toPrecision } from './hyperparameters';
 import { baseName } from './evidence';
 import type { Precision, RuleContext, Setting } from './types';
@@ -21,6 +22,31 @@ interface DtypeChoice {
   when?: string | null;
   configKey?: string | null;
   configValue?: unknown;
+  condition?: BranchCondition;
+  fromKey?: string;
+}
+
+const lookups = new WeakMap<RuleContext['files'], ConfigLookup>();
+
+/** The run's config values by key, to tell which branch of a script ran (one per analysis). */
+export function runConfig(ctx: RuleContext): ConfigLookup {
+  let lookup = lookups.get(ctx.files);
+  if (!lookup) lookups.set(ctx.files, (lookup = configLookup(ctx.files)));
+  return lookup;
+}
+
+// In source order, the last assignment whose condition holds wins (`weight_dtype = torch.float32` then
+// `if accelerator.mixed_precision == "fp16": weight_dtype = torch.float16`); undefined when a branch cannot be told.
+function chosenDtype(ctx: RuleContext, choices: DtypeChoice[]): Precision | undefined {
+  const lookup = runConfig(ctx);
+  let chosen: string | undefined;
+  for (const c of choices) {
+    const dtype = c.fromKey ? String(lookup(c.fromKey) ?? '') : c.dtype;
+    const h = holds(c.condition, lookup);
+    if (h === undefined || !dtype) return undefined;
+    if (h) chosen = dtype;
+  }
+  return chosen === undefined ? undefined : toPrecision(chosen);
 }
 
 /** Config values by key path, to resolve `weight_dtype = torch.float16 if cfg.weight_dtype == "fp16"`. */
@@ -36,6 +62,8 @@ function configValue(ctx: RuleContext, keyPath: string): LocatedValue | undefine
 /** The precision a half-cast fact puts a module in, given the configs at hand. */
 export function castPrecision(ctx: RuleContext, fact: ScriptFact): Precision | undefined {
   const choices = (fact.detail?.dtypes as DtypeChoice[] | undefined) ?? [];
+  const chosen = chosenDtype(ctx, choices);
+  if (chosen) return chosen;
   for (const c of choices) {
     if (!c.dtype) continue;
     if (c.configKey) {
@@ -88,4 +116,17 @@ export function halfWeights(ctx: RuleContext): HalfWeights | undefined {
 export function mixedPrecisionOn(ctx: RuleContext): boolean {
   const mp = ctx.hp.mixed_precision;
   return !!mp && mp.value !== 'no';
+}
+
+/**
+ * How the run's mixed precision treats half-precision weights. `master`: the model itself is fp16 and the optimizer
+ * keeps an fp32 master copy (DeepSpeed's `fp16.enabled`, mmcv's `fp16 = dict(...)` hook), so `.half()` is expected.
+ * `autocast`: torch AMP (accelerate, Trainer, Lightning, GradScaler), which needs the trainable weights in fp32.
+ */
+export function ampStyle(ctx: RuleContext): 'master' | 'autocast' | undefined {
+  const mp = ctx.hp.mixed_precision;
+  if (!mp || mp.value === 'no') return undefined;
+  const path = mp.at.keyPath.toLowerCase();
+  if (/(^|\.)(fp16|bf16|bfloat16)\.enabled$/.test(path) || /^fp16\.loss_scale(\.|$)/.test(path)) return 'master';
+  return 'autocast';
 }

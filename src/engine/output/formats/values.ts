@@ -3,7 +3,7 @@ import type { NonFiniteValue } from '../../types';
 
 /** A number, or a non-finite token, as a regex source (wrapped forms like `tensor(nan, device=...)` included). */
 export const VALUE_SOURCE =
-  String.raw`(?:tensor\(\[?|np\.float(?:16|32|64)\(|array\(\[?)?[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[nN][aA][nN]|[iI][nN][fF](?:inity|INITY)?)(?:\]?(?:,[^)]*)?\))?(?![\w.])`;
+  String.raw`(?:tensor\(\[?|np\.float(?:16|32|64)\(|array\(\[?)?[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|(?:[nN][aA][nN]|[iI][nN][fF](?:inity|INITY)?)(?:\.0+)?)(?:\]?(?:,[^)]*)?\))?(?![\w.])`;
 
 export type ParsedValue = { finite: true; value: number } | { finite: false; value: NonFiniteValue };
 
@@ -12,7 +12,8 @@ const WRAPPER = /^(?:tensor\(\[?|np\.float(?:16|32|64)\(|array\(\[?)|\]?(?:,[^)]
 /** Reads one value token; null when it is not a number at all. */
 export function parseValue(raw: string): ParsedValue | null {
   const token = raw.trim().replace(WRAPPER, '').trim();
-  const lower = token.toLowerCase();
+  // `nan.0` (Lightning's progress bar) is nan
+  const lower = token.toLowerCase().replace(/^([-+]?(?:nan|inf(?:inity)?))\.0+$/, '$1');
   if (/^[-+]?nan$/.test(lower)) return { finite: false, value: 'nan' };
   if (/^\+?inf(?:inity)?$/.test(lower)) return { finite: false, value: 'inf' };
   if (/^-inf(?:inity)?$/.test(lower)) return { finite: false, value: '-inf' };

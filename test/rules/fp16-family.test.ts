@@ -1,0 +1,150 @@
+// The fp16 family: the lines that choose fp16 are blamed when fp16's range is what the evidence points at,
+// and the same settings are left alone when the evidence clears them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../src/engine/diagnose.ts';
+import { locate } from '../../src/engine/config/index.ts';
+import { applyEdits, byCode, expectAtMost, expectNothingRisky, expectOne, finiteRun, fixture, fixtureText, run, variant } from './helpers.ts';
+
+const T5 = 'fp16/summarize_t5.py';
+const DS = 'fp16/ds_fp16.json';
+const LAUNCH = 'fp16/launch_ds.sh';
+const OVERRIDE = 'fp16/finetune_override.py';
+const STATIC = 'fp16/centerhead_fp16.py';
+const TRUE16 = 'fp16/lora_16_true.py';
+const AMP = 'fp16/rotated_det_amp.py';
+const LOSS = 'fp16/poly_iou_loss.py';
+const ENCODER = 'fp16/text_to_image.py';
+
+const overflowRun = () => run({ line: 300, step: 14, metric: null, value: 'overflow', kind: 'overflow', before: [{ line: 296, step: 13, event: 'loss-scale' }] });
+
+test('T5 fine-tuned with fp16=True: the fp16 flag is an error when the loss went NaN, with bf16 and fp32 as fixes', async () => {
+  const d = analyze([run({ line: 30, step: 120, metric: 'loss' })], [await fixture(T5)]);
+  const p = expectOne(d, 'precision', 'error', T5, 13);
+  assert.match(p.message, /^fp16=True runs google\/flan-t5-large in fp16, but T5 models were pretrained in bf16: their activations outgrow fp16 \(max 65504\)/);
+  assert.match(p.message, /train\.log:30 shows loss=nan at step 120/);
+  assert.deepEqual(p.related.map((r) => r.line), [30, 5], 'the log line, and where the run loads the model');
+  assert.equal(applyEdits(fixtureText(T5), p.fixes[0].edits).split('\n')[12], '    bf16=True,');
+  assert.equal(applyEdits(fixtureText(T5), p.fixes[1].edits).split('\n')[12], '    fp16=False,');
+  assert.deepEqual(p.change, { mixed_precision: 'bf16' });
+  // the learning rate is an ordinary fine-tuning one
+  expectAtMost(d, 'learning-rate', 'information');
+});
+
+test('T5 in fp16 before any run is a warning; a run that stayed finite so far only a note; bf16 is not blamed', async () => {
+  expectOne(analyze([], [await fixture(T5)]), 'precision', 'warning', T5, 13);
+  expectAtMost(analyze([finiteRun()], [await fixture(T5)]), 'precision', 'information');
+  expectNothingRisky(analyze([run({ line: 30, step: 120, metric: 'loss' })], [await variant(T5, 'fp16=True', 'bf16=True')]));
+});
+
+test('DeepSpeed fp16 whose loss scale ran down to its minimum: fp16.enabled in the JSON and the launch line that picks it', async () => {
+  const d = analyze([overflowRun()], [await fixture(DS), await fixture(LAUNCH)]);
+  const json = expectOne(d, 'precision', 'error', DS, 5);
+  assert.match(json.message, /^fp16\.enabled: true runs the model in fp16 and it overflows: the loss scaler kept backing off \(line 296\)/);
+  assert.match(json.message, /bf16 has fp32's exponent range/);
+  assert.equal(applyEdits(fixtureText(DS), json.fixes[0].edits).split('\n')[4], '    "enabled": false,');
+  const launch = expectOne(d, 'precision', 'error', LAUNCH, 5);
+  assert.match(launch.message, /^--deepspeed=ds_fp16\.json picks a DeepSpeed config that runs the model in fp16/);
+  // DeepSpeed's usual starting scale is not the cause
+  assert.equal(byCode(d, 'loss-scale').some((x) => x.range.start.line + 1 === 7), false);
+});
+
+test('DeepSpeed fp16 that recovered from its overflows is not blamed', async () => {
+  expectNothingRisky(analyze([finiteRun()], [await fixture(DS), await fixture(LAUNCH)]));
+  // a NaN with no loss-scale trouble before it does not point at fp16's range either
+  expectAtMost(analyze([run({ line: 300, step: 14, metric: 'loss' })], [await fixture(DS), await fixture(LAUNCH)]), 'precision', 'information');
+});
+
+test('DeepSpeed fp16 switched on in code for the model family the run used, and .half() on that model', async () => {
+  const launch = await fixture(LAUNCH);
+  const d = analyze([overflowRun()], [await fixture(OVERRIDE), launch]);
+  const code = expectOne(d, 'precision', 'error', OVERRIDE, 22);
+  assert.match(code.message, /^fp16\.enabled = True runs the model in fp16/);
+  // the fix turns fp16 off and the bf16 switch beside it on
+  const fixed = applyEdits(fixtureText(OVERRIDE), code.fixes[0].edits).split('\n');
+  assert.equal(fixed[21], '    ds_config["fp16"]["enabled"] = False');
+  assert.equal(fixed[20], '    ds_config["bf16"]["enabled"] = True');
+  const cast = expectOne(d, 'precision', 'error', OVERRIDE, 20);
+  assert.match(cast.message, /\.half\(\) puts the model in fp16/);
+  assert.equal(applyEdits(fixtureText(OVERRIDE), cast.fixes[0].edits).split('\n')[19], '    model = AutoModelForCausalLM.from_pretrained(args.model_name_or_path).bfloat16()');
+  // the t5 branch did not run: its fp16.enabled = False is no setting of this run
+  assert.equal(byCode(d, 'precision').some((x) => x.range.start.line + 1 === 18), false);
+  // DeepSpeed steps an fp32 master copy of the fp16 weights: FusedAdam's default eps is not the cause
+  expectOne(d, 'optimizer-epsilon', 'information', OVERRIDE, 24);
+});
+
+test("mmcv's static loss scale with an incident: a loss-scale warning with a dynamic fix; a dynamic scale is not blamed", async () => {
+  const d = analyze([run({ line: 12, step: 600, metric: 'task0.loss_heatmap' })], [await fixture(STATIC)]);
+  const s = expectOne(d, 'loss-scale', 'warning', STATIC, 14);
+  assert.match(s.message, /^a static loss scale of 512\. never adapts to the fp16 gradients/);
+  assert.equal(applyEdits(fixtureText(STATIC), s.fixes[0].edits).split('\n')[13], "fp16 = dict(loss_scale='dynamic')");
+  assert.equal(byCode(analyze([run({ line: 12, step: 600, metric: 'task0.loss_heatmap' })], [await variant(STATIC, 'loss_scale=512.', "loss_scale='dynamic'")]), 'loss-scale').length, 0);
+  // a NaN in the first forward pass came before any scaled gradient
+  expectAtMost(analyze([run({ line: 3, step: 1, metric: 'loss' })].map((r) => ({ ...r, steps: { first: 1, last: 1 } })), [await fixture(STATIC)]), 'loss-scale', 'information');
+});
+
+test("Fabric precision '16-true' keeps the LoRA weights in fp16: the precision line and AdamW built without eps are errors", async () => {
+  const d = analyze([run({ line: 9, step: 64, metric: 'loss' })], [await fixture(TRUE16)]);
+  const p = expectOne(d, 'precision', 'error', TRUE16, 8);
+  assert.match(p.message, /^precision: "16-true" keeps every weight in fp16, the trained ones included/);
+  const fixes = p.fixes.map((f) => applyEdits(fixtureText(TRUE16), f.edits).split('\n')[7].trim());
+  assert.deepEqual(fixes, [
+    'fabric = L.Fabric(accelerator="cuda", devices=1, precision="16-mixed")',
+    'fabric = L.Fabric(accelerator="cuda", devices=1, precision="bf16-true")',
+    'fabric = L.Fabric(accelerator="cuda", devices=1, precision="32-true")',
+  ]);
+  const eps = expectOne(d, 'optimizer-epsilon', 'error', TRUE16, 12);
+  assert.match(eps.message, /^the optimizer's default epsilon \(1e-8\) rounds to 0 in fp16/);
+  assert.equal(applyEdits(fixtureText(TRUE16), eps.fixes[0].edits).split('\n')[11], '    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, eps=1e-6)');
+});
+
+test("fp16 AMP with fp32 master weights and eps given: the optimizer is cleared, only the 16-bit precision is a suspect", async () => {
+  const mixed = await locate(TRUE16, fixtureText(TRUE16).replace('precision="16-true"', 'precision="16-mixed"').replace('lr=learning_rate)', 'lr=learning_rate, eps=1e-6)'));
+  const d = analyze([run({ line: 9, step: 64, metric: 'loss' })], [mixed]);
+  expectAtMost(d, 'optimizer-epsilon', 'information');
+  const p = expectOne(d, 'precision', 'warning', TRUE16, 8);
+  assert.match(p.message, /trains in fp16;/);
+});
+
+test('one loss term non-finite while its sibling stays finite under AMP: the AMP wrapper and the loss module that computes it', async () => {
+  const files = [await fixture(AMP), await fixture(LOSS)];
+  const d = analyze([run({ line: 4, step: 150, metric: 'loss', nonFinite: ['loss', 'loss_bbox'] })], files);
+  const wrapper = expectOne(d, 'precision', 'warning', AMP, 10);
+  assert.match(wrapper.message, /loss_bbox is non-finite while loss_cls stayed finite: the weights and the shared forward pass are finite, so loss_bbox's own computation \(PolyIoULoss\) leaves fp16's range/);
+  assert.equal(applyEdits(fixtureText(AMP), wrapper.fixes[0].edits).split('\n')[9].slice(0, 40), "optim_wrapper = dict(type='OptimWrapper'");
+  const loss = expectOne(d, 'precision', 'warning', LOSS, 16);
+  assert.deepEqual(loss.range.end.line, loss.range.start.line, 'marked on the line the statement starts');
+  assert.match(loss.message, /^PolyIoULoss\.forward computes loss_bbox under fp16 autocast/);
+});
+
+test('every loss term non-finite at once does not single out a loss module or the AMP wrapper', async () => {
+  const d = analyze([run({ line: 4, step: 150, metric: 'loss', nonFinite: ['loss', 'loss_cls', 'loss_bbox'] })], [await fixture(AMP), await fixture(LOSS)]);
+  expectAtMost(d, 'precision', 'information');
+});
+
+test('a frozen T5 encoder called in forward under the fp16 autocast: the fp16 flag and the call, with autocast off as the fix', async () => {
+  const d = analyze([run({ line: 5, step: 40, metric: 'loss' })], [await fixture(ENCODER)]);
+  expectOne(d, 'precision', 'error', ENCODER, 21);
+  const call = expectOne(d, 'precision', 'error', ENCODER, 17);
+  assert.match(call.message, /^self\.encode_text\(…\) runs google\/t5-v1_1-xl \(T5\) inside TextToImage\.forward, under the fp16 autocast that fp16=True turns on/);
+  assert.deepEqual(applyEdits(fixtureText(ENCODER), call.fixes[0].edits).split('\n').slice(16, 18), ['        with torch.autocast("cuda", enabled=False):', '            text_embeds = self.encode_text(texts)']);
+});
+
+test('the same T5 encoder already called with autocast off is not blamed', async () => {
+  const off = await variant(ENCODER, '        text_embeds = self.encode_text(texts)\n', '        with torch.cuda.amp.autocast(enabled=False):\n            text_embeds = self.encode_text(texts)\n');
+  expectAtMost(analyze([run({ line: 5, step: 40, metric: 'loss' })], [off]), 'precision', 'information');
+});
+
+test('bf16-pretrained families by model id or class, and names that only look alike', async () => {
+  const { bf16Family } = await import('../../src/engine/rules/pretrained.ts');
+  for (const [name, family] of [
+    ['t5-large', 'T5'], ['google/flan-t5-xl', 'T5'], ['google/t5-v1_1-base', 'T5'], ['google/mt5-base', 'T5'], ['google/byt5-small', 'T5'],
+    ['google/long-t5-tglobal-base', 'T5'], ['google/ul2', 'UL2'], ['google/flan-ul2', 'UL2'], ['bigscience/T0pp', 'T0'], ['bigscience/T0', 'T0'],
+    ['google/pegasus-xsum', 'Pegasus'], ['T5ForConditionalGeneration', 'T5'], ['MT5EncoderModel', 'T5'], ['/models/t5-3b/', 'T5'],
+  ]) assert.equal(bf16Family(name), family, name);
+  // a T5-looking value of a key that names no model is not a model
+  const { bf16Models } = await import('../../src/engine/rules/pretrained.ts');
+  const data = await locate('config.yaml', 'dataset: t5-preprocessed\nmodel_name_or_path: gpt2\n');
+  assert.deepEqual(bf16Models({ runs: [], files: [data], hp: { all: {} }, facts: [] }), []);
+  for (const name of ['gpt2', 'bert-base-uncased', 'google/t5x', 'Salesforce/codet5-base', '/models/Llama-2-7b-hf', 'T5Tokenizer', 't0', 'resnet50']) assert.equal(bf16Family(name), undefined, name);
+});
