@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { DiagnoseResult, FileError, LocatedFile, NanDiagnostic, RunScan } from './types';
 import { rules } from './rules/index';
-import { activeFacts, readHyperparameters } from './rules/hyperparameters';
+import { activeFacts, readHyperparameters } from './hyperparameters/read';
 import type { RuleContext } from './rules/types';
 import { discover } from './discovery';
 import { ScanError, scanFile } from './output/scan';

@@ -8,6 +8,7 @@ import { launchOf, shellCommands, shellLaunches } from './config/shell';
 import { runCode } from './config/python-imports';
 import { defaultLogGlobs, isTrainingOutput, trainingOutputMatcher } from './output/training-output';
 import { commandLine } from './output/formats/index';
+import { trainingKeyWords } from './hyperparameters/names';
 
 const isExcludedPath = trainingOutputMatcher().isExcluded;
 
@@ -37,8 +38,8 @@ const CONFIG_EXT = configExtensions;
 const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|metrics\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|__init__\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
 const RUN_DUMP = /(^|\/)(wandb|mlruns|lightning_logs|\.hydra|checkpoint-\d+)\//;
 const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
-const TRAINING_KEYS =
-  /\b(learning_rate|base_lr|lr|adam_epsilon|adam_eps|epsilon|eps|max_grad_norm|grad_clip|gradient_clip_val|gradient_clipping|clip_grad|clipnorm|mixed_precision|precision|fp16|bf16|weight_dtype|warmup_steps|warmup_ratio|lr_warmup_steps|warmup_iters|validation_steps|val_interval|eval_steps|evaluation_strategy|eval_strategy|loss_scale|initial_scale_power|optimizer|optim_wrapper|weight_decay|train_batch_size|max_steps|max_train_steps|num_train_epochs|max_iters|max_epochs)\b/g;
+// The hyperparameter vocabulary's words (../hyperparameters/names.ts): how many distinct ones a file sets ranks it.
+const TRAINING_KEYS = new RegExp(`\\b(${trainingKeyWords.join('|')})\\b`, 'g');
 const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|Trainer\(|trainer\.(train|fit)\(|accelerator\.backward\(|train_step\(|runner\.train\(/;
 
 /** Is this path (relative, `/`-separated) training output by its name? The one definition: ./output/training-output.ts. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { locate } from '../../src/engine/config/index.ts';
 import { analyze } from '../../src/engine/diagnose.ts';
-import { formatLike } from '../../src/engine/rules/edits.ts';
+import { formatLike } from '../../src/engine/rules/helpers/edits.ts';
 import { byCode, expectOne, run } from './helpers.ts';
 
 test('first-nonfinite sits on the log line and names what came just before', () => {

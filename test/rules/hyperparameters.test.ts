@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { locate } from '../../src/engine/config/index.ts';
-import { hyperparameterValues, readHyperparameters } from '../../src/engine/rules/hyperparameters.ts';
+import { hyperparameterValues, readHyperparameters } from '../../src/engine/hyperparameters/read.ts';
 import { fixture } from './helpers.ts';
 
 test('the seed config: solver.* and weight_dtype under canonical names, each with where it is set', async () => {

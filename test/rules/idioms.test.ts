@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/engine/diagnose.ts';
-import { readHyperparameters } from '../../src/engine/rules/hyperparameters.ts';
+import { readHyperparameters } from '../../src/engine/hyperparameters/read.ts';
 import { applyEdits, byCode, expectAtMost, expectNothingRisky, expectOne, fixture, fixtureText, run, variant } from './helpers.ts';
 
 const TABLE = 'idioms/train_dtype_table.py';

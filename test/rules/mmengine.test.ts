@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { locate } from '../../src/engine/config/index.ts';
 import { analyze } from '../../src/engine/diagnose.ts';
-import { readHyperparameters } from '../../src/engine/rules/hyperparameters.ts';
+import { readHyperparameters } from '../../src/engine/hyperparameters/read.ts';
 import { applyEdits, byCode, expectAtMost, expectNothingRisky, expectOne, fixture, fixtureText, run } from './helpers.ts';
 
 const HIGH = 'mmengine/upernet_swin_amp_high_lr.py';

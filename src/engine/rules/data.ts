@@ -1,7 +1,7 @@
 // Non-finite at the first forward pass, before any update: the hyperparameters had no chance yet.
 import type { LocatedValue, NanDiagnostic } from '../types';
-import { atFirstStep, firstEvidence, logRef, relatedIncident, whatWentNonFinite } from './evidence';
-import { lineRange } from './edits';
+import { atFirstStep, firstEvidence, logRef, relatedIncident, whatWentNonFinite } from './helpers/evidence';
+import { lineRange } from './helpers/edits';
 import type { Rule, RuleContext } from './types';
 
 const DATA_KEY = /^(data|dataset|train_data|train_file|train_files|data_path|data_root|data_dir|dataset_name|meta_paths|train_data_dir|data_files|ann_file)$/;

@@ -1,7 +1,7 @@
 // The log line where the run first went non-finite, with what happened just before it.
 import { otherValues, whereInRun } from '../incident-words';
 import type { NanDiagnostic } from '../types';
-import { lineRange } from './edits';
+import { lineRange } from './helpers/edits';
 import type { Rule } from './types';
 
 export const firstNonFinite: Rule = {

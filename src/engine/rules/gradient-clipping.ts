@@ -1,7 +1,7 @@
 // Gradient clipping absent, 0 or huge while gradient norms spike; cleared when it is on.
 import type { LocatedValue, NanDiagnostic, Range, ScriptFact } from '../types';
-import { afterAnUpdate, atFirstStep, baseName, eventBefore, firstEvidence, firstPassClears, relatedEvent, relatedIncident, shows } from './evidence';
-import { fix, formatLike, replaceValue } from './edits';
+import { afterAnUpdate, atFirstStep, baseName, eventBefore, firstEvidence, firstPassClears, relatedEvent, relatedIncident, shows } from './helpers/evidence';
+import { fix, formatLike, replaceValue } from './helpers/edits';
 import type { Rule, RuleContext, Setting } from './types';
 
 const HUGE = 100; // a max norm this large never clips in practice

@@ -32,5 +32,5 @@ export const rules: Rule[] = [
   lossHazard,
 ];
 
-export { readHyperparameters, hyperparameterValues } from './hyperparameters';
+export { readHyperparameters, hyperparameterValues } from '../hyperparameters/read';
 export type { Rule, RuleContext, Hyperparameters, Setting } from './types';

@@ -1,7 +1,7 @@
 // A weight-initialization scale large enough to overflow activations in the first forward pass.
 import type { NanDiagnostic } from '../types';
-import { atFirstStep, firstEvidence, relatedIncident, shows } from './evidence';
-import { fix, formatLike, replaceValue } from './edits';
+import { atFirstStep, firstEvidence, relatedIncident, shows } from './helpers/evidence';
+import { fix, formatLike, replaceValue } from './helpers/edits';
 import type { Rule } from './types';
 
 const LARGE_STD = 0.2; // transformer inits use ~0.02; ten times that compounds over depth

@@ -1,9 +1,10 @@
 // A learning rate that is high for its optimizer and task (scale_lr multiplies it by the batch).
 import type { NanDiagnostic } from '../types';
-import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows, whatWentNonFinite } from './evidence';
-import { settingRef } from './weights';
-import { fix, formatLike, replaceValue } from './edits';
-import { familyReference, recipeBatch, runBatch } from './batch';
+import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows, whatWentNonFinite } from './helpers/evidence';
+import { settingRef } from './helpers/weights';
+import { fix, formatLike, replaceValue } from './helpers/edits';
+import { familyReference, recipeBatch, runBatch } from './helpers/batch';
+import { effectiveLearningRate } from './helpers/effective-lr';
 import type { Rule, RuleContext } from './types';
 
 /** Fine-tuning starts from trained weights: the same lr hurts more than from scratch. */
@@ -20,18 +21,6 @@ export function highLearningRate(optimizer: string | undefined, fineTune: boolea
   if (/adadelta/.test(o)) return 5; // its lr scales a self-normalised step; 1.0 is the default
   if (/adagrad|rmsprop/.test(o)) return fineTune ? 0.05 : 0.5;
   return fineTune ? 5e-4 : 3e-3; // Adam family
-}
-
-/** The lr the optimizer really uses: `scale_lr` multiplies by batch size × processes × accumulation. */
-export function effectiveLearningRate(ctx: RuleContext): { lr: number; factor: number; how: string } | undefined {
-  const lr = ctx.hp.learning_rate?.value;
-  if (lr === undefined) return undefined;
-  if (!ctx.hp.scale_lr?.value) return { lr, factor: 1, how: '' };
-  const bs = ctx.hp.batch_size?.value ?? 1;
-  const acc = ctx.hp.gradient_accumulation_steps?.value ?? 1;
-  const procs = ctx.hp.num_processes?.value ?? 1;
-  const factor = bs * acc * procs;
-  return { lr: lr * factor, factor, how: ` × ${bs} (batch) × ${acc} (accumulation) × ${procs} (processes) from scale_lr` };
 }
 
 /** `--scale_lr` (a flag) is removed; `True` / `true` become `False` / `false`. */

@@ -1,6 +1,6 @@
 // Loss weightings that divide by zero: min-SNR weighting with zero terminal SNR and epsilon prediction.
 import type { NanDiagnostic } from '../types';
-import { firstEvidence, relatedIncident, shows } from './evidence';
+import { firstEvidence, relatedIncident, shows } from './helpers/evidence';
 import type { Rule } from './types';
 
 export const lossFunction: Rule = {

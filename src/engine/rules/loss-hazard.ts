@@ -4,9 +4,9 @@
 // non-finite is an error, a non-finite total loss a warning, a term the log shows finite is cleared.
 import type { EpsUse, NumericHazard } from '../config/python-hazards';
 import type { Fix, NanDiagnostic, ScriptFact, Severity } from '../types';
-import { baseName, firstEvidence, logRef, relatedIncident, shows, type Evidence } from './evidence';
+import { baseName, firstEvidence, logRef, relatedIncident, shows, type Evidence } from './helpers/evidence';
 import type { Precision, Rule, RuleContext } from './types';
-import { halfWeights } from './weights';
+import { halfWeights } from './helpers/weights';
 
 /** The epsilon each fix template takes, by the precision the value is computed in. */
 const EPS: Record<Precision, Record<EpsUse, string>> = {

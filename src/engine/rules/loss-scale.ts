@@ -1,7 +1,7 @@
 // fp16 loss scaling: a cascade of overflows, a starting scale that overflows, a floor that hides it.
 import type { NanDiagnostic } from '../types';
-import { atFirstStep, eventBefore, firstEvidence, relatedEvent, relatedIncident, shows } from './evidence';
-import { fix, formatLike, replaceValue } from './edits';
+import { atFirstStep, eventBefore, firstEvidence, relatedEvent, relatedIncident, shows } from './helpers/evidence';
+import { fix, formatLike, replaceValue } from './helpers/edits';
 import type { Rule } from './types';
 
 const HIGH_POWER = 24; // 2^24 and up overflows fp16 gradients from the first step (DeepSpeed's default is 16)

@@ -2,11 +2,11 @@
 // lr=hyp['lr0']) else: SGD(pg0, lr=hyp['lr0'])` with `lr0: 0.01`, SGD's value, in a run that passed --adam.
 import type { BranchCondition, LocatedValue, NanDiagnostic, ScriptFact } from '../types';
 import { ruledOut } from '../config/conditions';
-import { afterAnUpdate, atFirstStep, baseName, firstEvidence, relatedIncident, shows } from './evidence';
-import { fix, formatLike, replaceValue } from './edits';
-import { optimizerClass } from './hyperparameters';
+import { afterAnUpdate, atFirstStep, baseName, firstEvidence, relatedIncident, shows } from './helpers/evidence';
+import { fix, formatLike, replaceValue } from './helpers/edits';
+import { optimizerClass } from '../hyperparameters/read';
 import type { ClassChoice } from '../config/python-scope';
-import { runConfig } from './weights';
+import { runConfig } from './helpers/weights';
 import type { Rule, RuleContext } from './types';
 
 const ADAPTIVE = /adam|lamb|lion|rmsprop|adagrad|adadelta|nadam|radam|adamax/i;

@@ -1,9 +1,9 @@
 // Adam's epsilon below fp16's smallest subnormal is 0 once the weights or optimizer state are fp16.
 import type { NanDiagnostic, ScriptFact } from '../types';
-import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows } from './evidence';
-import { fix, formatLike, replaceValue } from './edits';
-import { ampStyle, halfWeights, mixedPrecisionOn, runConfig } from './weights';
-import { optimizerClass } from './hyperparameters';
+import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows } from './helpers/evidence';
+import { fix, formatLike, replaceValue } from './helpers/edits';
+import { ampStyle, halfWeights, mixedPrecisionOn, runConfig } from './helpers/weights';
+import { optimizerClass } from '../hyperparameters/read';
 import type { Rule, RuleContext, Setting } from './types';
 
 /** 2^-24: the smallest positive fp16 value; anything below 2^-25 rounds to 0. */

@@ -1,9 +1,9 @@
 // fp16 trainable weights without AMP's fp32 master copy, or cast to fp16 under AMP; fp16 where bf16's range is the fix.
 import type { Fix, LocatedValue, NanDiagnostic, TextEdit } from '../types';
-import { afterAnUpdate, firstEvidence, relatedIncident, shows, type Evidence } from './evidence';
-import { fix, quoteLike, rangeWithin, replaceValue } from './edits';
-import { ampStyle, castRef, halfWeights, mixedPrecisionOn, settingRef, type HalfWeights } from './weights';
-import { fp16RangeDiagnostics } from './precision-range';
+import { afterAnUpdate, firstEvidence, relatedIncident, shows, type Evidence } from './helpers/evidence';
+import { fix, quoteLike, rangeWithin, replaceValue } from './helpers/edits';
+import { ampStyle, castRef, halfWeights, mixedPrecisionOn, settingRef, type HalfWeights } from './helpers/weights';
+import { fp16RangeDiagnostics } from './helpers/precision-range';
 import type { Rule, RuleContext } from './types';
 
 function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | undefined): NanDiagnostic[] {

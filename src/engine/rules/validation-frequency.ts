@@ -1,7 +1,7 @@
 // The NaN appears in the first training step after a validation/evaluation run: what scheduled it.
 import type { NanDiagnostic, Range, ScriptFact } from '../types';
-import { baseName, eventBefore, firstEvidence, logRef, relatedEvent, relatedIncident, shows, type Evidence } from './evidence';
-import { fix } from './edits';
+import { baseName, eventBefore, firstEvidence, logRef, relatedEvent, relatedIncident, shows, type Evidence } from './helpers/evidence';
+import { fix } from './helpers/edits';
 import type { Rule, RuleContext, Setting } from './types';
 
 interface Trigger {

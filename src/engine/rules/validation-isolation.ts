@@ -1,8 +1,8 @@
 // Validation that works on the live training modules without a copy (the seed's PR #133): what validation does
 // to them (a pipeline's casts, eval mode, attention hooks) carries over into the next training step.
 import type { NanDiagnostic, Range, ScriptFact, TextEdit } from '../types';
-import { baseName, eventBefore, firstEvidence, relatedEvent, relatedIncident, shows, type Evidence } from './evidence';
-import { fix } from './edits';
+import { baseName, eventBefore, firstEvidence, relatedEvent, relatedIncident, shows, type Evidence } from './helpers/evidence';
+import { fix } from './helpers/edits';
 import type { Rule } from './types';
 
 interface Use {

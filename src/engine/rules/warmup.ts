@@ -1,8 +1,8 @@
 // No (or a one-step) warmup while Adam's first updates, with an uncalibrated second moment, are large.
 import type { NanDiagnostic } from '../types';
-import { atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows } from './evidence';
-import { fix, formatLike, replaceValue } from './edits';
-import { effectiveLearningRate } from './learning-rate';
+import { atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows } from './helpers/evidence';
+import { fix, formatLike, replaceValue } from './helpers/edits';
+import { effectiveLearningRate } from './helpers/effective-lr';
 import type { Rule } from './types';
 
 const EARLY = 1000; // steps: an incident this early is where warmup matters

@@ -2,7 +2,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { LocatedFile, LocatedValue } from '../../engine/types';
 import { locateFile } from '../../engine/config/index';
-import { readHyperparameters } from '../../engine/rules/hyperparameters';
+import { readHyperparameters } from '../../engine/hyperparameters/read';
 
 export interface ConfigHyperparameters {
   /** Canonical name → value, as the replay takes them. */

@@ -1,8 +1,9 @@
-// Maps every framework's key names to the canonical hyperparameter names the rules and the probe use.
+// Reads the canonical hyperparameters (names.ts spells them) out of located config and script values, each with where it is set.
 import type { LocatedFile, LocatedValue, ScriptFact } from '../types';
 import { configLookup, ruledOut, type ConfigLookup } from '../config/conditions';
 import type { ClassChoice } from '../config/python-scope';
 import type { CanonicalName, Hyperparameters, Precision, Setting } from './types';
+import { spells } from './names';
 
 interface Found {
   name: CanonicalName;
@@ -68,23 +69,21 @@ const NOT_TRAIN = /^(val|valid|validation|test|eval|evaluation|val_dataloader|te
 
 const matchers: Matcher[] = [
   (v, key, path) =>
-    // `lr0`: the YOLO family's initial learning rate
-    (['learning_rate', 'lr', 'lr0', 'base_lr', 'base_learning_rate', 'initial_learning_rate'].includes(key) && !has(path.slice(0, -1), /scheduler|warmup/)) ||
-    (key === 'max_lr' && !has(path.slice(0, -1), /warmup/))
+    // a scheduler's own lr is not the optimizer's, but OneCycle's `max_lr` is the peak the optimizer reaches
+    spells('learning_rate', key) && !has(path.slice(0, -1), key === 'max_lr' ? /warmup/ : /scheduler|warmup/)
       ? one('learning_rate', toNumber(v.value))
       : [],
   (v, key, path) =>
-    ['adam_epsilon', 'adam_eps', 'eps', 'epsilon', 'optimizer_epsilon', 'adam_epsilon_value'].includes(key) && !has(path.slice(0, -1), NOT_OPTIMIZER)
+    spells('adam_epsilon', key) && !has(path.slice(0, -1), NOT_OPTIMIZER)
       ? one('adam_epsilon', toNumber(v.value))
       : [],
   (v, key, path) => {
-    const clipKeys = ['max_grad_norm', 'gradient_clipping', 'gradient_clip_val', 'clipnorm', 'global_clipnorm', 'clip_grad_norm', 'grad_clip_norm', 'clip_norm'];
-    if (clipKeys.includes(key) || (key === 'max_norm' && has(path, /clip/))) return one('max_grad_norm', v.value === null ? null : toNumber(v.value));
+    if (spells('max_grad_norm', key) || (key === 'max_norm' && has(path, /clip/))) return one('max_grad_norm', v.value === null ? null : toNumber(v.value));
     // mmengine/mmcv: `clip_grad=None` / `grad_clip=None` switches clipping off
     if ((key === 'clip_grad' || key === 'grad_clip') && (v.value === null || v.text === 'None')) return one('max_grad_norm', null);
     return [];
   },
-  (v, key) => (['weight_dtype', 'torch_dtype', 'param_dtype', 'model_dtype'].includes(key) ? one('weight_dtype', toPrecision(v.value)) : []),
+  (v, key) => (spells('weight_dtype', key) ? one('weight_dtype', toPrecision(v.value)) : []),
   (v, key, path) => {
     if (key === 'mixed_precision' && /float16$/.test(String(v.value))) return kerasPolicy(v.value);
     if (key === 'mixed_precision' || key === 'amp_dtype') return one('mixed_precision', toMixed(v.value));
@@ -102,16 +101,15 @@ const matchers: Matcher[] = [
     return [];
   },
   (v, key) =>
-    ['warmup_steps', 'lr_warmup_steps', 'num_warmup_steps', 'warmup_num_steps', 'warmup_iters'].includes(key)
+    spells('warmup_steps', key)
       ? one('warmup_steps', toNumber(v.value))
-      : key === 'warmup_ratio'
+      : spells('warmup_ratio', key)
         ? one('warmup_ratio', toNumber(v.value))
         : [],
   (v, key) => {
-    const stepKeys = ['validation_steps', 'eval_steps', 'val_check_interval', 'val_interval', 'eval_interval', 'validation_interval', 'evaluation_steps', 'val_every_n_steps'];
     // Lightning: a float val_check_interval is a fraction of an epoch, not a step count
     if (key === 'val_check_interval' && /\./.test(v.text)) return one('validation', `${v.text} epoch`);
-    if (stepKeys.includes(key)) return one('validation', toNumber(v.value) ?? (typeof v.value === 'string' ? v.value : undefined));
+    if (spells('validation', key) && !/strategy$/.test(key)) return one('validation', toNumber(v.value) ?? (typeof v.value === 'string' ? v.value : undefined));
     if ((key === 'eval_strategy' || key === 'evaluation_strategy') && v.value === 'no') return one('validation', 'no');
     return [];
   },
@@ -125,33 +123,32 @@ const matchers: Matcher[] = [
     return [];
   },
   (v, key) => {
-    if (key === 'loss_scale') {
+    if (spells('loss_scale', key)) {
       if (v.value === 'dynamic') return one('loss_scale', 'dynamic');
       const n = toNumber(v.value);
       return one('loss_scale', n === 0 ? 'dynamic' : n); // DeepSpeed: 0 means dynamic
     }
-    if (key === 'initial_scale_power') return one('initial_scale_power', toNumber(v.value));
-    if (key === 'min_loss_scale') return one('min_loss_scale', toNumber(v.value));
+    if (spells('initial_scale_power', key)) return one('initial_scale_power', toNumber(v.value));
+    if (spells('min_loss_scale', key)) return one('min_loss_scale', toNumber(v.value));
     return [];
   },
-  (v, key) => (key === 'scale_lr' ? one('scale_lr', toBool(v.value)) : []),
+  (v, key) => (spells('scale_lr', key) ? one('scale_lr', toBool(v.value)) : []),
   (v, key, path) => {
     if (has(path, NOT_TRAIN)) return [];
-    const perDevice = ['train_bs', 'batch_size', 'per_device_train_batch_size', 'train_batch_size', 'train_micro_batch_size_per_gpu', 'samples_per_gpu', 'imgs_per_gpu', 'batch_size_per_gpu', 'per_gpu_train_batch_size', 'micro_batch_size', 'train_batch_size0'];
-    if (perDevice.includes(key) || (key === 'b' && (v.source === 'shell' || v.source === 'command'))) return one('batch_size', toNumber(v.value));
-    // detectron2 / maskrcnn-benchmark: SOLVER.IMS_PER_BATCH is summed over all GPUs
-    if ((key === 'ims_per_batch' && has(path, /^solver$/)) || key === 'total_batch_size' || key === 'global_batch_size') return one('total_batch_size', toNumber(v.value));
-    if (key === 'base_batch_size' && has(path, /auto_scale_lr/)) return one('reference_batch_size', toNumber(v.value));
+    if (spells('batch_size', key) || (key === 'b' && (v.source === 'shell' || v.source === 'command'))) return one('batch_size', toNumber(v.value));
+    // detectron2 / maskrcnn-benchmark: SOLVER.IMS_PER_BATCH is summed over all GPUs (an IMS_PER_BATCH elsewhere is a test batch)
+    if (spells('total_batch_size', key) && (key !== 'ims_per_batch' || has(path, /^solver$/))) return one('total_batch_size', toNumber(v.value));
+    if (spells('reference_batch_size', key) && has(path, /auto_scale_lr/)) return one('reference_batch_size', toNumber(v.value));
     return [];
   },
   (v, key) =>
-    ['gradient_accumulation_steps', 'accumulate_grad_batches', 'accumulative_counts'].includes(key) ? one('gradient_accumulation_steps', toNumber(v.value)) : [],
-  (v, key) => (['num_processes', 'nproc_per_node', 'num_gpus', 'world_size', 'gpus', 'ngpus', 'n_gpu'].includes(key) ? one('num_processes', toNumber(v.value)) : []),
-  (v, key) => (['lr_scheduler', 'lr_scheduler_type'].includes(key) && typeof v.value === 'string' ? one('lr_scheduler', v.value) : []),
-  (v, key) => (key === 'snr_gamma' ? one('snr_gamma', toNumber(v.value)) : []),
-  (v, key) => (['enable_zero_snr', 'rescale_betas_zero_snr', 'zero_terminal_snr'].includes(key) ? one('zero_terminal_snr', toBool(v.value)) : []),
-  (v, key) => (key === 'prediction_type' && typeof v.value === 'string' ? one('prediction_type', v.value) : []),
-  (v, key) => (['initializer_range', 'init_std'].includes(key) ? one('initializer_range', toNumber(v.value)) : []),
+    spells('gradient_accumulation_steps', key) ? one('gradient_accumulation_steps', toNumber(v.value)) : [],
+  (v, key) => (spells('num_processes', key) ? one('num_processes', toNumber(v.value)) : []),
+  (v, key) => (spells('lr_scheduler', key) && typeof v.value === 'string' ? one('lr_scheduler', v.value) : []),
+  (v, key) => (spells('snr_gamma', key) ? one('snr_gamma', toNumber(v.value)) : []),
+  (v, key) => (spells('zero_terminal_snr', key) ? one('zero_terminal_snr', toBool(v.value)) : []),
+  (v, key) => (spells('prediction_type', key) && typeof v.value === 'string' ? one('prediction_type', v.value) : []),
+  (v, key) => (spells('initializer_range', key) ? one('initializer_range', toNumber(v.value)) : []),
 ];
 
 /** Command-line flags (`--learning-rate`) and dotted keys share one spelling. */

@@ -1,12 +1,12 @@
 // Every place a run chooses fp16: a flag (`fp16=True`, `--fp16`), a precision (`precision: "16-mixed"`,
 // `mixed_precision="fp16"`), DeepSpeed's `"fp16": {"enabled": true}` and the launch line that picks that JSON,
 // mm*'s `fp16 = dict(...)` / `AmpOptimWrapper`, and `.half()` on the model; each with the edit that makes it bf16.
-import type { Fix, LocatedValue, Range, ScriptFact, TextEdit } from '../types';
+import type { Fix, LocatedValue, Range, ScriptFact, TextEdit } from '../../types';
 import { baseName } from './evidence';
 import { fix, quoteLike, rangeWithin, replaceValue } from './edits';
 import { castPrecision, runConfig } from './weights';
-import { ruledOut } from '../config/conditions';
-import type { RuleContext } from './types';
+import { ruledOut } from '../../config/conditions';
+import type { RuleContext } from '../types';
 
 export type ChoiceKind = 'flag' | 'precision' | 'deepspeed' | 'launch' | 'wrapper' | 'hook' | 'cast';
 

@@ -1,6 +1,6 @@
 // The incident as evidence: which run, which log line, which step, in words a message can quote.
-import { whereInRun } from '../incident-words';
-import type { BeforeEvent, EventKind, Incident, NanDiagnostic, RunScan } from '../types';
+import { whereInRun } from '../../incident-words';
+import type { BeforeEvent, EventKind, Incident, NanDiagnostic, RunScan } from '../../types';
 
 export interface Evidence {
   run: RunScan;

@@ -1,10 +1,10 @@
 // Models pretrained in bf16 whose activations outgrow fp16 (T5 and its family): found by the names and
 // classes a run's configs, command line and scripts give them.
-import type { ScriptFact } from '../types';
+import type { ScriptFact } from '../../types';
 import { baseName } from './evidence';
-import { ruledOut } from '../config/conditions';
+import { ruledOut } from '../../config/conditions';
 import { runConfig } from './weights';
-import type { RuleContext } from './types';
+import type { RuleContext } from '../types';
 
 export interface Bf16Model {
   /** As the user wrote it: `google/flan-t5-xl`, `t5-large`, `T5ForConditionalGeneration`. */

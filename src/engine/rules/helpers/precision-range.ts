@@ -2,12 +2,12 @@
 // a model pretrained in bf16 (T5 and its family), a loss scaler that kept backing off, one loss term going
 // non-finite while its siblings stay finite, or Lightning's 16-bit precision. fp16 AMP with a NaN and none
 // of these is not blamed: most such runs have another cause.
-import type { NanDiagnostic, ScriptFact, Severity } from '../types';
+import type { NanDiagnostic, ScriptFact, Severity } from '../../types';
 import { baseName, eventBefore, relatedEvent, relatedIncident, shows, type Evidence } from './evidence';
 import { fix } from './edits';
 import { fp16Choices, type Fp16Choice } from './fp16-choice';
 import { bf16Models, mentionsBf16Model, modelRef } from './pretrained';
-import type { RuleContext } from './types';
+import type { RuleContext } from '../types';
 
 type Related = NanDiagnostic['related'];
 

@@ -2,8 +2,8 @@
 // a total batch (16 images on 8 GPUs), and users who run on fewer GPUs or smaller batches keep the lr. The
 // linear scaling rule (Goyal et al. 2017) then says how far off it is.
 import { baseName } from './evidence';
-import type { LocatedFile, LocatedValue } from '../types';
-import type { RuleContext } from './types';
+import type { LocatedFile, LocatedValue } from '../../types';
+import type { RuleContext } from '../types';
 
 export interface Batch {
   /** Images / samples per optimizer step, summed over devices (and accumulation). */

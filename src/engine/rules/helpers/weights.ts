@@ -1,9 +1,9 @@
 // Which precision the trainable weights and the optimizer state live in, from configs and script casts.
-import type { BranchCondition, LocatedValue, ScriptFact } from '../types';
-import { configLookup, holds, type ConfigLookup } from '../config/conditions';
-import { toPrecision } from './hyperparameters';
+import type { BranchCondition, LocatedValue, ScriptFact } from '../../types';
+import { configLookup, holds, type ConfigLookup } from '../../config/conditions';
+import { toPrecision } from '../../hyperparameters/read';
 import { baseName } from './evidence';
-import type { Precision, RuleContext, Setting } from './types';
+import type { Precision, RuleContext, Setting } from '../types';
 
 export interface HalfWeights {
   precision: 'fp16' | 'bf16';

@@ -1,5 +1,5 @@
 // Quick-fix edits that keep the user's own spelling of a value (`1.0e-8` → `1.0e-6`, `"no"` → `"fp16"`).
-import type { Fix, LocatedValue, Range, TextEdit } from '../types';
+import type { Fix, LocatedValue, Range, TextEdit } from '../../types';
 
 /** A number written the way the original was (exponent form, `.0` mantissas, plain decimals). */
 export function formatLike(original: string, n: number): string {
