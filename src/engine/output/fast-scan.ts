@@ -6,7 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { RunScan } from '../types';
 import { createRunAnalyzer, type SkippingRunAnalyzer } from './analyzer';
-import { createCandidateFilter, type CandidateFilter } from './prefilter/candidate-filter';
+import { createCandidateFilter, nextAfterDropped, type CandidateFilter } from './prefilter/candidate-filter';
 import { createPrefilter } from './prefilter/index';
 import { startRangeScan, type RangeFilter, type RangeScan } from './prefilter/range-worker';
 import { hasNonFiniteValue, tokenRules } from './nonfinite-tokens';
@@ -90,7 +90,7 @@ class FastScan {
     private readonly path?: string,
   ) {
     this.analyzer = createRunAnalyzer(log);
-    this.keep = createCandidateFilter(hasNonFiniteValue, incidentWords, tuning.maxSegmentBytes);
+    this.keep = createCandidateFilter(hasNonFiniteValue, incidentWords, tuning.maxSegmentBytes, tokenRules);
   }
 
   async run(): Promise<RunScan> {
@@ -169,9 +169,9 @@ class FastScan {
           from = found + 1;
           if (at < this.fedUpTo) continue;
           const verdict = this.keep(chunkBytes, found, 0, n);
-          // Nothing non-finite in this segment: go on from its terminator (the next find counts it).
-          if (!verdict.keep) {
-            from = Math.max(from, Math.min(verdict.end, end));
+          // Nothing non-finite here: go on past the hit.
+          if (verdict < 0) {
+            from = Math.max(from, Math.min(nextAfterDropped(verdict), end));
             continue;
           }
           await this.replay(at, line, { bytes: chunkBytes, position });

@@ -18,6 +18,10 @@ export interface TokenRules {
    * or it is one of two words for non-finite (`NaN or Inf found in input tensor`, `nan/inf`).
    */
   trapAfter: string;
+  /** A character before the token (or its sign) that puts it inside a word, a path or a file name: no value. */
+  inWordBefore: string;
+  /** A character after the token that continues it into a word (`nanoGPT`, `INFO`, `nan0`): no value. */
+  inWordAfter: string;
 }
 
 export const tokenRules: TokenRules = {
@@ -27,6 +31,8 @@ export const tokenRules: TokenRules = {
   trapBefore: String.raw`\bfrom\s+|\b(?:nan|inf\w*)\s*(?:\bor\b|\band\b|/)\s*`,
   trapAfter: String.raw`\s+[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])|\s*(?:\bor\b|\band\b|/)\s*(?:nan|inf)`,
   trapAlwaysAfter: String.raw`\s*(?:-->|->|→|=>)\s*[-+]?\.?\d`,
+  inWordBefore: String.raw`[\w./\\-]`,
+  inWordAfter: String.raw`[\w/\\-]`,
 };
 
 export interface ValueToken {
@@ -47,8 +53,8 @@ export function createValueFinder(rules: TokenRules): (text: string, firstOnly?:
   const trapBefore = new RegExp(`(?:${rules.trapBefore})$`, 'i');
   const trapAfter = new RegExp(`(?:${rules.trapAfter})`, 'iy');
   const trapAlwaysAfter = new RegExp(`(?:${rules.trapAlwaysAfter})`, 'y');
-  const wordish = /[\w./\\-]/;
-  const continues = /[\w/\\-]/;
+  const wordish = new RegExp(rules.inWordBefore);
+  const continues = new RegExp(rules.inWordAfter);
   return (text, firstOnly = false) => {
     const found: ValueToken[] = [];
     scan.lastIndex = 0;

@@ -32,7 +32,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { wasm, tables, base, filter, path, from, to, size, chunk, maxCandidates } = workerData;
 const find = (${createValueFinder.toString()})(filter.rules);
-const keep = (${createCandidateFilter.toString()})((text) => find(text, true).length > 0, filter.words, filter.maxSegment);
+const keep = (${createCandidateFilter.toString()})((text) => find(text, true).length > 0, filter.words, filter.maxSegment, filter.rules);
 const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, 'base64')), {}).exports;
 const memory = new Uint8Array(exports.memory.buffer);
 memory.set(tables, 0);
@@ -59,7 +59,7 @@ scan: while (position < to) {
     exports.newlines.value = 0;
     if (k >= end) break;
     const verdict = keep(memory, base + k, base, base + n);
-    if (verdict.keep) {
+    if (verdict >= 0) {
       candidates.push([position + k, newlines]);
       if (candidates.length >= maxCandidates) {
         stoppedAt = position + k + 1;
@@ -67,8 +67,8 @@ scan: while (position < to) {
       }
       p = k + 1;
     } else {
-      // The rest of the segment was looked at: go on from its terminator (counted by the next find).
-      p = Math.max(k + 1, Math.min(verdict.end - base, end));
+      // Nothing non-finite here: go on past the hit (candidate-filter.ts: a dropped hit's verdict is -next - 1).
+      p = Math.max(k + 1, Math.min(-verdict - 1 - base, end));
     }
   }
   position += end;
