@@ -68,3 +68,17 @@ test('FloatingPointError after a prefix is an incident; the source line of a han
   const fairseq = incidentOf('2024-01-01 10:00:00 | ERROR | fairseq_cli.train | FloatingPointError: Loss is inf\n');
   assert.deepEqual([fairseq?.line, fairseq?.kind, fairseq?.value, fairseq?.metric], [1, 'error', 'inf', 'loss']);
 });
+
+test('a log that shows only epochs (a header line, then metric lines): the epoch is the step', () => {
+  const a = createRunAnalyzer('training_log.txt');
+  a.feed('2023-08-09 14:55:25.642011: Epoch 0 \n2023-08-09 14:55:25.642085: Current learning rate: 0.01 \n2023-08-09 15:17:51.409852: train_loss nan \n');
+  a.end();
+  assert.deepEqual([a.incident()?.line, a.incident()?.step, a.incident()?.epoch, a.incident()?.metric], [3, 0, 0, 'train_loss']);
+});
+
+test('per-batch lines that count samples, not batches: the epoch is the step, never the sample count', () => {
+  const a = createRunAnalyzer('train.log');
+  a.feed('Train Epoch: 1 [0/6000 (0%)]\tLoss: 0.039806\nTrain Epoch: 1 [16/6000 (0%)]\tLoss: 0.040904\nTrain Epoch: 1 [32/6000 (1%)]\tLoss: nan\n');
+  a.end();
+  assert.deepEqual([a.incident()?.line, a.incident()?.step, a.incident()?.epoch], [3, 1, 1]);
+});

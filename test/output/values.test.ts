@@ -49,3 +49,28 @@ test("Lightning's progress bar prints a non-finite float as nan.0, a file name n
   assert.equal(readSegment('INFO - wrote /tmp/nan.0.txt', headers)?.nonFinite, undefined);
   assert.equal(readSegment('loss=nan.5', headers)?.nonFinite, undefined);
 });
+
+test("PaddleOCR pads values with x ('{:x<6f}'): nanxxx is nan, a word that goes on is not", () => {
+  const headers = new Map();
+  const line = '[2023/10/06 13:26:28] ppocr INFO: epoch: [1/500], global_step: 360, lr: 0.000093, CTCLoss: nanxxx, SARLoss: nanxxx, loss: nanxxx, eta: 3 days';
+  assert.deepEqual(readSegment(line, headers)?.nonFinite, { metric: 'CTCLoss', value: 'nan' });
+  assert.deepEqual(parseValue('infxxx'), { finite: false, value: 'inf' });
+  assert.equal(readSegment('INFO: loading nanxyz.bin', headers)?.nonFinite, undefined);
+});
+
+test('a mean over finished episodes is NaN until one finishes: no divergence; a loss in the same table is', () => {
+  for (const name of ['ep_rewmean', 'eplenmean', 'eprewmean', 'ep_rew_mean', 'rollout/ep_len_mean', 'episode_reward_mean', 'mean_episode_reward']) {
+    assert.equal(isSentinel(name, 'nan'), true, name);
+  }
+  const headers = new Map();
+  assert.equal(readSegment('| ep_rewmean         | nan           |', headers)?.nonFinite, undefined);
+  assert.deepEqual(readSegment('| value_loss         | nan           |', headers)?.nonFinite, { metric: 'value_loss', value: 'nan' });
+});
+
+test('a bracketed label names its value, and [step] N is the step', () => {
+  const headers = new Map();
+  const line = '2023-01-25 00:21:34.569 | INFO     | trainers.base_trainer:train_epochs:256 - [R0] | E6 iter[ 14/ 15] | [Loss] nan | [step]   104 | [time] 0.4m';
+  const reading = readSegment(line, headers);
+  assert.deepEqual(reading?.nonFinite, { metric: 'Loss', value: 'nan' });
+  assert.equal(reading?.step, 104);
+});

@@ -219,7 +219,8 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   function noteCounters(text: string, rank: number | null): void {
     const c = readCounters(text);
     if (c.labeled && c.step !== null) currentStep.set(rank, c.step);
-    if (c.epoch !== null && !c.fractionalEpoch && c.labeled) setEpoch(rank, c.epoch, false);
+    // An epoch header (`Epoch 0`, `2023-08-09 14:55:25: Epoch 3`) is labeled by its word.
+    if (c.epoch !== null && !c.fractionalEpoch) setEpoch(rank, c.epoch, false);
   }
 
   /** Settles a held non-finite gradient norm with the rank's next step: bad again (or a loss of exactly 0) is a divergence. */
@@ -280,8 +281,9 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
       const lead = leadingCounter(text);
       if (step === null && lead !== null && lastLead.get(rank) === lead - 1) step = lead;
       if (lead !== null) lastLead.set(rank, lead);
-      // Lines without their own counter (HF dicts, JSON without a step) happen at the step the run is at.
-      step ??= currentStep.get(rank) ?? null;
+      // Lines without their own counter (HF dicts, JSON without a step) happen at the step the run is at; in a log
+      // that has shown no step counter at all, only epochs (`Epoch 0` then `train_loss nan`), the epoch is the step.
+      step ??= currentStep.get(rank) ?? (!fractionalEpoch.has(rank) ? epoch : null);
       if (reading.step !== null && step !== null) {
         currentStep.set(rank, step);
         sameLineStep = { line: segment.line, rank, step };

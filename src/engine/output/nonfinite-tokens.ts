@@ -25,8 +25,9 @@ export interface TokenRules {
 }
 
 export const tokenRules: TokenRules = {
-  // Lightning's progress bar prints a non-finite float as `nan.0` / `inf.0`.
-  token: String.raw`(?:[nN][aA][nN]|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?)(?:\.0+(?![\w.]))?`,
+  // Lightning's progress bar prints a non-finite float as `nan.0` / `inf.0`; PaddleOCR pads values to a width
+  // with `x` (`'{:x<6f}'`), so its NaN loss is `nanxxx`.
+  token: String.raw`(?:[nN][aA][nN]|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?)(?:\.0+(?![\w.])|x+(?![\w.]))?`,
   valueBefore: String.raw`[:=(\[{,|]\s*|\b(?:is|was|became|become|be|are|were|got|to)\s+`,
   trapBefore: String.raw`\bfrom\s+|\b(?:nan|inf\w*)\s*(?:\bor\b|\band\b|/)\s*`,
   trapAfter: String.raw`\s+[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])|\s*(?:\bor\b|\band\b|/)\s*(?:nan|inf)`,

@@ -12,8 +12,8 @@ const WRAPPER = /^(?:tensor\(\[?|np\.float(?:16|32|64)\(|array\(\[?)|\]?(?:,[^)]
 /** Reads one value token; null when it is not a number at all. */
 export function parseValue(raw: string): ParsedValue | null {
   const token = raw.trim().replace(WRAPPER, '').trim();
-  // `nan.0` (Lightning's progress bar) is nan
-  const lower = token.toLowerCase().replace(/^([-+]?(?:nan|inf(?:inity)?))\.0+$/, '$1');
+  // `nan.0` (Lightning's bar), `nanxxx` (PaddleOCR's x-padding) are nan
+  const lower = token.toLowerCase().replace(/^([-+]?(?:nan|inf(?:inity)?))(?:\.0+|x+)$/, '$1');
   if (/^[-+]?nan$/.test(lower)) return { finite: false, value: 'nan' };
   if (/^\+?inf(?:inity)?$/.test(lower)) return { finite: false, value: 'inf' };
   if (/^-inf(?:inity)?$/.test(lower)) return { finite: false, value: '-inf' };
@@ -26,8 +26,13 @@ export function parseValue(raw: string): ParsedValue | null {
 // Throughput over a zero-length first interval is infinite too (`train_samples_per_second: inf`, fairseq `wps=inf`).
 const SENTINEL_NAME = /best|min|max|lowest|highest|limit|clip|threshold|patience|bound|eta|remaining|left|improve|prev|init|per_second|per_sec|throughput|speed|^(?:wps|ups|tps)$/i;
 
-/** True when an infinite value under this name is legitimate (initial best, no-clipping setting…). */
+// Means over finished episodes are NaN until one finishes (stable-baselines' `ep_rewmean`, `eplenmean`, `ep_rew_mean`,
+// openai/baselines' `eprewmean`, RLlib's `episode_reward_mean`, `mean_episode_reward`).
+const EMPTY_MEAN_NAME = /^(?:rollout\/)?(?:ep_?(?:rew|len|reward|length|ret|return)_?mean|episode_(?:reward|len|length|return)_mean|mean_episode_(?:reward|length|len|return))$/i;
+
+/** True when a non-finite value under this name is legitimate (initial best, no-clipping setting, a mean of nothing yet…). */
 export function isSentinel(metric: string, value: NonFiniteValue): boolean {
+  if (value === 'nan') return EMPTY_MEAN_NAME.test(metric);
   return (value === 'inf' || value === '-inf') && SENTINEL_NAME.test(metric);
 }
 

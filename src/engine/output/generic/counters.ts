@@ -17,7 +17,8 @@ export interface Counters {
 
 const NUM = String.raw`(\d+)(?:\s*/\s*(\d+))?`;
 // Labeled counters that count optimizer steps or batches within the run, innermost first.
-const INNER = new RegExp(String.raw`(?<![\w/])(?:iter(?:ation)?|it|step|batch|episode|mini-?batch|update)\b['"]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`, 'i');
+// (`[step]   104`: a bracketed label, as custom loggers print them)
+const INNER = new RegExp(String.raw`(?<![\w/])(?:iter(?:ation)?|it|step|batch|episode|mini-?batch|update)\b['"]?\]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`, 'i');
 // Counters of the whole run: a global step, fairseq's num_updates, paddle's `Total iter`, TF's `Saving checkpoints for 31622`.
 const GLOBAL = new RegExp(
   String.raw`(?<!\w)(?:global[_ ]?step|num_updates|total[_ ]iter(?:ation)?s?|updates|_step|trainer/global_step|checkpoints? for)\b['"]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`,

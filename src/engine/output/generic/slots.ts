@@ -26,7 +26,8 @@ const WRAPPER_BEFORE = /(?:tensor|array|np\.float\d+|torch\.tensor|Tensor)?\s*[(
 function labelBefore(text: string, end: number): string | null {
   let head = text.slice(Math.max(0, end - 160), end);
   // What sits between a label and its value: quotes, `:`, `=`, `=>`, `->`, `is`, `(`, `[`, wrappers.
-  head = head.replace(WRAPPER_BEFORE, '').replace(/\s*(?:[:=]|=>|->|-)?\s*['"]?\s*$/, '');
+  // A table cell's `|` (`| ep_rewmean | nan |`) separates a label from its value too.
+  head = head.replace(WRAPPER_BEFORE, '').replace(/\s*(?:[:=|]|=>|->|-)?\s*['"]?\s*$/, '');
   const words = head.split(/(\s+)/);
   const label: string[] = [];
   for (let k = words.length - 1; k >= 0 && label.length < 4; k--) {
@@ -37,7 +38,8 @@ function labelBefore(text: string, end: number): string | null {
       continue;
     }
     if (w === '') continue;
-    const bare = w.replace(/^['"[({]+|['"]+$/g, '');
+    // A bracketed label (`[Loss] nan`, loguru-style custom loggers) is the word inside.
+    const bare = w.replace(/^['"[({]+|['"]+$/g, '').replace(/^(\w[\w./@-]*)[\])]$/, (m, word: string) => (/^[[(]/.test(w) ? word : m));
     if (label.length === 0 && SEPARATOR_WORDS.has(bare.toLowerCase())) continue;
     if (!LABEL_WORD.test(bare) || /[.,;:]$/.test(bare) || NON_FINITE_WORD.test(bare)) break;
     label.unshift(bare);

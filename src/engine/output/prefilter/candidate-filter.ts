@@ -73,6 +73,10 @@ export function createCandidateFilter(
     let end = at + 3;
     // `infinity` is one token; `inf` + `inite` is a word
     if (trigram === INF && end + 5 <= hi && lower(bytes[end]) === 105 && lower(bytes[end + 1]) === 110 && lower(bytes[end + 2]) === 105 && lower(bytes[end + 3]) === 116 && lower(bytes[end + 4]) === 121) end += 5;
+    // PaddleOCR's x-padding (`nanxxx`): the token goes on through the x's, a word does not stop there
+    let pad = end;
+    while (pad < hi && lower(bytes[pad]) === 120) pad++;
+    if (pad > end && (pad >= hi || (wordChar[bytes[pad]] !== 1 && bytes[pad] !== 46))) end = pad;
     if (end >= hi) return false;
     const next = bytes[end];
     if (wordAfter[next] === 1) return true;
