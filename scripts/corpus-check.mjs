@@ -12,6 +12,12 @@ const VALUES = ['nan', 'inf', '-inf', 'overflow', 'error'];
 const KINDS = ['metric', 'overflow', 'error'];
 const CODES = ['learning-rate', 'warmup', 'gradient-clipping', 'optimizer-epsilon', 'precision', 'loss-scale', 'validation-frequency', 'validation-isolation', 'data', 'initialization', 'loss-function'];
 
+/** A notebook cell's source lines (`cell` 1-based among all cells as stored), as NaN Doctor counts them. */
+function cellLines(file, cell) {
+  const source = JSON.parse(readFileSync(file, 'utf8')).cells?.[cell - 1]?.source;
+  return (Array.isArray(source) ? source.join('') : (source ?? '')).split('\n');
+}
+
 function linesOf(file) {
   // grep -n counting: newline-terminated lines; a carriage return stays on its line.
   return readFileSync(file, 'latin1').split('\n');
@@ -76,8 +82,8 @@ function checkProjects() {
         if (list === 'causes') causes++; else notCauses++;
         const file = join(dir, item.file ?? '');
         if (!item.file || !existsSync(file)) { say(id, `${list}: file ${item.file} missing`); continue; }
-        const line = linesOf(file)[item.line - 1];
-        if (line === undefined) say(id, `${list}: ${item.file}:${item.line} is past the end`);
+        const line = (item.cell === undefined ? linesOf(file) : cellLines(file, item.cell))[item.line - 1];
+        if (line === undefined) say(id, `${list}: ${item.file}${item.cell === undefined ? '' : ` cell ${item.cell}`}:${item.line} is past the end`);
         else if (typeof item.text !== 'string' || !line.includes(item.text)) say(id, `${list}: ${item.file}:${item.line} does not contain ${JSON.stringify(item.text)}: ${JSON.stringify(line.slice(0, 160))}`);
         if (!CODES.includes(item.code)) say(id, `${list}: code ${item.code} is not one of ${CODES}`);
       }

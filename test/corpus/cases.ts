@@ -92,6 +92,8 @@ export function grepFirstLine(file: string): number | null {
 
 export interface LineRef {
   file: string;
+  /** Notebooks: the 1-based cell (among all cells as stored); `line` is then the line within that cell's source. */
+  cell?: number;
   line: number;
   text: string;
   code: string;
@@ -129,7 +131,7 @@ export interface ProjectScore {
 const serious = (d: NanDiagnostic) => d.severity === 'error' || d.severity === 'warning';
 
 function onLine(result: DiagnoseResult, ref: LineRef): NanDiagnostic[] {
-  return result.diagnostics.filter((d) => d.file === ref.file && d.range.start.line === ref.line - 1);
+  return result.diagnostics.filter((d) => d.file === ref.file && d.cell === ref.cell && d.range.start.line === ref.line - 1);
 }
 
 const describe = (ds: NanDiagnostic[]) => (ds.length ? ds.map((d) => `${d.severity} [${d.code}]`).join(', ') : 'nothing');

@@ -141,10 +141,12 @@ test('bf16-pretrained families by model id or class, and names that only look al
     ['t5-large', 'T5'], ['google/flan-t5-xl', 'T5'], ['google/t5-v1_1-base', 'T5'], ['google/mt5-base', 'T5'], ['google/byt5-small', 'T5'],
     ['google/long-t5-tglobal-base', 'T5'], ['google/ul2', 'UL2'], ['google/flan-ul2', 'UL2'], ['bigscience/T0pp', 'T0'], ['bigscience/T0', 'T0'],
     ['google/pegasus-xsum', 'Pegasus'], ['T5ForConditionalGeneration', 'T5'], ['MT5EncoderModel', 'T5'], ['/models/t5-3b/', 'T5'],
+    ['meta-llama/Llama-2-7b-hf', 'Llama 2'], ['/models/Llama-2-7b-hf', 'Llama 2'], ['meta-llama/Meta-Llama-3-8B', 'Llama 3'], ['meta-llama/Llama-3.1-8B-Instruct', 'Llama 3'],
+    ['google/gemma-7b', 'Gemma'], ['google/gemma-2-9b', 'Gemma'],
   ]) assert.equal(bf16Family(name), family, name);
   // a T5-looking value of a key that names no model is not a model
   const { bf16Models } = await import('../../src/engine/rules/helpers/pretrained.ts');
   const data = await locate('config.yaml', 'dataset: t5-preprocessed\nmodel_name_or_path: gpt2\n');
   assert.deepEqual(bf16Models({ runs: [], files: [data], hp: { all: {} }, facts: [] }), []);
-  for (const name of ['gpt2', 'bert-base-uncased', 'google/t5x', 'Salesforce/codet5-base', '/models/Llama-2-7b-hf', 'T5Tokenizer', 't0', 'resnet50']) assert.equal(bf16Family(name), undefined, name);
+  for (const name of ['gpt2', 'bert-base-uncased', 'google/t5x', 'Salesforce/codet5-base', 'huggyllama/llama-7b', 'T5Tokenizer', 't0', 'resnet50']) assert.equal(bf16Family(name), undefined, name);
 });

@@ -29,6 +29,8 @@ export const data: Rule = {
     const d: NanDiagnostic = {
       file: at?.file ?? e.run.log,
       range: at?.range ?? lineRange(e.incident.line),
+      // on the output of a notebook's cell when the notebook is the log
+      ...(at === undefined && e.incident.cell !== undefined ? { cell: e.incident.cell } : {}),
       severity: 'warning',
       code: 'data',
       message,

@@ -4,6 +4,16 @@ import type { NanDiagnostic } from '../types';
 import { lineRange } from './helpers/edits';
 import type { Rule } from './types';
 
+/** What happened just before the first NaN, in words (validation and evaluation say themselves). */
+const BEFORE_EVENT: Partial<Record<string, string>> = {
+  checkpoint: 'a checkpoint save',
+  resume: 'a resume',
+  'loss-scale': 'a loss-scale change',
+  overflow: 'a loss-scaler overflow',
+  'learning-rate': 'a learning-rate change',
+  'grad-norm-spike': 'a gradient-norm spike',
+};
+
 export const firstNonFinite: Rule = {
   code: 'first-nonfinite',
   check(ctx) {
@@ -21,7 +31,7 @@ export const firstNonFinite: Rule = {
       const where = `${at ? ` ${at}` : ''}${otherValues(inc)}`;
       const rank = inc.rank === null ? '' : ` on rank ${inc.rank}`;
       const before = inc.before.length
-        ? `; just before it: ${inc.before.map((b) => `${b.event}${b.step === null ? '' : ` after step ${b.step}`} (line ${b.line})`).join(', ')}`
+        ? `; just before it: ${inc.before.map((b) => `${BEFORE_EVENT[b.event] ?? b.event}${b.step === null ? '' : ` after step ${b.step}`} (line ${b.line})`).join(', ')}`
         : '';
       out.push({
         file: run.log,

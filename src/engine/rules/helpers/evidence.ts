@@ -63,6 +63,9 @@ export function finiteStepBefore(e: Evidence): boolean | undefined {
   if (steps === null) return e.run.steps === null ? undefined : false;
   // an error without a step (a traceback) comes after the steps the run logged
   if (step === null) return true;
+  // A log that counts in epochs (`13/13 … loss: nan` at epoch 1, `Epoch 0` then `train_loss nan`): its first step is
+  // a whole epoch of updates, so a NaN there tells nothing about the first forward pass.
+  if (e.incident.epoch === step && steps.first === step) return undefined;
   // the first step logged is another step than the incident's, and the incident is the first non-finite event
   return steps.first !== step;
 }

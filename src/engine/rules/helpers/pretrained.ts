@@ -1,4 +1,4 @@
-// Models pretrained in bf16 whose activations outgrow fp16 (T5 and its family): found by the names and
+// Models pretrained in bf16 whose activations outgrow fp16 (T5 and its family, Llama 2/3, Gemma): found by the names and
 // classes a run's configs, command line and scripts give them.
 import type { ScriptFact } from '../../types';
 import { baseName } from './evidence';
@@ -22,6 +22,11 @@ const FAMILIES: [RegExp, string][] = [
   [/^(?:t0pp|t0_3b|mt0-\w+)$/, 'T0'],
   [/^switch-(?:base|large|xxl|c)/, 'Switch Transformers'],
   [/^(?:bigbird-)?pegasus(?:[-_]|$)/, 'Pegasus'],
+  // Llama 2 and 3 were trained in bf16 (their model cards; transformers' Llama 2 page: fp16 training is known to give
+  // nan), and so was Gemma (its weights ship as bf16)
+  [/^(?:meta-)?llama-?2(?:[-_]|$)/, 'Llama 2'],
+  [/^(?:meta-)?llama-?3(?:\.\d)?(?:[-_]|$)/, 'Llama 3'],
+  [/^(?:code|recurrent)?gemma(?:-?\d)?(?:[-_]|$)/, 'Gemma'],
 ];
 const CLASSES = /^(T5|MT5|UMT5|LongT5|SwitchTransformers|Pegasus|BigBirdPegasus)(ForConditionalGeneration|EncoderModel|Model|ForQuestionAnswering|ForSequenceClassification|ForTokenClassification)$/;
 
