@@ -82,3 +82,15 @@ test('per-batch lines that count samples, not batches: the epoch is the step, ne
   a.end();
   assert.deepEqual([a.incident()?.line, a.incident()?.step, a.incident()?.epoch], [3, 1, 1]);
 });
+
+test('an exception glued to the last frame of a traceback (a paste that lost a newline) is still the error', () => {
+  const a = createRunAnalyzer('train.log');
+  a.feed('Traceback (most recent call last):\n  File "train_tacotron.py", line 721, in <module>\n    main(args)RuntimeError:  [!] NaN loss with decoder_loss.\n\n  File "train_tacotron.py", line 623, in main\n');
+  a.end();
+  assert.equal(a.incident()?.line, 3);
+  // a frame's code that raises is no incident
+  const b = createRunAnalyzer('train.log');
+  b.feed('Traceback (most recent call last):\n  File "train.py", line 9, in step\n    raise RuntimeError("loss is nan")\nKeyboardInterrupt\n');
+  b.end();
+  assert.equal(b.incident(), null);
+});

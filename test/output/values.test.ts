@@ -74,3 +74,17 @@ test('a bracketed label names its value, and [step] N is the step', () => {
   assert.deepEqual(reading?.nonFinite, { metric: 'Loss', value: 'nan' });
   assert.equal(reading?.step, 104);
 });
+
+test('counters: `iters: 100` and `000 epoch, 06000 iter` are steps, a rounded `Step: 0k` is not', () => {
+  const headers = new Map();
+  assert.equal(readSegment('(epoch: 1, iters: 100, time: 0.317, data: 2.125) D_A: nan G_A: nan', headers)?.step, 100);
+  const first = readSegment('000 epoch, 06000 iter, average time 0.6607, loss nan', headers);
+  assert.deepEqual([first?.step, first?.epoch], [6000, 0]);
+  assert.equal(readSegment('{| Epoch: 1 (989/1180) | Loss: nan | 2.3 steps/s | Step: 0k | }', headers)?.step, 989);
+});
+
+test('an error rate over no reference tokens (cer_ctc=nan next to finite losses) is no divergence', () => {
+  for (const name of ['cer_ctc', 'wer', 'valid/cer', 'cer_transducer']) assert.equal(isSentinel(name, 'nan'), true, name);
+  assert.equal(isSentinel('cer_loss_weight', 'inf'), false);
+  assert.equal(readSegment('[valid] loss_ctc=9.870, cer_ctc=nan, loss_transducer=6.520, loss=9.481', new Map())?.nonFinite, undefined);
+});

@@ -9,6 +9,11 @@ const NORM_WINDOW = 64;
 const SPIKE_FACTOR = 10;
 // Warmup and decay change the rate smoothly; a jump of 5x between logged values is a notable change.
 const LR_FACTOR = 5;
+// The loss blows up when a finite value is this many times the median of the last ones (a divergence trend).
+const BLOWUP_FACTOR = 4;
+const LOSS_WINDOW = 32;
+// The run's total loss, not one of its terms.
+const TOTAL_LOSS = /^(?:train[/_ ]?)?(?:total[_ ]?)?loss$/i;
 
 interface PendingEvent extends BeforeEvent {
   rank: number | null;
@@ -36,12 +41,15 @@ export class IncidentTracker {
   private learningRate: number | null = null;
   private finiteStepSeen = false;
   private finiteStepBefore: boolean | undefined;
+  private losses: number[] = [];
+  private blowUp: { line: number; from: number; to: number } | null = null;
 
   /** The run as `scan` reports it; `format` names the run when no format recognized a line. */
   runScan(log: string, format?: string): RunScan {
     const formats = this.formats.length || !format ? [...this.formats] : [format];
     const scan: RunScan = { log, formats, incident: this.incident, steps: this.steps ? { ...this.steps } : null };
     if (this.incident) scan.finiteStepBefore = this.finiteStepBefore;
+    if (this.incident && this.blowUp) scan.lossBlewUp = { ...this.blowUp };
     return scan;
   }
 
@@ -107,6 +115,16 @@ export class IncidentTracker {
         if (this.norms.length >= 5 && value > SPIKE_FACTOR * median(this.norms)) this.remember(e, 'grad-norm-spike', epoch);
         this.norms.push(value);
         if (this.norms.length > NORM_WINDOW) this.norms.shift();
+      } else if (TOTAL_LOSS.test(name) && e.kind === 'step' && Number.isFinite(value)) {
+        const typical = this.losses.length >= 5 ? median(this.losses) : null;
+        // a blow-up stays the evidence until the loss is back near where it was
+        if (typical !== null && Math.abs(value) > BLOWUP_FACTOR * Math.abs(typical)) this.blowUp ??= { line: e.line, from: typical, to: value };
+        else if (this.blowUp && Math.abs(value) <= 2 * Math.abs(this.blowUp.from)) this.blowUp = null;
+        if (this.blowUp) this.blowUp.to = value;
+        if (!this.blowUp) {
+          this.losses.push(value);
+          if (this.losses.length > LOSS_WINDOW) this.losses.shift();
+        }
       } else if (isLearningRate(name) && e.kind !== 'learning-rate') {
         const previous = this.learningRate;
         this.learningRate = value;

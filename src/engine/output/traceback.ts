@@ -6,6 +6,9 @@ const TRACEBACK_START = /^\s*Traceback \(most recent call last\):\s*$|^\s+File "
 /** `ValueError: loss is nan`, `torch.OutOfMemoryError: …`, `FloatingPointError: …`: an exception and its message. */
 const EXCEPTION_LINE = /^\s*(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Interrupt|Exit)(?::\s|:?$)/;
 
+// An exception name right after code (no space between): frames and the exception line joined by a paste.
+const GLUED_EXCEPTION = /[)\]'"\w](?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception):\s/;
+
 export function isExceptionLine(text: string): boolean {
   return EXCEPTION_LINE.test(text);
 }
@@ -21,6 +24,11 @@ export class TracebackState {
       return true;
     }
     if (!this.inside.has(rank)) return false;
+    // A paste that lost a newline glues the exception to the last frame's code: `    main(args)RuntimeError: …`.
+    if (GLUED_EXCEPTION.test(text)) {
+      this.inside.delete(rank);
+      return false;
+    }
     if (/^\s/.test(text)) return true;
     // The first line back at the margin ends the frames: the exception line (or other output).
     this.inside.delete(rank);

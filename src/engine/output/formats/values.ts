@@ -30,9 +30,12 @@ const SENTINEL_NAME = /best|min|max|lowest|highest|limit|clip|threshold|patience
 // openai/baselines' `eprewmean`, RLlib's `episode_reward_mean`, `mean_episode_reward`).
 const EMPTY_MEAN_NAME = /^(?:rollout\/)?(?:ep_?(?:rew|len|reward|length|ret|return)_?mean|episode_(?:reward|len|length|return)_mean|mean_episode_(?:reward|length|len|return))$/i;
 
+// An error rate over no reference tokens is 0/0 (ESPnet records `cer_ctc=nan` for a rate it does not compute).
+const ERROR_RATE_NAME = /^(?:(?:train|valid|val|eval|test)[/_])?(?:cer|wer|ser|per)(?:_\w+)?$/i;
+
 /** True when a non-finite value under this name is legitimate (initial best, no-clipping setting, a mean of nothing yet…). */
 export function isSentinel(metric: string, value: NonFiniteValue): boolean {
-  if (value === 'nan') return EMPTY_MEAN_NAME.test(metric);
+  if (value === 'nan') return EMPTY_MEAN_NAME.test(metric) || ERROR_RATE_NAME.test(metric);
   return (value === 'inf' || value === '-inf') && SENTINEL_NAME.test(metric);
 }
 

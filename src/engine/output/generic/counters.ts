@@ -15,10 +15,11 @@ export interface Counters {
   labeled?: boolean;
 }
 
-const NUM = String.raw`(\d+)(?:\s*/\s*(\d+))?`;
+// A counter, not a rounded one (`Step: 0k`) nor a decimal.
+const NUM = String.raw`(\d+)(?:\s*/\s*(\d+))?(?![\w.])`;
 // Labeled counters that count optimizer steps or batches within the run, innermost first.
 // (`[step]   104`: a bracketed label, as custom loggers print them)
-const INNER = new RegExp(String.raw`(?<![\w/])(?:iter(?:ation)?|it|step|batch|episode|mini-?batch|update)\b['"]?\]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`, 'i');
+const INNER = new RegExp(String.raw`(?<![\w/])(?:iter(?:ation)?s?|it|step|batch|episode|mini-?batch|update)\b['"]?\]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`, 'i');
 // Counters of the whole run: a global step, fairseq's num_updates, paddle's `Total iter`, TF's `Saving checkpoints for 31622`.
 const GLOBAL = new RegExp(
   String.raw`(?<!\w)(?:global[_ ]?step|num_updates|total[_ ]iter(?:ation)?s?|updates|_step|trainer/global_step|checkpoints? for)\b['"]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`,
@@ -32,8 +33,13 @@ const SAMPLES_AFTER = /^\s*[\])]?\s*(?:samples|records|examples|images|imgs|toke
 
 const int = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
 
+// `000 epoch, 06000 iter`: counters written before their names.
+const NUMBER_FIRST = /(?<![\w.])(\d+)\s+epochs?\s*[,|;]\s*(\d+)\s+(?:iters?|iterations?|steps?|batch(?:es)?)\b/i;
+
 /** The counters a line shows (null where it shows none). */
 export function readCounters(text: string): Counters {
+  const first = NUMBER_FIRST.exec(text);
+  if (first) return { step: Number(first[2]), epoch: Number(first[1]), fractionalEpoch: false, labeled: true };
   const epochMatch = EPOCH.exec(text);
   const epoch = epochMatch ? Number(epochMatch[1]) : null;
   const fractionalEpoch = epochMatch ? epochMatch[1].includes('.') : false;
