@@ -8,7 +8,7 @@ import type { RuleContext } from './rules/types';
 import { discover } from './discovery';
 import { ScanError, scanFile } from './output/scan';
 import { locateFile } from './config/index';
-import { runSettings } from './run-settings';
+import { launchedProcesses, runSettings } from './run-settings';
 import { placeInCells } from './notebook-places';
 
 const SEVERITY_ORDER = { error: 0, warning: 1, information: 2, hint: 3 } as const;
@@ -119,6 +119,11 @@ export async function locateRunFiles(o: LocateRunOptions): Promise<{ files: Loca
       located = { file: p, language: 'unknown', values: [], facts: [], error: (e as Error).message };
     }
     if (located.error) errors.push({ file: p, message: located.error.startsWith(`${p}: `) ? located.error.slice(p.length + 2) : located.error });
+    else {
+      // a copy: the editor's locator may hand out the file it keeps
+      const launched = await launchedProcesses(located, abs(p), root);
+      if (launched.length) located = { ...located, values: [...located.values, ...launched] };
+    }
     files.push(located);
   }
   for (const run of o.runs) files.push(await runSettings(run, abs(run.log), root));

@@ -6,6 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { LocatedFile, LocatedValue, RunScan } from './types';
 import { locateCommandLine, shellCommands } from './config/index';
 import { processesFromLaunchScript, runSetupValues } from './run-setup';
+import { LineIndex } from './config/text';
 
 const HEAD_BYTES = 64 * 1024;
 
@@ -55,6 +56,30 @@ async function launchScriptProcesses(command: string, at: { line: number; column
     const w = args[found.argument];
     const character = at.column + w.start;
     return [{ file: log, keyPath: 'nproc_per_node', key: 'nproc_per_node', value: found.value, text: w.raw, range: { start: { line: at.line, character }, end: { line: at.line, character: character + w.raw.length } }, source: 'command' }];
+  }
+  return [];
+}
+
+/**
+ * A project's launch script that runs another with the GPU count as an argument (`bash tools/dist_train.sh cfg.py 3`
+ * in scripts/train.sh): that argument is the run's number of processes, located in the launch script.
+ */
+export async function launchedProcesses(file: LocatedFile, path: string, root: string): Promise<LocatedValue[]> {
+  if (file.language !== 'shell') return [];
+  const text = await readFile(path, 'utf8').catch(() => '');
+  if (!/\.sh\b/.test(text)) return [];
+  const index = new LineIndex(text);
+  for (const words of shellCommands(text)) {
+    const i = words.findIndex((w) => /\.sh$/.test(w.value));
+    if (i < 0) continue;
+    const script = words[i].value;
+    const called = await readFile(isAbsolute(script) ? script : resolve(root, script), 'utf8').catch(() => readFile(resolve(dirname(path), script), 'utf8').catch(() => undefined));
+    if (called === undefined) continue;
+    const args = words.slice(i + 1);
+    const found = processesFromLaunchScript(called, args.map((w) => w.value));
+    if (!found || found.argument < 0) continue;
+    const w = args[found.argument];
+    return [{ file: file.file, keyPath: 'nproc_per_node', key: 'nproc_per_node', value: found.value, text: w.raw, range: index.range(w.start, w.end), source: 'shell' }];
   }
   return [];
 }

@@ -91,6 +91,8 @@ export interface RunScan {
    * before it); undefined when the reader does not say. The rules fall back on `steps` and the incident's step.
    */
   finiteStepBefore?: boolean;
+  /** The loss blew up just before the incident: `to` is the last finite loss, `from` the typical one before it (set with an incident). */
+  lossBlewUp?: { line: number; from: number; to: number };
 }
 
 // ---- Positions and edits, 0-based as in the Language Server Protocol ----
@@ -132,6 +134,8 @@ export interface LocatedValue {
   source: string;
   /** Set only when this config condition holds (a script line under `if cfg.x == "fp16":`, in `… if args.adam else …`). */
   when?: BranchCondition;
+  /** An argparse option's default: the option (`--warmup_steps`), so a rule can tell whether anything reads it. */
+  option?: string;
 }
 
 /**
@@ -182,6 +186,8 @@ export interface LocatedFile {
   facts: ScriptFact[];
   /** Python scripts: every place the script reads a config key (`cfg.solver.learning_rate` → `solver.learning_rate`). */
   configReads?: { keyPath: string; text: string; range: Range }[];
+  /** Python: the names the file reads (identifiers, attribute names, short strings; ./config/python-names.ts). */
+  namesRead?: string[];
   /** A clear message when the file could not be read or parsed (other files go on). */
   error?: string;
   /** The file's comments with their 0-based lines (where a setting's purpose is often written). */

@@ -16,20 +16,20 @@ async function scanned(name: string): Promise<RunScan> {
   return scanFile(join(LOGS, name), { displayName: `logs/${name}` });
 }
 
-test('HF Trainer epochs 0.1-0.3 finite, NaN at epoch 0.4: after updates, so clipping off is a warning and the data is not blamed', async () => {
+test('HF Trainer epochs 0.1-0.3 finite, NaN at epoch 0.4: after updates, so clipping off is not ruled out (no spike, no blow-up) and the data is not blamed', async () => {
   const args = await locate('args.json', '{ "learning_rate": 5e-05, "max_grad_norm": 0.0, "fp16": true }\n');
   const d = analyze([await scanned('hf_trainer_epochs.log')], [args]);
-  const clip = expectOne(d, 'gradient-clipping', 'warning', 'args.json', 1);
-  assert.match(clip.message, /gradient clipping is off \(max_grad_norm: 0\.0\); hf_trainer_epochs\.log:4 shows loss=nan at epoch 0\.4/);
+  const clip = expectOne(d, 'gradient-clipping', 'information', 'args.json', 1);
+  assert.match(clip.message, /gradient clipping is off \(max_grad_norm: 0\.0\); hf_trainer_epochs\.log:4 shows loss=nan at epoch 0\.4, with no gradient-norm spike or loss blow-up before it/);
   assert.equal(byCode(d, 'data').length, 0, 'three finite steps came first: not the first forward pass');
 });
 
-test('a counter from 0: iter 0 finite, NaN at iter 1 is after an update (lr 0.5 is an error; clipping off, a safety net, is then information)', async () => {
+test('a counter from 0: iter 0 finite, NaN at iter 1 is after an update (lr 0.5 is an error; clipping off, without a spike or blow-up, is information)', async () => {
   const cfg = await locate('config.yaml', 'learning_rate: 0.5\nmax_grad_norm: 0\n');
   const d = analyze([await scanned('iter_from_zero.log')], [cfg]);
   expectOne(d, 'learning-rate', 'error', 'config.yaml', 1);
   const clip = expectOne(d, 'gradient-clipping', 'information', 'config.yaml', 2);
-  assert.match(clip.message, /another finding explains this NaN better/);
+  assert.match(clip.message, /not ruled out, not indicated/);
   assert.equal(byCode(d, 'data').length, 0);
 });
 
@@ -74,4 +74,17 @@ test("the reader's finiteStepBefore wins over step numbers: Keras epoch 2's batc
   const first = analyze([{ ...keras, steps: { first: 7, last: 7 }, incident: { ...keras.incident!, step: 7 }, finiteStepBefore: false }], [cfg]);
   expectOne(first, 'learning-rate', 'information', 'config.yaml', 1);
   expectOne(first, 'data', 'warning', 'logs/train.log', 5);
+});
+
+test('clipping off is a warning when the loss blew up just before the NaN (exploding gradients), with the numbers', async () => {
+  const cfg = await locate('config.py', 'optimizer_config = dict()\n');
+  const lines = [2.9, 3.1, 3.0, 2.95, 3.05, 3.0, 5.1, 17.5, 176.6].map((l, i) => `Epoch [4][${i + 1}/54]\tlr: 2.5e-03, loss_cls: 1.0, loss: ${l}`);
+  const { createRunAnalyzer } = await import('../../src/engine/output/analyzer.ts');
+  const a = createRunAnalyzer('train.log');
+  a.feed([...lines, 'Epoch [4][10/54]\tlr: 2.5e-03, loss_cls: nan, loss: nan', ''].join('\n'));
+  a.end();
+  const run = a.result();
+  assert.deepEqual(run.lossBlewUp, { line: 8, from: 3, to: 176.6 });
+  const clip = expectOne(analyze([run], [cfg]), 'gradient-clipping', 'warning', 'config.py', 1);
+  assert.match(clip.message, /the loss blew up from about 3\.0 to 176\.6 \(from line 8\) just before/);
 });

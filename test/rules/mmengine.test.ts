@@ -32,7 +32,8 @@ test('mmengine: lr=6e-05 with clip_grad max_norm 1.0 is cleared', async () => {
 test('mmcv: grad_clip=None is fixed with the dict its optimizer hook unpacks', async () => {
   const file = 'mmengine/mmcv_grad_clip_none.py';
   const d = analyze([run({ line: 310, step: 900, metric: 'loss' })], [await fixture(file)]);
-  const clip = expectOne(d, 'gradient-clipping', 'warning', file, 2);
+  // no spike or blow-up in this run: clipping off is not ruled out, and the fix is there for whoever turns it on
+  const clip = expectOne(d, 'gradient-clipping', 'information', file, 2);
   assert.equal(applyEdits(fixtureText(file), clip.fixes[0].edits).split('\n')[1], 'optimizer_config = dict(grad_clip=dict(max_norm=1.0))');
 });
 

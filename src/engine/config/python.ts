@@ -25,6 +25,7 @@ import { findValidationTriggers } from './python-validation';
 import { findSharedModules } from './python-shared-modules';
 import { PythonScope } from './python-scope';
 import { findNumericHazards } from './python-hazards';
+import { namesRead } from './python-names';
 import { forwardFacts, pretrainedKeyword, type Statement } from './python-models';
 import { holds, type ConfigLookup } from './conditions';
 
@@ -85,6 +86,7 @@ class PythonLocator {
     this.values = result.values;
     this.facts = result.facts;
     result.configReads = this.scope.configReads().map((r) => ({ keyPath: r.keyPath, text: r.node.text, range: this.range(r.node) }));
+    result.namesRead = namesRead(root);
   }
 
   run(): void {
@@ -228,6 +230,7 @@ class PythonLocator {
     if (!dest || !def) return;
     const located = this.value(dest, def, node.startIndex);
     located.keyRange = this.range(node);
+    if (flag) located.option = flag;
     if (CONFIG_OPTION.test(dest)) this.fact('config-default', def, node.text, { option: flag, path: located.value });
   }
 

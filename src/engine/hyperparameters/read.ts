@@ -4,6 +4,7 @@ import { configLookup, ruledOut, type ConfigLookup } from '../config/conditions'
 import type { ClassChoice } from '../config/python-scope';
 import type { CanonicalName, Hyperparameters, Precision, Setting } from './types';
 import { spells } from './names';
+import { unreadOption } from './unread';
 
 interface Found {
   name: CanonicalName;
@@ -196,7 +197,10 @@ export function readHyperparameters(files: LocatedFile[]): Hyperparameters {
   const hp: Hyperparameters = { all };
   const launcherFiles = new Set(files.filter(isLauncherConfig).map((f) => f.file));
   for (const [name, settings] of Object.entries(all)) {
-    const best = [...settings].sort((a, b) => rank(a, launcherFiles) - rank(b, launcherFiles))[0];
+    // an argparse default nothing reads has no effect on the run (it stays in `all` for the rules that say so)
+    const effective = settings.filter((s) => !unreadOption(s, files));
+    if (!effective.length) continue;
+    const best = [...effective].sort((a, b) => rank(a, launcherFiles) - rank(b, launcherFiles))[0];
     (hp as unknown as Record<string, Setting>)[name] = best;
   }
   return hp;

@@ -62,11 +62,16 @@ export const gradientClipping: Rule = {
     const cleared = atFirstStep(e);
     if (!afterAnUpdate(e) && !spike && !cleared) return [];
     const what = setting ? (norm === null || norm === 0 ? `gradient clipping is off (${setting.at.key}: ${setting.at.text})` : `${setting.at.key} ${setting.at.text} is too large to clip`) : 'the training loop never clips gradients (no clip_grad_norm_ after backward)';
+    // Exploding gradients show before the NaN: norms that spike, or a loss that blows up. Without either, no clipping
+    // is only something the evidence does not rule out.
+    const blowUp = e.run.lossBlewUp;
     const evidence = cleared
       ? `, but ${firstPassClears(e, 'gradient clipping')}`
       : spike
         ? `; gradient norms spiked at line ${spike.line} just before ${shows(e).replace(/ shows /, ': ')}`
-        : `; ${shows(e)}`;
+        : blowUp
+          ? `; the loss blew up from about ${formatLike('1.0', blowUp.from)} to ${formatLike('1.0', blowUp.to)} (from line ${blowUp.line}) just before ${shows(e).replace(/ shows /, ': ')}`
+          : `; ${shows(e)}, with no gradient-norm spike or loss blow-up before it: not ruled out, not indicated`;
     // a clip call whose max norm we cannot read is clipping all the same
     if (!setting && call) return [];
     // absent: only a custom loop (an optimizer built in a script, no clip call) surely has none; Trainer defaults clip
@@ -77,7 +82,7 @@ export const gradientClipping: Rule = {
       {
         file: place.file,
         range: place.range,
-        severity: cleared ? 'information' : spike ? 'error' : 'warning',
+        severity: cleared ? 'information' : spike ? 'error' : blowUp ? 'warning' : 'information',
         code: 'gradient-clipping',
         message: `${what}${evidence}`,
         related,

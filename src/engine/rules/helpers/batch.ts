@@ -3,7 +3,7 @@
 // linear scaling rule (Goyal et al. 2017) then says how far off it is.
 import { baseName } from './evidence';
 import type { LocatedFile, LocatedValue } from '../../types';
-import type { RuleContext } from '../types';
+import type { RuleContext, Setting } from '../types';
 
 export interface Batch {
   /** Images / samples per optimizer step, summed over devices (and accumulation). */
@@ -24,6 +24,11 @@ export function runBatch(ctx: RuleContext): Batch | undefined {
   if (total && total.at.source !== 'yaml' && total.at.source !== 'python' && total.at.source !== 'json') {
     return { total: total.value, how: `${total.value} (${ref(total.at)}, ${baseName(total.at.file)})`, at: [total.at] };
   }
+  const recipe = recipeDevices(ctx);
+  if (recipe) {
+    const n = (recipe.total.value / recipe.devices.value) * recipe.launched.value;
+    return { total: n, how: `${recipe.launched.value} (${ref(recipe.launched.at)}, ${baseName(recipe.launched.at.file)}) × ${recipe.total.value / recipe.devices.value} (${ref(recipe.total.at)} / ${ref(recipe.devices.at)})${accText} = ${n}`, at: [recipe.launched.at, recipe.total.at] };
+  }
   const per = ctx.hp.batch_size;
   const devices = ctx.hp.num_processes;
   if (per && devices) {
@@ -32,6 +37,21 @@ export function runBatch(ctx: RuleContext): Batch | undefined {
   }
   if (total) return { total: total.value, how: `${total.value} (${ref(total.at)})`, at: [total.at] };
   return undefined;
+}
+
+/**
+ * A config that writes its total batch with its own device count (`total_batch_size = 64`, `num_gpus = 8`,
+ * `batch_size = total_batch_size // num_gpus`) describes its recipe; a launch on another number of devices
+ * (`dist_train.sh cfg.py 3`) keeps the per-device batch and changes the total.
+ */
+function recipeDevices(ctx: RuleContext): { total: Setting<number>; devices: Setting<number>; launched: Setting<number> } | undefined {
+  const config = (s: Setting) => ['yaml', 'json', 'toml', 'python'].includes(s.at.source);
+  const total = ctx.hp.total_batch_size;
+  const launched = ctx.hp.num_processes;
+  if (!total || !config(total) || !launched || config(launched)) return undefined;
+  const devices = (ctx.hp.all.num_processes ?? []).find((s) => config(s) && s.at.file === total.at.file && typeof s.value === 'number' && s.value > 0) as Setting<number> | undefined;
+  if (!devices || devices.value === launched.value || total.value % devices.value !== 0) return undefined;
+  return { total, devices, launched };
 }
 
 // What people write next to a learning rate about the batch it is for.
@@ -73,6 +93,8 @@ export function recipeBatch(ctx: RuleContext, lr: LocatedValue, run: Batch | und
   }
   const declared = ctx.hp.reference_batch_size;
   if (declared) return { total: declared.value, how: `${declared.value} (${ref(declared.at)})`, at: [declared.at] };
+  const written = recipeDevices(ctx);
+  if (written) return { total: written.total.value, how: `${written.total.value} (${ref(written.total.at)} for ${ref(written.devices.at)}, ${baseName(written.total.at.file)})`, at: [written.total.at, written.devices.at] };
   // A batch the recipe's config sets, that the run overrode: the lr was tuned with the config's value.
   const recipe = recipeOverridden(ctx, run);
   if (recipe) return recipe;

@@ -4,6 +4,8 @@ import type { Fix, LocatedValue, Range, TextEdit } from '../../types';
 /** A number written the way the original was (exponent form, `.0` mantissas, plain decimals). */
 export function formatLike(original: string, n: number): string {
   const t = original.trim();
+  // computed values carry float noise (0.0004 × 24 / 64 = 1.5000000000000001e-4): six significant digits are plenty
+  if (Number.isFinite(n)) n = Number(n.toPrecision(6));
   const exp = /^[+-]?(\d+)(\.\d+)?[eE]([+-]?\d+)$/.exec(t);
   if (exp) {
     const [mantissa, power] = n.toExponential().split('e');

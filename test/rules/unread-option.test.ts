@@ -1,0 +1,45 @@
+// An argparse option that nothing in the run reads (`--warmup_steps 4000` with no scheduler using it) has no
+// effect: it is not the run's setting, and a declared warmup that never happens is the warmup rule's finding.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { locate } from '../../src/engine/config/index.ts';
+import { analyze } from '../../src/engine/diagnose.ts';
+import { readHyperparameters } from '../../src/engine/hyperparameters/read.ts';
+import { byCode, expectOne, run } from './helpers.ts';
+
+const script = (body: string) => `import argparse
+import torch
+
+
+def main(lr, warmup_steps, epochs):
+    model = torch.nn.Linear(4, 4)
+    optimizer = torch.optim.Adamax(model.parameters(), lr=lr)
+${body}
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--lr', type=float, default=5e-4)
+    parser.add_argument('--warmup_steps', type=int, default=4000)
+    parser.add_argument('--epochs', type=int, default=250)
+    main(**vars(parser.parse_args()))
+`;
+
+test('a warmup declared and never read: no warmup setting, and an error on its declaration when the loss went NaN early', async () => {
+  const file = await locate('train.py', script('    for epoch in range(epochs):\n        optimizer.step()\n'));
+  assert.equal(readHyperparameters([file]).warmup_steps, undefined);
+  const d = expectOne(analyze([run({ line: 6, step: 18, metric: 'total_loss' })], [file]), 'warmup', 'error', 'train.py', 15);
+  assert.match(d.message, /^--warmup_steps 4000 is declared but nothing in the run reads it: there is no warmup/);
+  assert.deepEqual(d.related.map((r) => r.line), [6, 7], 'the NaN, and the optimizer no warmup schedule wraps');
+});
+
+test('the same option read by a scheduler is the run\'s warmup, and gets no such finding', async () => {
+  const file = await locate('train.py', script('    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, s / warmup_steps))\n'));
+  assert.equal(readHyperparameters([file]).warmup_steps?.value, 4000);
+  assert.equal(byCode(analyze([run({ line: 6, step: 18, metric: 'total_loss' })], [file]), 'warmup').length, 0);
+});
+
+test('an option another file of the run reads (args handed to a trainer module) is read', async () => {
+  const main = await locate('train.py', script('    Trainer(optimizer, epochs).fit()\n'));
+  const trainer = await locate('trainer.py', 'class Trainer:\n    def __init__(self, args):\n        self.warmup = args.warmup_steps\n');
+  assert.equal(readHyperparameters([main, trainer]).warmup_steps?.value, 4000);
+});
