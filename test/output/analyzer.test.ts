@@ -94,3 +94,10 @@ test('an exception glued to the last frame of a traceback (a paste that lost a n
   b.end();
   assert.equal(b.incident(), null);
 });
+
+test("a script's warning printed between two progress lines happened during the step the next one closes", () => {
+  const a = createRunAnalyzer('train.log');
+  a.feed('Epoch: [1][4690/6051]   Time 1.800 (1.857)      Loss 45.0176 (73.3756)\nEpoch: [1][4691/6051]   Time 1.861 (1.857)      Loss 40.6438 (73.3686)\nWARNING: received a nan loss, setting loss value to 0\nSkipping grad update\nEpoch: [1][4692/6051]   Time 1.720 (1.857)      Loss 0.0000 (73.3565)\n');
+  a.end();
+  assert.deepEqual([a.incident()?.line, a.incident()?.step, a.incident()?.kind], [3, 4692, 'error']);
+});

@@ -160,7 +160,8 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   // A non-finite gradient norm next to a finite loss, held until the rank's next step tells a skipped step from a divergence.
   const heldGradNorm = new Map<number | null, TrainingEvent>();
   // A non-finite event whose line shows no counter and came before any: the next training counter within a few lines is its step.
-  let stepWanted: { event: TrainingEvent } | null = null;
+  // `during`: the event has the step the run was at, but it was printed while the next one ran (a script's warning).
+  let stepWanted: { event: TrainingEvent; during?: boolean } | null = null;
   const STEP_LOOKAHEAD_LINES = 3;
 
   // tqdm redraws a bar when the step advances, still showing the previous step's postfix: that is no new value.
@@ -207,12 +208,15 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   /** A training counter arrived: it is the step of an incident that came just before it without one. */
   function fillStep(line: number, rank: number | null, step: number | null): void {
     if (!stepWanted || step === null) return;
-    const wanted = stepWanted.event;
+    const { event: wanted, during } = stepWanted;
     stepWanted = null;
-    if (rank !== wanted.rank || line - wanted.line > STEP_LOOKAHEAD_LINES || wanted.step !== null) return;
+    if (rank !== wanted.rank || line - wanted.line > STEP_LOOKAHEAD_LINES) return;
+    // a report printed between two progress lines happened during the step the next one closes
+    if (wanted.step !== null && !(during && step > wanted.step)) return;
+    const before = wanted.step;
     wanted.step = step;
     const incident = tracker.incident;
-    if (incident && incident.line === wanted.line && incident.step === null) incident.step = step;
+    if (incident && incident.line === wanted.line && incident.step === before) incident.step = step;
   }
 
   /** A line that only shows counters (`Learning iteration 8391/10000`, `progress  epoch 50  step 602`) moves the run's step. */
@@ -311,6 +315,8 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     if (nonFinite && reading.nonFiniteNames) e.nonFiniteNames = reading.nonFiniteNames;
     // HF Trainer prints its dict before the bar redraws with the step: the next counter is this event's.
     if (nonFinite && step === null) stepWanted = { event: e };
+    // `WARNING: received a nan loss, setting loss value to 0` between `[4691/6051]` and `[4692/6051]`: printed during 4692
+    else if (nonFinite && kind === 'error' && reading.step === null) stepWanted = { event: e, during: true };
     if (reading.scale !== undefined) e.lossScale = reading.scale;
     if (reading.fromScale !== undefined) e.lossScaleFrom = reading.fromScale;
     if (reading.message) e.text = reading.message;
