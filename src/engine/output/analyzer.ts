@@ -348,6 +348,11 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     if (trainingEndLines.some((p) => p.test(text))) barsOf(rank).trainingOver = true;
     const reading = readSegment(text, headers);
     const event = reading ? toEvent(segment, reading, rank, text) : null;
+    // a counted row with no readable value (`… 12:22:40,036 3 1.00 2.79 …` without names) still counts
+    if (!reading || event === null || event === CLAIMED) {
+      const lead = leadingCounter(text);
+      if (lead !== null) lastLead.set(rank, lead);
+    }
     if (event === CLAIMED) return;
     const notable = notableKind(text);
     // A line that is an event by its words and shows a counter (`Saving checkpoints for 200 into …`): the event, at that step.
