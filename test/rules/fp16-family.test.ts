@@ -142,7 +142,7 @@ test('bf16-pretrained families by model id or class, and names that only look al
     ['google/long-t5-tglobal-base', 'T5'], ['google/ul2', 'UL2'], ['google/flan-ul2', 'UL2'], ['bigscience/T0pp', 'T0'], ['bigscience/T0', 'T0'],
     ['google/pegasus-xsum', 'Pegasus'], ['T5ForConditionalGeneration', 'T5'], ['MT5EncoderModel', 'T5'], ['/models/t5-3b/', 'T5'],
     ['meta-llama/Llama-2-7b-hf', 'Llama 2'], ['/models/Llama-2-7b-hf', 'Llama 2'], ['meta-llama/Meta-Llama-3-8B', 'Llama 3'], ['meta-llama/Llama-3.1-8B-Instruct', 'Llama 3'],
-    ['google/gemma-7b', 'Gemma'], ['google/gemma-2-9b', 'Gemma'],
+    ['google/gemma-7b', 'Gemma'], ['google/gemma-2-9b', 'Gemma'], ['THUDM/glm-4-9b-chat', 'GLM-4'], ['/models/glm-4-9b-chat', 'GLM-4'],
   ]) assert.equal(bf16Family(name), family, name);
   // a T5-looking value of a key that names no model is not a model
   const { bf16Models } = await import('../../src/engine/rules/helpers/pretrained.ts');

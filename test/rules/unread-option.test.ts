@@ -30,6 +30,9 @@ test('a warmup declared and never read: no warmup setting, and an error on its d
   const d = expectOne(analyze([run({ line: 6, step: 18, metric: 'total_loss' })], [file]), 'warmup', 'error', 'train.py', 15);
   assert.match(d.message, /^--warmup_steps 4000 is declared but nothing in the run reads it: there is no warmup/);
   assert.deepEqual(d.related.map((r) => r.line), [6, 7], 'the NaN, and the optimizer no warmup schedule wraps');
+  // and where the fix goes: the optimizer no schedule wraps
+  const at = expectOne(analyze([run({ line: 6, step: 18, metric: 'total_loss' })], [file]), 'warmup', 'warning', 'train.py', 7);
+  assert.match(at.message, /no warmup schedule wraps it, though --warmup_steps 4000 is declared \(train\.py:15\)/);
 });
 
 test('the same option read by a scheduler is the run\'s warmup, and gets no such finding', async () => {

@@ -1,6 +1,6 @@
 // No (or a one-step) warmup while Adam's first updates, with an uncalibrated second moment, are large.
 import type { NanDiagnostic } from '../types';
-import { atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows } from './helpers/evidence';
+import { atFirstStep, baseName, firstEvidence, firstPassClears, relatedIncident, shows } from './helpers/evidence';
 import { fix, formatLike, replaceValue } from './helpers/edits';
 import { effectiveLearningRate } from './helpers/effective-lr';
 import { unreadOption } from '../hyperparameters/unread';
@@ -68,7 +68,23 @@ function unreadWarmup(ctx: RuleContext, steps: Setting<number>, lr: number): Nan
   const related: NanDiagnostic['related'] = [];
   if (e) related.push(relatedIncident(e));
   if (optimizer) related.push({ file: optimizer.file, line: optimizer.range.start.line + 1, message: 'the optimizer, which no warmup schedule wraps' });
+  // where the fix goes: right after the optimizer is built, a schedule that ramps its learning rate up
+  const atOptimizer: NanDiagnostic[] = optimizer
+    ? [
+        {
+          file: optimizer.file,
+          range: optimizer.range,
+          severity: 'warning',
+          code: 'warmup',
+          message: `this optimizer runs at the full learning rate ${formatLike('1e-3', lr)} from its first step: no warmup schedule wraps it, though ${steps.at.option} ${steps.at.text} is declared (${baseName(steps.at.file)}:${steps.at.range.start.line + 1})${e ? `; ${shows(e)}` : ''}`,
+          related: e ? [relatedIncident(e)] : [],
+          fixes: [],
+          verified: false,
+        },
+      ]
+    : [];
   return [
+    ...atOptimizer,
     {
       file: steps.at.file,
       range: steps.at.keyRange ?? steps.at.range,

@@ -37,4 +37,13 @@ export const genericLineFormats: TextFormat[] = [
       { line: "epoch: 3451 loss: nan", nonFinite: 'loss', step: 3451 },
     ],
   },
+  {
+    // A header of names over rows of bare numbers (`Steps desc_loss det_loss …` / `9753 nan nan …`): each value is
+    // its column's. Last in the table: a line of words is a header only when no format knows it.
+    name: 'column-table',
+    header: /^\s*(?<columns>(?=.*(?:loss|\bsteps?\b|\biter|\bepoch|\blr\b|\bacc))[A-Za-z_][\w./-]*(?:[ \t]+[A-Za-z_][\w./-]*){2,})\s*$/i,
+    exactColumns: true,
+    patterns: [/^\s*(?<values>(?:[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)[ \t]+){2,}[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf))\.?\s*$/i],
+    samples: [{ context: ['Steps desc_loss det_loss train_accuracy d_pos d_neg time memory'], line: '9753 nan nan 0.00 nan nan 1698.001 16280.8', nonFinite: 'desc_loss', step: 9753 }],
+  },
 ];

@@ -8,6 +8,9 @@ import { readCounters } from '../generic/counters';
 import { nonFiniteSlots, readSlots } from '../generic/slots';
 import { VALUE_SOURCE, isLearningRate, isLoss, isSentinel, parseValue, type ParsedValue } from './values';
 
+// tqdm's rate with a unit of samples (`unit='ex'`): the counter counts samples, not steps.
+const SAMPLE_RATE = /\d\s*(?:ex|examples?|samples?|img|imgs|images?|tok|tokens?|seqs?|sequences?|sents?|records?)\/s\b/;
+
 export interface MetricReading {
   name: string;
   value: ParsedValue;
@@ -109,7 +112,7 @@ function firstNonFinite(metrics: MetricReading[]): MetricReading | undefined {
 function readTable(format: TextFormat, groups: Record<string, string | undefined>, headers: TableHeaders): MetricReading[] {
   const columns = headers.get(format.name);
   const values = (groups.values ?? '').trim().split(/\s+/);
-  if (!columns) return [];
+  if (!columns || (format.exactColumns && columns.length !== values.length)) return [];
   const metrics: MetricReading[] = [];
   values.forEach((raw, i) => {
     const name = columns[i];
@@ -143,7 +146,13 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
       if (pairs.fractionalEpoch) reading.fractionalEpoch = true;
     }
   }
-  if (format.header) reading.metrics.push(...readTable(format, groups, headers));
+  if (format.header) {
+    const cells = readTable(format, groups, headers);
+    // a column that counts steps (`Steps`, `iter`) is the row's step
+    const counter = cells.find((c) => (STEP_KEY.test(c.name) || /^steps$/i.test(c.name)) && c.value.finite);
+    if (counter && counter.value.finite && reading.step === null) reading.step = counter.value.value;
+    reading.metrics.push(...cells.filter((c) => c !== counter));
+  }
   if (groups.key !== undefined && groups.value !== undefined) {
     const value = parseValue(groups.value);
     const key = groups.key;
@@ -152,6 +161,9 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
     else if (value) reading.metrics.push({ name: key, value });
   }
   if (format.emptyWhen?.test(text)) reading.metrics = reading.metrics.filter((m) => m.value.finite);
+  // A training bar whose rate is in samples (`24700.60ex/s, cont=nan`) counts samples: no step. (A bar without
+  // metrics, a dataset's `Map: … examples/s`, keeps its counter for the bar roles.)
+  if (format.progressBar && reading.metrics.length > 0 && SAMPLE_RATE.test(groups.metrics ?? '')) reading.step = null;
   if ((reading.step === null || reading.epoch === null) && (format.pairs || format.nonFinite)) {
     const counters = readCounters(text);
     reading.step ??= counters.step;
@@ -251,9 +263,32 @@ function withGenericValues(reading: SegmentReading | null, text: string): Segmen
   return out;
 }
 
+/**
+ * The metric is named by its nearest label: a format whose key pattern takes one word (`Loss`) gives way to the
+ * whole label the generic extractor reads there (`Train Loss: nan Vali Loss: nan` → `Train Loss`, `Vali Loss`).
+ */
+function withWholeLabels(reading: SegmentReading | null, text: string): SegmentReading | null {
+  if (!reading?.nonFinite || reading.format === 'generic' || !reading.nonFiniteNames?.length) return reading;
+  const names = reading.nonFiniteNames;
+  const labels = nonFiniteSlots(readSlots(text)).map((s) => s.label);
+  if (labels.length !== names.length) return reading;
+  const whole = names.map((n, i) => {
+    const l = labels[i];
+    return l && l !== n && l.endsWith(` ${n}`) ? l : n;
+  });
+  if (whole.every((w, i) => w === names[i])) return reading;
+  const renamed = new Map(names.map((n, i) => [n, whole[i]]));
+  // a name the line uses twice (`Loss` three times) is renamed by position, so rename the list, then the metrics in order
+  let k = 0;
+  reading.metrics = reading.metrics.map((m) => (!m.value.finite && !isSentinel(m.name, m.value.value) && renamed.has(m.name) && k < whole.length ? { ...m, name: whole[k++] } : m));
+  reading.nonFiniteNames = whole;
+  reading.nonFinite = { ...reading.nonFinite, metric: whole[0] };
+  return reading;
+}
+
 /** Reads one segment (rank prefix already removed); null when neither a format nor the generic extractor finds anything. */
 export function readSegment(text: string, headers: TableHeaders): SegmentReading | null {
-  const reading = withGenericValues(readWithFormats(text, headers), text);
+  const reading = withWholeLabels(withGenericValues(readWithFormats(text, headers), text), text);
   if (reading && reading.epoch !== null && reading.event !== 'context') reading.ownEpoch = true;
   return reading;
 }

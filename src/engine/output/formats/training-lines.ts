@@ -101,7 +101,7 @@ export const trainingLineFormats: TextFormat[] = [
     emptyWhen: /\bcount: 0\b/,
     patterns: [re(String.raw`^(?:v3 \(.*?\) )?Region \d+ (?<metrics>Avg.*)$`)],
     samples: [
-      { line: 'Region 82 Avg IOU: nan, Class: nan, Obj: nan, No Obj: nan, .5R: 0.000000, .75R: 0.000000,  count: 2', nonFinite: 'IOU' },
+      { line: 'Region 82 Avg IOU: nan, Class: nan, Obj: nan, No Obj: nan, .5R: 0.000000, .75R: 0.000000,  count: 2', nonFinite: 'Avg IOU' },
       { line: 'v3 (mse loss, Normalizer: (iou: 0.500000, cls: 1.000000) Region 106 Avg (IOU: -nan, CIOU: -nan), Class: -nan, Obj: -nan, No Obj: 0.442706, .5R: -nan, .75R: -nan, count: 0' },
     ],
   },

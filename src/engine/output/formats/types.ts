@@ -49,6 +49,8 @@ export interface TextFormat {
   stepIsEpoch?: boolean;
   /** Rows are recognized without their header line (its columns then go unnamed). */
   headerOptional?: boolean;
+  /** A table row counts only when it has exactly one value per header column. */
+  exactColumns?: boolean;
   /** A line that matches this says its values are averages over nothing (darknet's `count: 0`): none is a divergence. */
   emptyWhen?: RegExp;
   /**

@@ -27,6 +27,10 @@ const GLOBAL = new RegExp(
 );
 // `[100/62598]`, `(300/9000)`, `[ 20/800]`: an unlabeled counter in brackets.
 const BRACKETED = /[[(]\s*(\d+)\s*\/\s*(\d+)\s*[\])]/g;
+// `Training [>>      ] 20004/600000,`: the counter right after a drawn bar.
+const AFTER_BAR = /\[[=>#.\s-]*\]\s*(\d+)\s*\/\s*(\d+)(?![\d/])/;
+// `epoch 0[4500]`: the iteration in brackets right after the epoch's number.
+const EPOCH_THEN_ITERATION = /(?<![\w/])epoch\s*[:=]?\s*\d+\s*\[(\d+)\]/i;
 const EPOCH = new RegExp(String.raw`(?<![\w/])(?:epoch|ep)\b(?:\(\w+\))?['"]?\s*(?:[:=#]\s*|\s)?\s*[\[(]?\s*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?`, 'i');
 // A count of samples, records, examples or tokens is no step.
 const SAMPLES_AFTER = /^\s*[\])]?\s*(?:samples|records|examples|images|imgs|tokens|sequences|sents|sentences)\b/i;
@@ -53,6 +57,10 @@ export function readCounters(text: string): Counters {
     if (SAMPLES_AFTER.test(rest.slice(m.index! + m[0].length))) continue;
     return { step: Number(m[1]), epoch, fractionalEpoch, total: Number(m[2]) };
   }
+  const bar = AFTER_BAR.exec(rest);
+  if (bar && !SAMPLES_AFTER.test(rest.slice(bar.index + bar[0].length))) return { step: Number(bar[1]), epoch, fractionalEpoch, total: Number(bar[2]) };
+  const iteration = EPOCH_THEN_ITERATION.exec(text);
+  if (iteration) return { step: Number(iteration[1]), epoch, fractionalEpoch, labeled: true };
   const g = GLOBAL.exec(rest);
   if (g) return { step: Number(g[1]), epoch, fractionalEpoch, total: int(g[2]) ?? undefined, labeled: true };
   return { step: null, epoch, fractionalEpoch };

@@ -1,4 +1,4 @@
-// Models pretrained in bf16 whose activations outgrow fp16 (T5 and its family, Llama 2/3, Gemma): found by the names and
+// Models pretrained in bf16 whose activations outgrow fp16 (T5 and its family, Llama 2/3, Gemma, GLM-4): found by the names and
 // classes a run's configs, command line and scripts give them.
 import type { ScriptFact } from '../../types';
 import { baseName } from './evidence';
@@ -27,6 +27,8 @@ const FAMILIES: [RegExp, string][] = [
   [/^(?:meta-)?llama-?2(?:[-_]|$)/, 'Llama 2'],
   [/^(?:meta-)?llama-?3(?:\.\d)?(?:[-_]|$)/, 'Llama 3'],
   [/^(?:code|recurrent)?gemma(?:-?\d)?(?:[-_]|$)/, 'Gemma'],
+  // GLM-4: its maintainers say fine-tuning in fp16 overflows and needs bf16 (THUDM/GLM-4 #96, #234)
+  [/^glm-?4(?:[-_.]|$)/, 'GLM-4'],
 ];
 const CLASSES = /^(T5|MT5|UMT5|LongT5|SwitchTransformers|Pegasus|BigBirdPegasus)(ForConditionalGeneration|EncoderModel|Model|ForQuestionAnswering|ForSequenceClassification|ForTokenClassification)$/;
 
