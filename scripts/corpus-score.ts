@@ -55,6 +55,7 @@ function projects(): void {
   let flagged = 0;
   let notCauses = 0;
   let warned = 0;
+  let casesFlagged = 0;
   const byFamily = new Map<string, { n: number; flagged: number }>();
   const lines: string[] = [];
   for (const c of cases) {
@@ -66,6 +67,7 @@ function projects(): void {
     rmSync(copy, { recursive: true, force: true });
     const result: DiagnoseResult = 'diagnostics' in out ? out : { version: 1, runs: [], diagnostics: [], probe: null };
     const s = scoreProject(c, result);
+    if (s.causes.some((x) => x.flagged)) casesFlagged++;
     const fam = byFamily.get(c.family) ?? { n: 0, flagged: 0 };
     for (const x of s.causes) {
       causes++;
@@ -84,6 +86,7 @@ function projects(): void {
     }
   }
   console.log(`projects: ${cases.length} cases`);
+  console.log(`  cases with a root-cause line flagged          ${casesFlagged}/${cases.length} (${pct(casesFlagged, cases.length)})`);
   console.log(`  root-cause lines flagged (warning or error)  ${flagged}/${causes} (${pct(flagged, causes)})`);
   console.log(`  not-the-cause lines warned                   ${warned}/${notCauses} (${pct(warned, notCauses)})`);
   for (const [family, f] of [...byFamily].sort()) console.log(`    ${family.padEnd(22)} ${f.flagged}/${f.n}`);

@@ -179,3 +179,13 @@ test('loss-function through diagnose: the training script imports its loss modul
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('torch.where that only picks by a label (focal loss p_t) is no guard for the log that follows; one that tests the value is', async () => {
+  const { locate } = await import('../../src/engine/config/index.ts');
+  const code = (cond: string) => `import torch\nimport torch.nn as nn\n\nclass FocalLoss(nn.Module):\n    def forward(self, x, target):\n        p_t = torch.where(${cond}, x, 1 - x)\n        fl = - (1 - p_t) ** 2 * torch.log(p_t)\n        return fl.mean()\n`;
+  const hazard = (f: Awaited<ReturnType<typeof locate>>) => f.facts.find((x) => x.kind === 'numeric-hazard' && (x.detail as { hazard?: string }).hazard === 'log');
+  const picked = hazard(await locate('focal_loss.py', code('target == 1')));
+  assert.equal((picked?.detail as { guard?: unknown }).guard ?? null, null);
+  const guarded = hazard(await locate('focal_loss.py', code('x > 0')));
+  assert.equal((guarded?.detail as { guard?: { kind: string } }).guard?.kind, 'where');
+});

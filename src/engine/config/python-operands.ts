@@ -60,6 +60,8 @@ const COUNT_NAME = /^(num|n)_?(pos|fg|valid|gt|positive|positives|masked|tokens|
 const NORM_NAME = /(^|_)norms?$/i;
 const AREA_NAME = /(^|_)(area|areas|union)\d*$/i;
 const EXTENT_NAME = /^(w|h|width|height|cw|ch)\d*$|_(w|h|width|height)\d*$/i;
+// A `where` condition that tests a value's size or finiteness (not a label): `p > 0`, `x != 0`, `isnan(x)`, `x < eps`.
+const WHERE_GUARD = /[<>]|!=\s*0(?![\d.])|==\s*0(?:\.0*)?(?![\d.])|isnan|isfinite|isinf|\beps\b|nonzero/i;
 const PROB_NAME = /^(p|probs?|probas?|probabilities|y_pred|y_hat|pred_probs?|\w+_probs?)$/i;
 const LOGIT_NAME = /logit/i;
 const LOGPROB_NAME = /log_?probs?|^logp|lprobs|log_softmax|log_likelihood/i;
@@ -296,7 +298,11 @@ export class Operands {
       return { ...seen, guard: keepsAbove0 ? { kind: 'clamp', node: call } : seen.guard, eps: keepsAbove0 ? (eps ?? seen.eps) : seen.eps, bounded: seen.bounded || bounded };
     }
     if (name === 'nan_to_num') return { ...inner(), guard: { kind: 'nan-to-num', node: call } };
-    if (name === 'where' && parts.positional.length >= 3) return { ...inner(), kind: 'tensor', guard: { kind: 'where', node: call } };
+    // `where(p > 0, p, eps)` guards; `where(target == 1, x, 1 - x)` (focal loss's p_t) only picks, on a label
+    if (name === 'where' && parts.positional.length >= 3) {
+      const guards = WHERE_GUARD.test(parts.positional[0]?.text ?? '');
+      return { ...inner(), kind: 'tensor', ...(guards ? { guard: { kind: 'where' as const, node: call } } : {}) };
+    }
     if (['max', 'maximum', 'fmax', 'amax'].includes(name)) {
       const args = parts.callee.type === 'identifier' || module ? parts.positional : [subject!, ...parts.positional].filter(Boolean);
       // `max(s, 1)`, `torch.max(cw * ch + eps, union)`: one side is kept above 0

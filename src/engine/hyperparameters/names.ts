@@ -5,7 +5,7 @@ import type { CanonicalName } from './types';
 
 export const spellings = {
   // `lr0`: the YOLO family's initial learning rate; `max_lr`: OneCycle's peak
-  learning_rate: ['learning_rate', 'lr', 'lr0', 'base_lr', 'base_learning_rate', 'initial_learning_rate', 'max_lr'],
+  learning_rate: ['learning_rate', 'lr', 'lr0', 'base_lr', 'base_learning_rate', 'initial_learning_rate', 'initial_lr', 'init_lr', 'lr_init', 'max_lr'],
   adam_epsilon: ['adam_epsilon', 'adam_eps', 'eps', 'epsilon', 'optimizer_epsilon', 'adam_epsilon_value'],
   max_grad_norm: ['max_grad_norm', 'gradient_clipping', 'gradient_clip_val', 'clipnorm', 'global_clipnorm', 'clip_grad_norm', 'grad_clip_norm', 'clip_norm'],
   weight_dtype: ['weight_dtype', 'torch_dtype', 'param_dtype', 'model_dtype'],
