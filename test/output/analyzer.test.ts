@@ -101,3 +101,21 @@ test("a script's warning printed between two progress lines happened during the 
   a.end();
   assert.deepEqual([a.incident()?.line, a.incident()?.step, a.incident()?.kind], [3, 4692, 'error']);
 });
+
+test("a loss's running average turning NaN (`loss: 5.66 (nan)`) is the incident; a grad norm's is a skipped step", () => {
+  const a = createRunAnalyzer('log.txt');
+  a.feed('iter: 540  loss: 5.6012 (2.9011)  loss_cls: 0.6401 (0.5402)  lr: 0.010000\niter: 560  loss: 5.6569 (nan)  loss_cls: 0.6532 (nan)  lr: 0.010000\n');
+  a.end();
+  assert.deepEqual([a.incident()?.line, a.incident()?.step, a.incident()?.metric], [2, 560, 'loss']);
+  const b = createRunAnalyzer('log.txt');
+  b.feed('Train: [0/100][10/500]  loss 2.31 (2.40)  grad_norm 0.81 (nan)\nTrain: [0/100][20/500]  loss 2.29 (2.38)  grad_norm 0.79 (nan)\n');
+  b.end();
+  assert.equal(b.incident(), null);
+});
+
+test('a labeled counter that never moves while the epoch does (`Epoch 1, Iter 0:`): the epoch is the step', () => {
+  const a = createRunAnalyzer('log.txt');
+  a.feed('Epoch 0, Iter 0: Loss:0.7123 S-loss:0.5012\nEpoch 1, Iter 0: Loss:nan S-loss:nan\n');
+  a.end();
+  assert.deepEqual([a.incident()?.line, a.incident()?.step, a.incident()?.epoch], [2, 1, 1]);
+});

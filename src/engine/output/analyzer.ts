@@ -157,6 +157,8 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   // The last progress counter of each rank (`4/10`): a counter at its total right after it is a step, not an epoch's end.
   const lastCounter = new Map<number | null, { step: number; total: number }>();
   const lastLead = new Map<number | null, number>();
+  // The last step and epoch a rank's line showed itself, to see a step counter that does not advance.
+  const lastOwnCounters = new Map<number | null, { step: number; epoch: number | null }>();
   // A non-finite gradient norm next to a finite loss, held until the rank's next step tells a skipped step from a divergence.
   const heldGradNorm = new Map<number | null, TrainingEvent>();
   // A non-finite event whose line shows no counter and came before any: the next training counter within a few lines is its step.
@@ -276,6 +278,12 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
       const endOnly = !(counted && counted.total === reading.total && counted.step < counted.total);
       step = reading.atTotal && endOnly && epoch !== null && !fractionalEpoch.has(rank) ? epoch : reading.step;
       if (reading.step !== null && reading.total !== undefined) lastCounter.set(rank, { step: reading.step, total: reading.total });
+      // A labeled counter that never moves while the epoch does (`Epoch 1, Iter 0:` every epoch): the epoch is the step.
+      const previous = lastOwnCounters.get(rank);
+      if (reading.step !== null && reading.ownEpoch && epoch !== null && !fractionalEpoch.has(rank)) {
+        if (previous && previous.step === reading.step && previous.epoch !== null && epoch > previous.epoch) step = epoch;
+        lastOwnCounters.set(rank, { step: reading.step, epoch });
+      }
       // HF Trainer writes its metrics dict over the progress bar's line: that bar shows the step.
       if (step === null && sameLineStep.line === segment.line && sameLineStep.rank === rank) step = sameLineStep.step;
       // A line that only shows its epoch is a step of its own when the epoch moved since the last one (epoch summaries).

@@ -2,7 +2,7 @@
 // format: `key: v`, `key=v`, `key v`, `[Key] v`, `'key': v`, `Key is v`, `| key: v |`, `obj nan, box nan`,
 // `Name: tensor([…, nan, …])`. Format entries refine what it finds; it alone is enough to see a non-finite value.
 import { nonFiniteValues } from '../nonfinite-tokens';
-import { isSentinel, parseValue, type ParsedValue } from '../formats/values';
+import { isLoss, isSentinel, parseValue, type ParsedValue } from '../formats/values';
 
 export interface Slot {
   /** The nearest label as written (`grad_norm`, `D loss`, `rewards_train/chosen`), or null when the value has none. */
@@ -92,5 +92,7 @@ export function readSlots(text: string): Slot[] {
 
 /** The non-finite slots that mean a divergence: not a sentinel (`best: inf`), not a running average. */
 export function nonFiniteSlots(slots: Slot[]): Slot[] {
-  return slots.filter((s) => !s.value.finite && !s.secondary && !(s.label && isSentinel(s.label, s.value.value)));
+  // A running average that is NaN (`loss: 5.66 (nan)`) means the loss was NaN at a step the log skipped: a loss's
+  // counts; a grad norm's (`grad_norm: 0.8 (nan)`) is a skipped step's, which the run recovers from.
+  return slots.filter((s) => !s.value.finite && (!s.secondary || (!!s.label && isLoss(s.label))) && !(s.label && isSentinel(s.label, s.value.value)));
 }
