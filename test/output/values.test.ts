@@ -88,3 +88,14 @@ test('an error rate over no reference tokens (cer_ctc=nan next to finite losses)
   assert.equal(isSentinel('cer_loss_weight', 'inf'), false);
   assert.equal(readSegment('[valid] loss_ctc=9.870, cer_ctc=nan, loss_transducer=6.520, loss=9.481', new Map())?.nonFinite, undefined);
 });
+
+test("tensorboardX's `Warning: NaN or Inf found in input tensor.` is a mention; TensorFlow's `Loss is inf or nan` is the loss", () => {
+  const headers = new Map();
+  assert.equal(readSegment('Warning: NaN or Inf found in input tensor.', headers)?.nonFinite, undefined);
+  assert.equal(readSegment('tensorflow.python.framework.errors.InvalidArgumentError: Loss is inf or nan : Tensor had NaN values', headers)?.nonFinite?.metric, 'loss');
+});
+
+test('every non-finite value the line shows is named, with its whole label, when the format saw fewer', () => {
+  const r = readSegment('=> Epoch: 98 Train loss: 5.46163 Train miou: 0.36632 Val loss: nan Val miou: nan...', new Map());
+  assert.deepEqual([r?.nonFinite?.metric, r?.nonFiniteNames], ['Val loss', ['Val loss', 'Val miou']]);
+});

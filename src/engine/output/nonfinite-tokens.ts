@@ -9,13 +9,13 @@ export interface TokenRules {
   token: string;
   /** Text just before the token that makes it a value whatever follows (`loss: `, `loss=`, `(`, `, `, `loss is `). */
   valueBefore: string;
-  /** Whatever came before, no value: where a value improved from (`Validation loss decreased (inf --> 0.6945)`). */
+  /** Whatever came before, no value: where a value improved from (`Validation loss decreased (inf --> 0.6945)`), tensorboardX's `NaN or Inf found in input tensor`. */
   trapAlwaysAfter: string;
   /** The trap list, before the token: `improved from inf`, `NaN or Inf found` (a mention of both, not a value). */
   trapBefore: string;
   /**
    * The trap list, after the token: it names what a zero counter counts (`nan iterations:   0`, `nan count = 0`),
-   * or it is one of two words for non-finite (`NaN or Inf found in input tensor`, `nan/inf`).
+   * or it is one of two words for non-finite (`NaN or Inf found`, `nan/inf`) where nothing before makes it a value.
    */
   trapAfter: string;
   /** A character before the token (or its sign) that puts it inside a word, a path or a file name: no value. */
@@ -31,7 +31,9 @@ export const tokenRules: TokenRules = {
   valueBefore: String.raw`[:=(\[{,|]\s*|\b(?:is|was|became|become|be|are|were|got|to)\s+`,
   trapBefore: String.raw`\bfrom\s+|\b(?:nan|inf\w*)\s*(?:\bor\b|\band\b|/)\s*`,
   trapAfter: String.raw`\s+[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])|\s*(?:\bor\b|\band\b|/)\s*(?:nan|inf)`,
-  trapAlwaysAfter: String.raw`\s*(?:-->|->|→|=>)\s*[-+]?\.?\d`,
+  // tensorboardX's `Warning: NaN or Inf found in input tensor.` is a mention whatever precedes it (the scalar it
+  // refused is on a metric line of its own)
+  trapAlwaysAfter: String.raw`\s*(?:-->|->|→|=>)\s*[-+]?\.?\d|\s+or\s+[iI]nf\s+found\s+in\s+input\s+tensor`,
   inWordBefore: String.raw`[\w./\\-]`,
   inWordAfter: String.raw`[\w/\\-]`,
 };

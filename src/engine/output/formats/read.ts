@@ -271,6 +271,15 @@ function withWholeLabels(reading: SegmentReading | null, text: string): SegmentR
   if (!reading?.nonFinite || reading.format === 'generic' || !reading.nonFiniteNames?.length) return reading;
   const names = reading.nonFiniteNames;
   const labels = nonFiniteSlots(readSlots(text)).map((s) => s.label);
+  // the generic extractor saw more than the format (`Val loss: nan Val miou: nan...`): its labels, when they agree on the first
+  if (labels.length > names.length && labels.every((l) => l) && (labels[0] === names[0] || labels[0]!.endsWith(` ${names[0]}`))) {
+    const known = new Set(reading.metrics.map((m) => m.name));
+    for (const slot of nonFiniteSlots(readSlots(text))) if (slot.label && !known.has(slot.label)) reading.metrics.push({ name: slot.label, value: slot.value });
+    reading.metrics = reading.metrics.filter((m) => m.value.finite || labels.includes(m.name));
+    reading.nonFiniteNames = labels as string[];
+    reading.nonFinite = { ...reading.nonFinite!, metric: labels[0]! };
+    return reading;
+  }
   if (labels.length !== names.length) return reading;
   const whole = names.map((n, i) => {
     const l = labels[i];
@@ -289,6 +298,13 @@ function withWholeLabels(reading: SegmentReading | null, text: string): SegmentR
 /** Reads one segment (rank prefix already removed); null when neither a format nor the generic extractor finds anything. */
 export function readSegment(text: string, headers: TableHeaders): SegmentReading | null {
   const reading = withWholeLabels(withGenericValues(readWithFormats(text, headers), text), text);
+  // A metric line's non-finite value must be one by the value rule too: `Warning: NaN or Inf found in input tensor`
+  // (tensorboardX) reads as `Warning: NaN` to a key-value pattern, and the trap list says it is a mention.
+  if (reading?.nonFinite && reading.event === 'step' && reading.nonFinite.value !== 'overflow' && !hasNonFiniteValue(text)) {
+    delete reading.nonFinite;
+    delete reading.nonFiniteNames;
+    reading.metrics = reading.metrics.filter((m) => m.value.finite);
+  }
   if (reading && reading.epoch !== null && reading.event !== 'context') reading.ownEpoch = true;
   return reading;
 }

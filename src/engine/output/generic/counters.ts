@@ -31,7 +31,8 @@ const BRACKETED = /[[(]\s*(\d+)\s*\/\s*(\d+)\s*[\])]/g;
 const AFTER_BAR = /\[[=>#.\s-]*\]\s*(\d+)\s*\/\s*(\d+)(?![\d/])/;
 // `epoch 0[4500]`: the iteration in brackets right after the epoch's number.
 const EPOCH_THEN_ITERATION = /(?<![\w/])epoch\s*[:=]?\s*\d+\s*\[(\d+)\]/i;
-const EPOCH = new RegExp(String.raw`(?<![\w/])(?:epoch|ep)\b(?:\(\w+\))?['"]?\s*(?:[:=#]\s*|\s)?\s*[\[(]?\s*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?`, 'i');
+// (not a duration: `time for one epoch: 42.8 seconds`)
+const EPOCH = new RegExp(String.raw`(?<![\w/])(?:epoch|ep)\b(?:\(\w+\))?['"]?\s*(?:[:=#]\s*|\s)?\s*[\[(]?\s*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?(?![\d.]|\s*(?:s|secs?|seconds?|ms|mins?|minutes?|h|hours?)\b)`, 'i');
 // A count of samples, records, examples or tokens is no step.
 const SAMPLES_AFTER = /^\s*[\])]?\s*(?:samples|records|examples|images|imgs|tokens|sequences|sents|sentences)\b/i;
 

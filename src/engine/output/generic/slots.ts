@@ -94,5 +94,10 @@ export function readSlots(text: string): Slot[] {
 export function nonFiniteSlots(slots: Slot[]): Slot[] {
   // A running average that is NaN (`loss: 5.66 (nan)`) means the loss was NaN at a step the log skipped: a loss's
   // counts; a grad norm's (`grad_norm: 0.8 (nan)`) is a skipped step's, which the run recovers from.
-  return slots.filter((s) => !s.value.finite && (!s.secondary || (!!s.label && isLoss(s.label))) && !(s.label && isSentinel(s.label, s.value.value)));
+  // (only when the value before it is finite: `loss: nan (nan)` is one non-finite loss, not two)
+  return slots.filter((s, i) => {
+    if (s.value.finite || (s.label && isSentinel(s.label, s.value.value))) return false;
+    if (!s.secondary) return true;
+    return !!s.label && isLoss(s.label) && i > 0 && slots[i - 1].value.finite;
+  });
 }
