@@ -6,7 +6,10 @@ import { callParts, conditionalParts, unparen, kids, lastName, literal, ofType, 
 
 export const OPTIMIZERS =
   /^(Adam|AdamW|SGD|RMSprop|Adagrad|Adadelta|Adamax|NAdam|Nadam|RAdam|SparseAdam|ASGD|Rprop|LBFGS|Lion|LAMB|Lamb|Adafactor|FusedAdam|FusedLAMB|DeepSpeedCPUAdam|AdamW8bit|Adam8bit|PagedAdamW|PagedAdamW8bit|PagedAdamW32bit|Lion8bit|AdamWeightDecay|Ftrl|Prodigy|CAME|Sophia|Muon)$/;
-const CONFIG_NAMES = /^(cfg|config|conf|args|opt|opts|hparams|hp|FLAGS|flags|training_args|train_args|train_cfg|train_config|cli_args)$/;
+// (`_C` / `__C`: the yacs and EasyDict default files' conventional root, `_C.SOLVER.BASE_LR = 0.001`)
+const CONFIG_NAMES = /^(cfg|config|conf|args|opt|opts|hparams|hp|FLAGS|flags|training_args|train_args|train_cfg|train_config|cli_args|_C|__C)$/;
+// Constructors of config objects that a file then fills by attribute (`__C = edict()`, `_C = CN()`).
+const CONFIG_OBJECTS = /^(CN|CfgNode|edict|EasyDict|ConfigDict|AttrDict)$/;
 const CONFIG_LOADERS = /^(load|safe_load|full_load|parse_args|parse_known_args|fromfile|from_file|load_config|get_config|create|merge|to_container|structured)$/;
 const MODULE_METHODS = /^(parameters|named_parameters|requires_grad_|train|eval|state_dict|load_state_dict|enable_gradient_checkpointing|enable_xformers_memory_efficient_attention)$/;
 
@@ -86,6 +89,7 @@ export class PythonScope {
       if (value.type === 'call') {
         const name = callParts(value).name ?? '';
         if (CONFIG_LOADERS.test(name) && /OmegaConf|yaml|parse|Config|config|json|toml/i.test(value.text)) this.configRoots.add(target.text);
+        if (CONFIG_OBJECTS.test(name)) this.configRoots.add(target.text);
         if (isModuleConstructor(name)) this.modules.add(target.text);
       }
     }

@@ -140,14 +140,8 @@ class PythonLocator {
       if (assignment?.type !== 'assignment') continue;
       const left = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
-      if (!left || !right) continue;
-      if (left.type === 'identifier') {
-        if (isLiteral(right) || isContainer(right)) this.settingTree(left.text, right, left.startIndex, true);
-        continue;
-      }
-      // yacs / EasyDict defaults: `_C.SOLVER.BASE_LR = 0.001`, `__C.TRAIN.LR_INIT = 1e-3` set `SOLVER.BASE_LR`
-      const chain = attributeChain(left);
-      if (chain && chain.length >= 2 && isLiteral(right)) this.value(chain.slice(1).join('.'), right, left.startIndex);
+      if (left?.type !== 'identifier' || !right) continue;
+      if (isLiteral(right) || isContainer(right)) this.settingTree(left.text, right, left.startIndex, true);
     }
   }
 
@@ -440,14 +434,4 @@ function readsOnlyConfig(c: BranchCondition | undefined): boolean {
 function isContainer(node: PyNode): boolean {
   if (node.type === 'dictionary' || node.type === 'list' || node.type === 'tuple') return true;
   return node.type === 'call' && node.childForFieldName('function')?.text === 'dict';
-}
-
-/** `_C.SOLVER.BASE_LR` → ['_C', 'SOLVER', 'BASE_LR']; null for anything but names joined by dots. */
-function attributeChain(node: PyNode): string[] | null {
-  if (node.type === 'identifier') return [node.text];
-  if (node.type !== 'attribute') return null;
-  const object = node.childForFieldName('object');
-  const name = node.childForFieldName('attribute');
-  const head = object ? attributeChain(object) : null;
-  return head && name ? [...head, name.text] : null;
 }
