@@ -3,8 +3,9 @@
 // the line; the CLI's diagnose and the language server both read runs through this.
 import { open, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { LocatedFile, LocatedValue, RunScan } from './types';
+import type { LocatedFile, LocatedValue, Range, RunScan } from './types';
 import { locateCommandLine, shellCommands } from './config/index';
+import type { ShellWord } from './config/shell';
 import { processesFromLaunchScript, runSetupValues } from './run-setup';
 import { LineIndex } from './config/text';
 
@@ -38,26 +39,37 @@ function findLine(head: string, text: string): { line: number; column: number } 
   return undefined;
 }
 
-/** `bash tools/dist_train.sh cfg.py 4`: the number of processes the launch script takes as an argument. */
-async function launchScriptProcesses(command: string, at: { line: number; column: number }, log: string, root: string, logDir: string): Promise<LocatedValue[]> {
-  for (const words of shellCommands(command)) {
+/**
+ * `bash tools/dist_train.sh cfg.py 4`: the number of processes a command passes to a launch script as an
+ * argument (the script, read from the first of `bases` that has it, starts `--nproc_per_node=$GPUS` with `GPUS=$2`),
+ * and the word of `text` that holds it.
+ */
+async function scriptArgumentProcesses(text: string, bases: string[]): Promise<{ value: number; word: ShellWord } | undefined> {
+  for (const words of shellCommands(text)) {
     const i = words.findIndex((w) => /\.sh$/.test(w.value));
     if (i < 0) continue;
     const script = words[i].value;
-    let text: string | undefined;
-    for (const base of [root, logDir]) {
-      text = await readFile(isAbsolute(script) ? script : resolve(base, script), 'utf8').catch(() => undefined);
-      if (text !== undefined) break;
+    let called: string | undefined;
+    for (const base of bases) {
+      called = await readFile(isAbsolute(script) ? script : resolve(base, script), 'utf8').catch(() => undefined);
+      if (called !== undefined) break;
     }
-    if (text === undefined) continue;
+    if (called === undefined) continue;
     const args = words.slice(i + 1);
-    const found = processesFromLaunchScript(text, args.map((w) => w.value));
-    if (!found || found.argument < 0) continue;
-    const w = args[found.argument];
-    const character = at.column + w.start;
-    return [{ file: log, keyPath: 'nproc_per_node', key: 'nproc_per_node', value: found.value, text: w.raw, range: { start: { line: at.line, character }, end: { line: at.line, character: character + w.raw.length } }, source: 'command' }];
+    const found = processesFromLaunchScript(called, args.map((w) => w.value));
+    if (found && found.argument >= 0) return { value: found.value, word: args[found.argument] };
   }
-  return [];
+  return undefined;
+}
+
+const processesValue = (file: string, value: number, text: string, range: Range, source: string): LocatedValue => ({ file, keyPath: 'nproc_per_node', key: 'nproc_per_node', value, text, range, source });
+
+/** The launch script's process count in the log's own command line (`at`: where the command starts in the log). */
+async function launchScriptProcesses(command: string, at: { line: number; column: number }, log: string, root: string, logDir: string): Promise<LocatedValue[]> {
+  const found = await scriptArgumentProcesses(command, [root, logDir]);
+  if (!found) return [];
+  const character = at.column + found.word.start;
+  return [processesValue(log, found.value, found.word.raw, { start: { line: at.line, character }, end: { line: at.line, character: character + found.word.raw.length } }, 'command')];
 }
 
 /**
@@ -68,20 +80,9 @@ export async function launchedProcesses(file: LocatedFile, path: string, root: s
   if (file.language !== 'shell') return [];
   const text = await readFile(path, 'utf8').catch(() => '');
   if (!/\.sh\b/.test(text)) return [];
-  const index = new LineIndex(text);
-  for (const words of shellCommands(text)) {
-    const i = words.findIndex((w) => /\.sh$/.test(w.value));
-    if (i < 0) continue;
-    const script = words[i].value;
-    const called = await readFile(isAbsolute(script) ? script : resolve(root, script), 'utf8').catch(() => readFile(resolve(dirname(path), script), 'utf8').catch(() => undefined));
-    if (called === undefined) continue;
-    const args = words.slice(i + 1);
-    const found = processesFromLaunchScript(called, args.map((w) => w.value));
-    if (!found || found.argument < 0) continue;
-    const w = args[found.argument];
-    return [{ file: file.file, keyPath: 'nproc_per_node', key: 'nproc_per_node', value: found.value, text: w.raw, range: index.range(w.start, w.end), source: 'shell' }];
-  }
-  return [];
+  const found = await scriptArgumentProcesses(text, [root, dirname(path)]);
+  if (!found) return [];
+  return [processesValue(file.file, found.value, found.word.raw, new LineIndex(text).range(found.word.start, found.word.end), 'shell')];
 }
 
 /** The run's own settings file: command-line flags and reported setup, on the log's lines. */
