@@ -150,7 +150,7 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
     const cells = readTable(format, groups, headers);
     // a column that counts steps (`Steps`, `iter`) is the row's step
     const counter = cells.find((c) => (STEP_KEY.test(c.name) || /^steps$/i.test(c.name)) && c.value.finite);
-    if (counter && counter.value.finite && reading.step === null) reading.step = counter.value.value;
+    if (counter?.value.finite && reading.step === null) reading.step = counter.value.value;
     reading.metrics.push(...cells.filter((c) => c !== counter));
   }
   if (groups.key !== undefined && groups.value !== undefined) {
@@ -270,21 +270,21 @@ function withGenericValues(reading: SegmentReading | null, text: string): Segmen
 function withWholeLabels(reading: SegmentReading | null, text: string): SegmentReading | null {
   if (!reading?.nonFinite || reading.format === 'generic' || !reading.nonFiniteNames?.length) return reading;
   const names = reading.nonFiniteNames;
-  const labels = nonFiniteSlots(readSlots(text)).map((s) => s.label);
+  const slots = nonFiniteSlots(readSlots(text));
+  const labels = slots.map((s) => s.label);
   // the generic extractor saw more than the format (`Val loss: nan Val miou: nan...`): its labels, when they agree on the first
-  if (labels.length > names.length && labels.every((l) => l) && (labels[0] === names[0] || labels[0]!.endsWith(` ${names[0]}`))) {
+  // a whole label names what the format named by its last word (`Train Loss` for `Loss`)
+  const wholeOf = (label: string | null, name: string): boolean => !!label && (label === name || label.endsWith(` ${name}`));
+  if (labels.length > names.length && labels.every((l) => l) && wholeOf(labels[0], names[0])) {
     const known = new Set(reading.metrics.map((m) => m.name));
-    for (const slot of nonFiniteSlots(readSlots(text))) if (slot.label && !known.has(slot.label)) reading.metrics.push({ name: slot.label, value: slot.value });
+    for (const slot of slots) if (slot.label && !known.has(slot.label)) reading.metrics.push({ name: slot.label, value: slot.value });
     reading.metrics = reading.metrics.filter((m) => m.value.finite || labels.includes(m.name));
     reading.nonFiniteNames = labels as string[];
     reading.nonFinite = { ...reading.nonFinite!, metric: labels[0]! };
     return reading;
   }
   if (labels.length !== names.length) return reading;
-  const whole = names.map((n, i) => {
-    const l = labels[i];
-    return l && l !== n && l.endsWith(` ${n}`) ? l : n;
-  });
+  const whole = names.map((n, i) => (wholeOf(labels[i], n) ? labels[i]! : n));
   if (whole.every((w, i) => w === names[i])) return reading;
   const renamed = new Map(names.map((n, i) => [n, whole[i]]));
   // a name the line uses twice (`Loss` three times) is renamed by position, so rename the list, then the metrics in order
