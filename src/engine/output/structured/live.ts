@@ -37,7 +37,7 @@ export function liveStructuredRun(path: string, format: StructuredFormat, opts: 
   let reading = false;
   let dirty = false;
   let lastError = '';
-  // An error seen once, and how many changes had been noticed then: it counts only if it recurs unchanged.
+  // An error seen once, and how many changes had been noticed when that read began: it counts only if it recurs unchanged.
   let suspect: { message: string; changes: number } | null = null;
   let changes = 0;
   const abort = new AbortController();
@@ -58,6 +58,8 @@ export function liveStructuredRun(path: string, format: StructuredFormat, opts: 
     }
     reading = true;
     dirty = false;
+    // the changes noticed before this read began: one that arrives while it runs is not in what it read
+    const seen = changes;
     try {
       const tracker = new IncidentTracker();
       const events: TrainingEvent[] = [];
@@ -87,13 +89,13 @@ export function liveStructuredRun(path: string, format: StructuredFormat, opts: 
       }
       const message = e instanceof Error ? e.message : String(e);
       if (message === lastError) return; // already reported
-      if (suspect && suspect.message === message && suspect.changes === changes) {
+      if (suspect && suspect.message === message && suspect.changes === seen) {
         suspect = null;
         lastError = message;
         opts.onError(new Error(`${opts.log}: ${message}`));
         return;
       }
-      suspect = { message, changes };
+      suspect = { message, changes: seen };
       if (confirmTimer) clearTimeout(confirmTimer);
       confirmTimer = setTimeout(() => {
         confirmTimer = null;
