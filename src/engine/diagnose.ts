@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { DiagnoseResult, FileError, LocatedFile, NanDiagnostic, RunScan } from './types';
 import { rules } from './rules/index';
+import { isSuspect } from './rules/helpers/suspects';
 import { activeFacts, readHyperparameters } from './hyperparameters/read';
 import type { RuleContext } from './rules/types';
 import { discover } from './discovery';
@@ -24,17 +25,20 @@ export function analyze(runs: RunScan[], files: LocatedFile[]): NanDiagnostic[] 
 }
 
 /**
- * Missing safety nets (no gradient clipping, no warmup) are a warning only while nothing explains the NaN better:
- * once a rule pins it with an error (a loss-code hazard, fp16 weights, an lr set for another batch), they are information.
+ * Missing safety nets (no gradient clipping, no warmup) and usual suspects (fp16 with nothing pointing at its range)
+ * are a warning only while nothing explains the NaN better: once a rule pins it with an error (a loss-code hazard,
+ * fp16 weights, an lr set for another batch), they are information.
  */
 function saferNetsLast(found: NanDiagnostic[]): NanDiagnostic[] {
-  const explained = found.some((d) => d.severity === 'error' && d.code !== 'first-nonfinite' && d.code !== 'gradient-clipping' && d.code !== 'warmup');
+  const safetyNet = (d: NanDiagnostic) => d.code === 'gradient-clipping' || d.code === 'warmup';
+  const explained = found.some((d) => d.severity === 'error' && d.code !== 'first-nonfinite' && !safetyNet(d) && !isSuspect(d));
   if (!explained) return found;
-  return found.map((d) =>
-    (d.code === 'gradient-clipping' || d.code === 'warmup') && d.severity === 'warning'
-      ? { ...d, severity: 'information', message: `${d.message} (a safety net; another finding explains this NaN better)` }
-      : d,
-  );
+  return found.map((d) => {
+    if (d.severity !== 'warning') return d;
+    if (safetyNet(d)) return { ...d, severity: 'information', message: `${d.message} (a safety net; another finding explains this NaN better)` };
+    if (isSuspect(d)) return { ...d, severity: 'information', message: `${d.message} (a usual suspect; another finding explains this NaN better)` };
+    return d;
+  });
 }
 
 export interface DiagnoseOptions {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/engine/diagnose.ts';
-import { applyEdits, expectAtMost, expectNothingRisky, expectOne, fixture, fixtureText, run } from './helpers.ts';
+import { applyEdits, expectAtMost, expectOne, fixture, fixtureText, run, expectOnly16BitSuspects } from './helpers.ts';
 
 const SCALED = 'diffusers/train_text_to_image_scale_lr.sh';
 const PLAIN = 'diffusers/train_text_to_image.sh';
@@ -22,7 +22,8 @@ test('diffusers launch script: --scale_lr multiplies 1e-4 by batch 16 × accumul
 
 test('diffusers launch script: 1e-5 without scale_lr is cleared', async () => {
   const d = analyze([run({ line: 211, step: 35, metric: 'step_loss' })], [await fixture(PLAIN)]);
-  expectNothingRisky(d);
+  // nothing but fp16 AMP, the usual suspect of a 16-bit run
+  expectOnly16BitSuspects(d, `${PLAIN}:5`);
   const lr = expectOne(d, 'learning-rate', 'information', PLAIN, 14);
   assert.match(lr.message, /1e-05 is not high for an Adam-type optimizer/);
 });

@@ -3,8 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/engine/diagnose.ts';
-import { locate } from '../../src/engine/config/index.ts';
-import { applyEdits, byCode, expectAtMost, expectNothingRisky, expectOne, finiteRun, fixture, fixtureText, run, variant } from './helpers.ts';
+import { locate, locateCommandLine } from '../../src/engine/config/index.ts';
+import type { LocatedFile } from '../../src/engine/types.ts';
+import { applyEdits, byCode, expectAtMost, expectNothingRisky, expectOne, expectOnly16BitSuspects, finiteRun, fixture, fixtureText, run, variant } from './helpers.ts';
 
 const T5 = 'fp16/summarize_t5.py';
 const DS = 'fp16/ds_fp16.json';
@@ -49,10 +50,23 @@ test('DeepSpeed fp16 whose loss scale ran down to its minimum: fp16.enabled in t
   assert.equal(byCode(d, 'loss-scale').some((x) => x.range.start.line + 1 === 7), false);
 });
 
-test('DeepSpeed fp16 that recovered from its overflows is not blamed', async () => {
+test('DeepSpeed fp16 that recovered from its overflows is not blamed; a NaN with no loss-scale trouble makes it a suspect, not an error', async () => {
   expectNothingRisky(analyze([finiteRun()], [await fixture(DS), await fixture(LAUNCH)]));
-  // a NaN with no loss-scale trouble before it does not point at fp16's range either
-  expectAtMost(analyze([run({ line: 300, step: 14, metric: 'loss' })], [await fixture(DS), await fixture(LAUNCH)]), 'precision', 'information');
+  // a NaN with no loss-scale trouble before it does not point at fp16's range: the fp16 block is only the usual suspect
+  const d = analyze([run({ line: 300, step: 14, metric: 'loss' })], [await fixture(DS), await fixture(LAUNCH)]);
+  expectOnly16BitSuspects(d, `${DS}:5`, `${LAUNCH}:5`);
+});
+
+test('a usual suspect steps back to information once another rule explains the NaN with an error', async () => {
+  const cfg = await fixture('lr-batch/Base-RetinaNet.yaml');
+  const line = 'python tools/train_net.py --num-gpus 1 --config-file configs/x.yaml --fp16 SOLVER.IMS_PER_BATCH 2';
+  const log: LocatedFile = { file: 'output/log.txt', language: 'shell', values: locateCommandLine(line, 'output/log.txt', 0), facts: [] };
+  const d = analyze([run({ line: 9, step: 139, metric: 'loss_cls' }, 'output/log.txt')], [cfg, log]);
+  expectOne(d, 'learning-rate', 'error', 'lr-batch/Base-RetinaNet.yaml', 9);
+  const fp16 = expectOne(d, 'precision', 'information', 'output/log.txt', 1);
+  assert.match(fp16.message, /--fp16 runs the model in fp16; .*the usual cause of a NaN in a 16-bit run.* \(a usual suspect; another finding explains this NaN better\)$/);
+  // without the lr error it is a warning
+  expectOnly16BitSuspects(analyze([run({ line: 9, step: 139, metric: 'loss_cls' }, 'output/log.txt')], [log]), 'output/log.txt:1');
 });
 
 test('DeepSpeed fp16 switched on in code for the model family the run used, and .half() on that model', async () => {
@@ -103,7 +117,7 @@ test("fp16 AMP with fp32 master weights and eps given: the optimizer is cleared,
   const d = analyze([run({ line: 9, step: 64, metric: 'loss' })], [mixed]);
   expectAtMost(d, 'optimizer-epsilon', 'information');
   const p = expectOne(d, 'precision', 'warning', TRUE16, 8);
-  assert.match(p.message, /trains in fp16;/);
+  assert.match(p.message, /runs the model in fp16;/);
 });
 
 test('one loss term non-finite while its sibling stays finite under AMP: the AMP wrapper and the loss module that computes it', async () => {
@@ -117,9 +131,9 @@ test('one loss term non-finite while its sibling stays finite under AMP: the AMP
   assert.match(loss.message, /^PolyIoULoss\.forward computes loss_bbox under fp16 autocast/);
 });
 
-test('every loss term non-finite at once does not single out a loss module or the AMP wrapper', async () => {
+test('every loss term non-finite at once does not single out a loss module: the AMP wrapper is only the usual suspect', async () => {
   const d = analyze([run({ line: 4, step: 150, metric: 'loss', nonFinite: ['loss', 'loss_cls', 'loss_bbox'] })], [await fixture(AMP), await fixture(LOSS)]);
-  expectAtMost(d, 'precision', 'information');
+  expectOnly16BitSuspects(d, `${AMP}:10`);
 });
 
 test('a frozen T5 encoder called in forward under the fp16 autocast: the fp16 flag and the call, with autocast off as the fix', async () => {
@@ -130,9 +144,11 @@ test('a frozen T5 encoder called in forward under the fp16 autocast: the fp16 fl
   assert.deepEqual(applyEdits(fixtureText(ENCODER), call.fixes[0].edits).split('\n').slice(16, 18), ['        with torch.autocast("cuda", enabled=False):', '            text_embeds = self.encode_text(texts)']);
 });
 
-test('the same T5 encoder already called with autocast off is not blamed', async () => {
+test('the same T5 encoder already called with autocast off is not blamed: the fp16 flag is only the usual suspect', async () => {
   const off = await variant(ENCODER, '        text_embeds = self.encode_text(texts)\n', '        with torch.cuda.amp.autocast(enabled=False):\n            text_embeds = self.encode_text(texts)\n');
-  expectAtMost(analyze([run({ line: 5, step: 40, metric: 'loss' })], [off]), 'precision', 'information');
+  const d = analyze([run({ line: 5, step: 40, metric: 'loss' })], [off]);
+  assert.equal(byCode(d, 'precision').filter((x) => /pretrained in bf16/.test(x.message)).length, 0);
+  assert.ok(byCode(d, 'precision').every((x) => /usual cause of a NaN in a 16-bit run/.test(x.message)));
 });
 
 test('bf16-pretrained families by model id or class, and names that only look alike', async () => {

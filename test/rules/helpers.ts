@@ -59,6 +59,19 @@ export function expectNothingRisky(diagnostics: NanDiagnostic[]): void {
   assert.deepEqual(risky.map((d) => `${d.code}: ${d.message}`), []);
 }
 
+const SUSPECT = /the usual cause of a NaN in a 16-bit run/;
+
+/** Nothing risky but the 16-bit choices at `places` (`file:line`), usual-suspect warnings (fp16 with no evidence pointing at its range). */
+export function expectOnly16BitSuspects(diagnostics: NanDiagnostic[], ...places: string[]): void {
+  const suspects = places.map((p) => {
+    const at = p.lastIndexOf(':');
+    const d = expectOne(diagnostics, 'precision', 'warning', p.slice(0, at), Number(p.slice(at + 1)));
+    assert.match(d.message, SUSPECT);
+    return d;
+  });
+  expectNothingRisky(diagnostics.filter((d) => !suspects.includes(d)));
+}
+
 /** Applies a fix's edits to text (edits on one line, right to left). */
 export function applyEdits(text: string, edits: { range: NanDiagnostic['range']; newText: string }[]): string {
   const lines = text.split('\n');

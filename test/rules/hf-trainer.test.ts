@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/engine/diagnose.ts';
-import { applyEdits, expectAtMost, expectNothingRisky, expectOne, fixture, fixtureText, run } from './helpers.ts';
+import { applyEdits, expectAtMost, expectOne, fixture, fixtureText, run, expectOnly16BitSuspects } from './helpers.ts';
 
 const HIGH = 'hf-trainer/train_args_high_lr.json';
 const OK = 'hf-trainer/train_args_ok.json';
@@ -26,7 +26,8 @@ test('HF Trainer: a 5e-3 learning rate with no warmup and clipping off, NaN at s
 
 test('HF Trainer: lr 2e-5, clipping 1.0 and 500 warmup steps are cleared', async () => {
   const d = analyze([run({ step: 40 })], [await fixture(OK)]);
-  expectNothingRisky(d);
+  // nothing but fp16 AMP, the usual suspect of a 16-bit run
+  expectOnly16BitSuspects(d, `${OK}:24`);
   const lr = expectOne(d, 'learning-rate', 'information', OK, 11);
   assert.match(lr.message, /cleared/);
   expectOne(d, 'gradient-clipping', 'information', OK, 16);

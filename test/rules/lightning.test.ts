@@ -24,7 +24,7 @@ test("Lightning: '16-mixed' keeps fp32 master weights, so the same eps is cleare
   const eps = expectOne(d, 'optimizer-epsilon', 'information', MIXED, 26);
   assert.match(eps.message, /mixed precision keeps fp32 master weights/);
   const p = expectOne(d, 'precision', 'warning', MIXED, 7);
-  assert.match(p.message, /^precision: 16-mixed trains in fp16; train\.log:57 shows train_loss=nan at step 12: fp16 overflows past 65504/);
+  assert.match(p.message, /^precision: 16-mixed runs the model in fp16; train\.log:57 shows train_loss=nan at step 12: fp16 overflows past 65504/);
   assert.equal(applyEdits(fixtureText(MIXED), p.fixes[0].edits).split('\n')[6], '  precision: bf16-mixed');
   assert.equal(applyEdits(fixtureText(MIXED), p.fixes[1].edits).split('\n')[6], '  precision: 32');
   for (const d2 of d.filter((x) => x.code !== 'precision' && x.code !== 'first-nonfinite')) assert.ok(d2.severity === 'information', `${d2.code}: ${d2.message}`);

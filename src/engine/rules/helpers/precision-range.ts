@@ -1,12 +1,13 @@
 // When fp16's range (largest value 65504) is what made the run non-finite, and the lines that chose fp16:
-// a model pretrained in bf16 (T5 and its family), a loss scaler that kept backing off, one loss term going
-// non-finite while its siblings stay finite, or Lightning's 16-bit precision. fp16 AMP with a NaN and none
-// of these is not blamed: most such runs have another cause.
+// a model pretrained in bf16 (T5 and its family), a loss scaler that kept backing off, or one loss term going
+// non-finite while its siblings stay finite. A 16-bit run with a NaN and none of these makes fp16 a usual
+// suspect: a warning while nothing explains the NaN better, information once another rule pins it.
 import type { NanDiagnostic, ScriptFact, Severity } from '../../types';
 import { baseName, eventBefore, relatedEvent, relatedIncident, shows, type Evidence } from './evidence';
 import { fix } from './edits';
 import { fp16Choices, type Fp16Choice } from './fp16-choice';
 import { bf16Models, mentionsBf16Model, modelRef } from './pretrained';
+import { asSuspect } from './suspects';
 import type { RuleContext } from '../types';
 
 type Related = NanDiagnostic['related'];
@@ -20,18 +21,20 @@ interface Finding {
   related: Related;
   change: Record<string, unknown>;
   more: NanDiagnostic[];
+  /** A usual suspect rather than a cause the evidence points at (./suspects.ts). */
+  suspect?: boolean;
 }
 
 const FP16_MAX = '65504';
 
 /** The diagnostics of the first finding that holds (most specific first), on every line that chose fp16. */
 export function fp16RangeDiagnostics(ctx: RuleContext, e: Evidence | undefined, skip: Set<string>): NanDiagnostic[] {
-  const finding = bf16Pretrained(ctx, e) ?? lossScalerGaveUp(ctx, e) ?? oneLossTerm(ctx, e) ?? lightning16(ctx, e);
+  const finding = bf16Pretrained(ctx, e) ?? lossScalerGaveUp(ctx, e) ?? oneLossTerm(ctx, e) ?? sixteenBitSuspect(ctx, e);
   if (!finding) return [];
   const out: NanDiagnostic[] = [];
   for (const c of finding.choices) {
     if (skip.has(`${c.file}:${c.range.start.line}`)) continue;
-    out.push({
+    const d: NanDiagnostic = {
       file: c.file,
       range: c.range,
       severity: finding.severity,
@@ -41,7 +44,8 @@ export function fp16RangeDiagnostics(ctx: RuleContext, e: Evidence | undefined, 
       fixes: c.fixes,
       verified: false,
       change: finding.change,
-    });
+    };
+    out.push(finding.suspect ? asSuspect(d) : d);
   }
   return [...out, ...finding.more];
 }
@@ -182,18 +186,21 @@ function oneLossTerm(ctx: RuleContext, e: Evidence | undefined): Finding | undef
   };
 }
 
-// Lightning `precision: 16` / "16-mixed" / "16-true": fp16's range is the usual suspect once a 16-bit run goes NaN.
-function lightning16(ctx: RuleContext, e: Evidence | undefined): Finding | undefined {
+// Lightning `precision: 16`, `--amp`, `fp16=True`, DeepSpeed's fp16 block, mm*'s AmpOptimWrapper with a NaN that no
+// other finding explains: fp16's range is the usual suspect of a 16-bit run, and bf16 the first thing to try.
+function sixteenBitSuspect(ctx: RuleContext, e: Evidence | undefined): Finding | undefined {
   if (!e) return undefined;
-  const choices = fp16Choices(ctx, { casts: false }).filter((c) => c.kind === 'precision');
+  const choices = fp16Choices(ctx, { casts: false }).filter((c) => c.kind !== 'hook');
   if (!choices.length) return undefined;
   return {
     severity: 'warning',
     choices,
     message: (c) =>
-      `${c.ref} trains in fp16; ${shows(e)}: fp16 overflows past ${FP16_MAX} and underflows below 6.0e-8, the usual cause of a NaN in a 16-bit run; bf16-mixed has fp32's range (32-bit on GPUs without bf16)`,
+      `${puts(c)}; ${shows(e)}: fp16 overflows past ${FP16_MAX} and underflows below 6.0e-8, the usual cause of a NaN in a 16-bit run; ` +
+      `bf16 has fp32's range (32-bit on GPUs without bf16)`,
     related: [relatedIncident(e)],
     change: { mixed_precision: 'bf16' },
     more: [],
+    suspect: true,
   };
 }
