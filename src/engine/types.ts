@@ -46,6 +46,8 @@ export interface TrainingEvent {
   text?: string;
   /** Which format recognized it (a format's name). */
   format?: string;
+  /** Its values are running means over several batches (Keras' bar past its first batch): a NaN there may be older. */
+  meanOverBatches?: boolean;
   /** Notebooks: the 1-based index of the cell (among all cells) whose outputs printed it; `line` counts that cell's output lines. */
   cell?: number;
 }
@@ -88,9 +90,10 @@ export interface RunScan {
   command?: string;
   /**
    * Whether a finite training step was logged before the incident (so at least one optimizer update ran
-   * before it); undefined when the reader does not say. The rules fall back on `steps` and the incident's step.
+   * before it); null when the log cannot tell (the first non-finite value is a running mean over several
+   * batches); undefined when the reader does not say. The rules then fall back on `steps` and the incident's step.
    */
-  finiteStepBefore?: boolean;
+  finiteStepBefore?: boolean | null;
   /** The loss blew up just before the incident: `to` is the last finite loss, `from` the typical one before it (set with an incident). */
   lossBlewUp?: { line: number; from: number; to: number };
 }

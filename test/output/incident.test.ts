@@ -80,4 +80,9 @@ test('a run says whether a finite training step was logged before its incident (
   // A tqdm bar drawn before any step (0/8, no metrics) is not a finite step.
   assert.equal(scan('Steps:   0%|          | 0/8 [00:00<?, ?it/s]\rSteps:  12%|█▎        | 1/8 [00:01<00:07,  1.00s/it, step_loss=nan]\n').finiteStepBefore, false);
   assert.equal(scan('iter 0 loss: 0.5\n').finiteStepBefore, undefined, 'only a run with an incident says');
+  // Keras' bar shows running means since the epoch began: NaN at 13/13 may come from any of the 13 batches
+  // (keras-yolo2 #237's notebook: `13/13 [====] - 50s 4s/step - loss: nan - val_loss: nan` in epoch 1).
+  assert.equal(scan('Epoch 1/100\n13/13 [==============================] - 50s 4s/step - loss: nan - val_loss: nan\n').finiteStepBefore, null);
+  assert.equal(scan('Epoch 1/100\n 1/13 [=>............................] - ETA: 9s - loss: nan\n').finiteStepBefore, false);
+  assert.equal(scan('Epoch 1/100\n 1/13 [=>............................] - ETA: 9s - loss: 0.7\n 2/13 [===>..........................] - ETA: 8s - loss: nan\n').finiteStepBefore, true);
 });

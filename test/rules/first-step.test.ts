@@ -74,6 +74,10 @@ test("the reader's finiteStepBefore wins over step numbers: Keras epoch 2's batc
   const first = analyze([{ ...keras, steps: { first: 7, last: 7 }, incident: { ...keras.incident!, step: 7 }, finiteStepBefore: false }], [cfg]);
   expectOne(first, 'learning-rate', 'information', 'config.yaml', 1);
   expectOne(first, 'data', 'warning', 'logs/train.log', 5);
+  // a running mean over the epoch's batches cannot tell: neither cleared by a first pass nor blamed on the data
+  const mean = analyze([{ ...keras, finiteStepBefore: null }], [cfg]);
+  assert.equal(byCode(mean, 'data').length, 0);
+  assert.doesNotMatch(byCode(mean, 'learning-rate')[0].message, /first forward pass/);
 });
 
 test('clipping off is a warning when the loss blew up just before the NaN (exploding gradients), with the numbers', async () => {

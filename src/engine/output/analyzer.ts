@@ -310,6 +310,7 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
       if (ownStep && reading.event !== 'error' && reading.step !== null) currentStep.set(rank, reading.step);
     }
     const e: TrainingEvent = { line: segment.line, kind, step, rank, format: reading.format, epoch };
+    if (reading.meanOver !== undefined && reading.meanOver > 1) e.meanOverBatches = true;
     const metrics: Record<string, number> = {};
     let any = false;
     for (const m of reading.metrics) {

@@ -40,7 +40,7 @@ export class IncidentTracker {
   private norms: number[] = [];
   private learningRate: number | null = null;
   private finiteStepSeen = false;
-  private finiteStepBefore: boolean | undefined;
+  private finiteStepBefore: boolean | null | undefined;
   private losses: number[] = [];
   private blowUp: { line: number; from: number; to: number } | null = null;
 
@@ -67,7 +67,8 @@ export class IncidentTracker {
     }
     if (this.incident) return null;
     if (e.nonFinite) {
-      this.finiteStepBefore = this.finiteStepSeen;
+      // a running mean over several batches that is already NaN may hold a NaN from any of them
+      this.finiteStepBefore = this.finiteStepSeen || (e.meanOverBatches ? null : false);
       const metric = e.nonFinite.metric || null;
       const names = (e.nonFiniteNames ?? []).filter((n) => n !== '');
       this.incident = {

@@ -38,6 +38,7 @@ export const progressBarFormats: TextFormat[] = [
     name: 'keras',
     pairs: 'kv',
     hints: ['/'],
+    runningMean: true,
     patterns: [
       re(String.raw`^\s*(?<step>\d+)/(?<total>\d+) (?:\[[=>.]*\]|[━─]+)\s*(?:- )?(?:ETA: \S+|\d+m?s\s*\S*)(?<metrics>(?:\s+-\s+\w+: \S+)*)`),
       re(String.raw`^\s*(?<step>\d+)/(?<total>\d+) - \d+m?s\s*(?:\S+/step)?(?<metrics>(?:\s+-\s+\w+: \S+)+)`),

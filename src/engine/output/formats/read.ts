@@ -47,6 +47,8 @@ export interface SegmentReading {
   total?: number;
   /** A progress counter at its total (`512/512`, `100%|…| 729/729`): the end of an epoch, not a step of its own. */
   atTotal?: boolean;
+  /** The values are running means over this many batches of the epoch (a running-mean format's counter). */
+  meanOver?: number;
 }
 
 /** Table headers seen so far (YOLO-style formats), by format name. */
@@ -175,6 +177,7 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
   if (format.stepIsEpoch && reading.step === null) reading.step = reading.epoch;
   if (groups.total !== undefined && /^\d+$/.test(groups.total)) reading.total = Number(groups.total);
   if (reading.total !== undefined && reading.step !== null && reading.total > 1 && reading.step === reading.total) reading.atTotal = true;
+  if (format.runningMean && reading.step !== null) reading.meanOver = reading.step;
 
   if (format.nonFinite) {
     if (format.nonFinite === 'from-message') {

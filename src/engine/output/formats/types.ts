@@ -45,6 +45,11 @@ export interface TextFormat {
   identifiesBare?: boolean;
   /** A progress bar (tqdm, Lightning): `total` (and `desc`) tell the training bar from nested ones. */
   progressBar?: boolean;
+  /**
+   * Its values are running means since the epoch began (Keras' progress bar): a non-finite value at batch k may
+   * come from any of batches 1..k, so it does not say whether an update ran before the first non-finite one.
+   */
+  runningMean?: boolean;
   /** The row's step is the epoch (tables that only show epochs). */
   stepIsEpoch?: boolean;
   /** Rows are recognized without their header line (its columns then go unnamed). */

@@ -57,6 +57,7 @@ export function eventBefore(e: Evidence, kinds: EventKind[]): BeforeEvent | unde
  * false means the incident is the first forward pass, undefined means the log does not tell.
  */
 export function finiteStepBefore(e: Evidence): boolean | undefined {
+  if (e.run.finiteStepBefore === null) return undefined;
   if (e.run.finiteStepBefore !== undefined) return e.run.finiteStepBefore;
   const { step } = e.incident;
   const steps = finishedSteps(e.run);
