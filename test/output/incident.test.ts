@@ -86,3 +86,11 @@ test('a run says whether a finite training step was logged before its incident (
   assert.equal(scan('Epoch 1/100\n 1/13 [=>............................] - ETA: 9s - loss: nan\n').finiteStepBefore, false);
   assert.equal(scan('Epoch 1/100\n 1/13 [=>............................] - ETA: 9s - loss: 0.7\n 2/13 [===>..........................] - ETA: 8s - loss: nan\n').finiteStepBefore, true);
 });
+
+test("each non-finite metric is named once: a JSON list's values share its label (openpifpaf's head_losses)", () => {
+  const a = createRunAnalyzer('train.log');
+  // openpifpaf #112's JSON log line, as the issue's screenshot shows it
+  a.feed('{"type": "train", "epoch": 2, "batch": 200, "n_batches": 1767, "lr": 0.000215, "loss": NaN, "head_losses": [NaN, NaN, NaN, NaN, NaN, NaN]}\n');
+  a.end();
+  assert.deepEqual(a.result().incident?.nonFinite, ['loss', 'head_losses']);
+});

@@ -84,7 +84,8 @@ export class IncidentTracker {
           .sort((a, b) => a.line - b.line)
           .map(({ line, step, event, cell }) => (cell === undefined ? { line, step, event } : { line, step, event, cell })),
         epoch: e.epoch !== undefined ? e.epoch : epoch,
-        nonFinite: metric ? [metric, ...names.filter((n, i) => n !== metric || names.indexOf(n) !== i)] : names,
+        // each metric once: a list's values share its label (`"head_losses": [NaN, NaN, …]`)
+        nonFinite: [...new Set(metric ? [metric, ...names] : names)],
       };
       const lossFinite = Object.keys(e.metrics ?? {}).some((n) => isLoss(n)) && !names.some((n) => isLoss(n)) && !(metric && isLoss(metric));
       if (lossFinite && e.kind === 'step') this.incident.lossStillFinite = true;
