@@ -28,17 +28,21 @@ test('without a probe model "Diagnose NaN" re-runs a stand-in; "Use My Model…"
     await s.screenshot('8a-stand-in-report');
 
     await toast.locator('.monaco-button', { hasText: 'Use My Model…' }).click();
-    // code-server's open dialog is VS Code's simple dialog: a path typed into the quick input.
+    // code-server's open dialog is VS Code's simple dialog: a path typed into the quick input. It first fills
+    // the input with the folder it opens in; a path typed before that is overwritten, so wait for it.
     const path = s.page.locator('.quick-input-widget input');
-    await path.waitFor();
-    await path.fill(join(s.workspace, 'exports/step.onnx'));
-    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'step.onnx' }).first().waitFor();
-    await path.press('Enter');
-    // The simple dialog ignores an Enter while it is still updating its list: press again while it stays open.
     const dialog = s.page.locator('.quick-input-widget');
+    await path.waitFor();
+    for (let i = 0; i < 50 && !(await path.inputValue()).startsWith(s.workspace); i++) await new Promise((r) => setTimeout(r, 200));
+    const target = join(s.workspace, 'exports/step.onnx');
+    // It also ignores an Enter while it updates its list: type the path again if it was replaced, and press again.
     for (let i = 0; i < 10 && (await dialog.isVisible()); i++) {
+      if ((await path.inputValue()) !== target) {
+        await path.fill(target);
+        await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'step.onnx' }).first().waitFor();
+      }
+      await path.press('Enter');
       await new Promise((r) => setTimeout(r, 1000));
-      if (await dialog.isVisible()) await path.press('Enter');
     }
     const settings = join(s.workspace, 'nan-doctor.json');
     for (let i = 0; i < 150 && !existsSync(settings); i++) await new Promise((r) => setTimeout(r, 200));
