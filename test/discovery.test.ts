@@ -99,6 +99,35 @@ test('discover: a shell launch script is a config (it sets values) and leads to 
   }
 });
 
+test('discover: a Python UI that builds the logged launch command is read with the script it launches (its defaults set the flags)', async () => {
+  // F5-TTS #341's layout: the Gradio finetune UI beside the CLI it launches, and a log that starts with the command it printed
+  const ui = [
+    'import os, subprocess',
+    'file_train = os.path.abspath("src/tts/train/finetune_cli.py")',
+    'def start_training(learning_rate=1e-5, mixed_precision="fp16"):',
+    '    fp16 = f"--mixed_precision={mixed_precision}" if mixed_precision != "none" else ""',
+    '    cmd = f"accelerate launch {fp16} {file_train} --learning_rate {learning_rate}"',
+    '    subprocess.Popen(cmd, shell=True)',
+    '',
+  ].join('\n');
+  const root = workspace({
+    'src/tts/train/finetune_cli.py': 'import torch\nloss.backward()\noptimizer.step()\n',
+    'src/tts/train/finetune_gradio.py': ui,
+    // beside it, but it launches nothing: not read
+    'src/tts/train/datasets_prepare.py': 'import os\nprint("finetune_cli.py expects data/ here")\n',
+    // a launcher of another script: not read
+    'src/tts/train/train_other.py': 'cmd = "torchrun train_other_model.py"\n',
+    'finetune.log': 'accelerate launch --mixed_precision=fp16 /home/user/tts/src/tts/train/finetune_cli.py --learning_rate 1e-05\nEpoch 1/100:  41%|####1     | 87/212 [01:02<01:29,  1.40step/s, loss=0.698, step=299]\n',
+  });
+  try {
+    const d = await discover(root, {});
+    assert.deepEqual(d.scripts.sort(), ['src/tts/train/finetune_cli.py', 'src/tts/train/finetune_gradio.py']);
+    assert.ok(d.notes.includes('script src/tts/train/finetune_gradio.py: it builds the command line that launches finetune_cli.py'), d.notes.join('\n'));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('discover: a --config default that is not in the workspace is noted, not invented', async () => {
   const root = workspace({ 'train.py': script.replace('./configs/train/stage1.yaml', './configs/none.yaml'), 'train.log': trainLog });
   try {

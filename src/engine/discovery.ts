@@ -37,6 +37,8 @@ const MAX_LOG_BYTES = 4 * 1024 * 1024 * 1024;
 const CONFIG_EXT = configExtensions;
 const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|metrics\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|__init__\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
 const RUN_DUMP = /(^|\/)(wandb|mlruns|lightning_logs|\.hydra|checkpoint-\d+)\//;
+// A string that starts a training launcher: `"accelerate launch …"`, `f"torchrun {script} …"`.
+const LAUNCH_STRING = /[rfbu]{0,2}["'][^"'\n]*\b(?:accelerate\s+launch|torchrun|deepspeed\s|python3?\s+-m\s+torch\.distributed)/;
 const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
 // The hyperparameter vocabulary's words (../hyperparameters/names.ts): how many distinct ones a file sets ranks it.
 const TRAINING_KEYS = new RegExp(`\\b(${trainingKeyWords.join('|')})\\b`, 'g');
@@ -165,6 +167,19 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
         if (found && !explicitConfigs) addConfig(found, `${f.rel} passes it to the script`);
         if (found && s) configuredScripts.add(s);
       }
+    }
+  }
+
+  // ---- Python launchers: a UI or helper that builds the logged command line (`f"accelerate launch {fp16} {file_train} …"`) ----
+  // Its own defaults (`mixed_precision="fp16"`) are what the run's flags came from. Beside the run's scripts, or at the top.
+  if (commands.length && scripts.length) {
+    const names = scripts.filter((s) => configLanguageOf(s) === 'python').map((s) => basename(s));
+    const dirs = new Set(['.', ...scripts.map((s) => dirname(s))]);
+    for (const f of files) {
+      if (configLanguageOf(f.rel) !== 'python' || !dirs.has(dirname(f.rel)) || f.size > MAX_CONFIG_BYTES || scripts.includes(f.rel) || logSet.has(f.rel)) continue;
+      const text = await readText(join(base, f.rel));
+      const launched = names.find((n) => text.includes(n));
+      if (launched && LAUNCH_STRING.test(text)) addScript(f.rel, `it builds the command line that launches ${launched}`);
     }
   }
 
