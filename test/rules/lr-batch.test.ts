@@ -63,3 +63,43 @@ test("the run's own log reports processes and batch sizes: accelerate, maskrcnn-
   const values = runSetupValues(head, 'train.log').map((v) => `${v.keyPath}=${v.text}@${v.range.start.line}:${v.range.start.character}`);
   assert.deepEqual(values, ['num_processes=4@0:15', 'num_gpus=1@1:55', 'SOLVER.IMS_PER_BATCH=2@2:85', 'TEST.IMS_PER_BATCH=1@2:112', 'total_batch_size=32@3:69']);
 });
+
+// Detectron.pytorch #19: NUM_GPUS edited from the recipe's 8 to the 3 GPUs at hand, while train_net.py scales
+// BASE_LR by the run's batch over NUM_GPUS × TRAIN.IMS_PER_BATCH (the maintainer: keep NUM_GPUS, use CUDA_VISIBLE_DEVICES).
+const detectronConfig = (gpus: number) =>
+  `MODEL:\n  TYPE: generalized_rcnn\nNUM_GPUS: ${gpus}\nSOLVER:\n  BASE_LR: 0.02\n  GAMMA: 0.1\nTRAIN:\n  IMS_PER_BATCH: 2\n`;
+const detectronTrain = (reference: string) =>
+  [
+    'from core.config import cfg, cfg_from_file',
+    'def main():',
+    '    args = parse_args()',
+    '    cfg_from_file(args.cfg_file)',
+    `    recipe_batch = ${reference}`,
+    '    if args.batch_size is None:',
+    '        args.batch_size = recipe_batch',
+    '    cfg.SOLVER.BASE_LR *= args.batch_size / recipe_batch',
+    '    optimizer = torch.optim.SGD(params, lr=cfg.SOLVER.BASE_LR, momentum=0.9)',
+    '    loss.backward()',
+    '    optimizer.step()',
+    '',
+  ].join('\n');
+
+test('Detectron: NUM_GPUS below the recipe\'s 8, where the script scales BASE_LR against NUM_GPUS × TRAIN.IMS_PER_BATCH, is the lr cause', async () => {
+  const { locate } = await import('../../src/engine/config/index.ts');
+  const files = [await locate('configs/mask_rcnn_2x.yaml', detectronConfig(2)), await locate('tools/train_net.py', detectronTrain('cfg.NUM_GPUS * cfg.TRAIN.IMS_PER_BATCH'))];
+  const d = analyze([afterUpdates], files);
+  const gpus = expectOne(d, 'learning-rate', 'error', 'configs/mask_rcnn_2x.yaml', 3);
+  assert.match(gpus.message, /^NUM_GPUS: 2 is the GPU count BASE_LR 0\.02 was tuned for, not the GPUs this run has: train_net\.py:5 takes NUM_GPUS × TRAIN\.IMS_PER_BATCH = 4 as its reference batch/);
+  assert.match(gpus.message, /4\.0× what the 8-GPU recipe gives/);
+  assert.equal(gpus.fixes[0].edits[0].newText, '8');
+  // BASE_LR itself is not blamed: it is right for the recipe
+  assert.ok(byCode(d, 'learning-rate').filter((x) => x.range.start.line === 4).every((x) => x.severity === 'hint' || x.severity === 'information'));
+});
+
+test('not blamed: NUM_GPUS at the recipe\'s 8, or a script that does not scale the lr by it', async () => {
+  const { locate } = await import('../../src/engine/config/index.ts');
+  const script = await locate('tools/train_net.py', detectronTrain('cfg.NUM_GPUS * cfg.TRAIN.IMS_PER_BATCH'));
+  assert.equal(byCode(analyze([afterUpdates], [await locate('configs/mask_rcnn_2x.yaml', detectronConfig(8)), script]), 'learning-rate').filter((x) => x.range.start.line === 2).length, 0);
+  const fixedReference = await locate('tools/train_net.py', detectronTrain('16'));
+  assert.equal(byCode(analyze([afterUpdates], [await locate('configs/mask_rcnn_2x.yaml', detectronConfig(2)), fixedReference]), 'learning-rate').filter((x) => x.range.start.line === 2).length, 0);
+});

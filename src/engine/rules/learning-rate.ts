@@ -5,6 +5,7 @@ import { settingRef } from './helpers/weights';
 import { fix, formatLike, replaceValue } from './helpers/edits';
 import { familyReference, recipeBatch, runBatch } from './helpers/batch';
 import { effectiveLearningRate } from './helpers/effective-lr';
+import { editedRecipeGpus } from './helpers/recipe-gpus';
 import type { Rule, RuleContext } from './types';
 
 /** Fine-tuning starts from trained weights: the same lr hurts more than from scratch. */
@@ -44,88 +45,93 @@ function clearlyLow(optimizer: string | undefined, limit: number): number {
 export const learningRate: Rule = {
   code: 'learning-rate',
   check(ctx) {
-    const setting = ctx.hp.learning_rate;
-    const eff = effectiveLearningRate(ctx);
-    if (!setting || !eff) return [];
-    const e = firstEvidence(ctx.runs);
-    const optimizerName = optimizerOf(ctx);
-    const optimizer = optimizerName ?? 'an Adam-type optimizer';
-    const limit = highLearningRate(optimizerName, fineTuning(ctx));
-    const effText = eff.factor === 1 ? '' : ` (effective ${eff.lr.toExponential(1)} = ${setting.at.text}${eff.how})`;
-    const related: NanDiagnostic['related'] = e ? [relatedIncident(e)] : [];
-    // a NaN in the first forward pass came before the learning rate was ever applied
-    const firstPass = !!e && atFirstStep(e);
-    const implicated = !!e && afterAnUpdate(e);
-    const diagnostic = (severity: NanDiagnostic['severity'], message: string, target?: number, extra: NanDiagnostic['related'] = []): NanDiagnostic => ({
-      file: setting.at.file,
-      range: setting.at.range,
-      severity,
-      code: 'learning-rate',
-      message,
-      related: [...related, ...extra],
-      fixes: target === undefined ? [] : [fix(`Set ${setting.at.key} to ${formatLike(setting.at.text, target)}`, replaceValue(setting.at, formatLike(setting.at.text, target)))],
-      verified: false,
-      ...(target === undefined ? {} : { change: { learning_rate: target } }),
-    });
-    const evidence = !e ? '' : firstPass ? `, but ${firstPassClears(e, 'the learning rate')}` : `; ${shows(e)}`;
-    const severity = firstPass ? 'information' : implicated ? 'error' : 'warning';
-
-    // 1. Judged against the batch the recipe set it for (the linear scaling rule).
-    const run = runBatch(ctx);
-    const recipe = recipeBatch(ctx, setting.at, run);
-    if (run && recipe) {
-      const ratio = recipe.total / run.total;
-      const where = [...recipe.at, ...run.at].map((v) => ({ file: v.file, line: v.range.start.line + 1, message: `${v.key || 'batch'} ${v.text}` }));
-      if (ratio >= 2) {
-        const target = setting.value / ratio;
-        return [
-          diagnostic(
-            severity,
-            `${setting.at.key} ${setting.at.text} is set for a total batch of ${recipe.how}, but this run steps with ${run.how}: ` +
-              `the linear scaling rule gives ${formatLike(setting.at.text, target)} (${ratio.toFixed(ratio < 10 ? 1 : 0)}× smaller)${evidence}`,
-            target,
-            where,
-          ),
-        ];
-      }
-      if (!e || eff.lr > limit) return [];
-      return [diagnostic('information', `${setting.at.key} ${setting.at.text} matches the batch it was set for (${recipe.how}; this run: ${run.how}): it is not what made ${whatWentNonFinite(e)} (cleared)`, undefined, where)];
-    }
-    // 2. Without a recipe: a widely used reference for the optimizer and task, scaled to the run's batch.
-    const family = run && optimizerName ? familyReference(ctx, optimizerName) : undefined;
-    if (run && family) {
-      const expected = (family.lr * run.total) / family.batch;
-      if (eff.lr > 4 * expected) {
-        return [
-          diagnostic(
-            severity,
-            `${setting.at.key} ${setting.at.text}${effText} is ${Math.round(eff.lr / expected)}× what ${family.name} give for this run's batch of ${run.how} (${formatLike(setting.at.text, expected)})${evidence}`,
-            expected,
-            run.at.map((v) => ({ file: v.file, line: v.range.start.line + 1, message: `${v.key} ${v.text}` })),
-          ),
-        ];
-      }
-    }
-    // 3. High for the optimizer whatever the batch.
-    if (eff.lr > limit) {
-      const target = setting.value / 10;
-      const scaleFix = eff.factor !== 1 && ctx.hp.scale_lr ? [fix('Turn scale_lr off', replaceValue(ctx.hp.scale_lr.at, falseLike(ctx.hp.scale_lr.at.text)))] : [];
-      const d = diagnostic(severity, `${setting.at.key} ${setting.at.text}${effText} is high for ${optimizer} (above ${formatLike('1e-3', limit)})${evidence}`, target);
-      d.fixes.push(...scaleFix);
-      return [d];
-    }
-    if (!e) return [];
-    // 4. Not high: cleared only when the evidence rules it out, otherwise left unjudged.
-    const low = clearlyLow(optimizerName, limit);
-    if (firstPass || eff.lr <= low) {
-      const why = firstPass ? firstPassClears(e, 'the learning rate') : `it is not what made ${whatWentNonFinite(e)} (cleared)`;
-      return [diagnostic('information', `${setting.at.key} ${setting.at.text}${effText} is not high for ${optimizer} (high is above ${formatLike('1e-3', limit)}${ctx.hp.scale_lr ? `, and ${settingRef(ctx.hp.scale_lr)}` : ''}): ${why}`)];
-    }
-    return [
-      diagnostic(
-        'hint',
-        `${setting.at.key} ${setting.at.text}${effText} is not judged: it is not high for ${optimizer} in itself, but the batch it was tuned for is not known (the linear scaling rule would scale it with the batch this run uses)`,
-      ),
-    ];
+    return [...judge(ctx), ...editedRecipeGpus(ctx, firstEvidence(ctx.runs))];
   },
 };
+
+/** The learning rate itself: against its recipe's batch, a family reference, or the optimizer's range. */
+function judge(ctx: RuleContext): NanDiagnostic[] {
+  const setting = ctx.hp.learning_rate;
+  const eff = effectiveLearningRate(ctx);
+  if (!setting || !eff) return [];
+  const e = firstEvidence(ctx.runs);
+  const optimizerName = optimizerOf(ctx);
+  const optimizer = optimizerName ?? 'an Adam-type optimizer';
+  const limit = highLearningRate(optimizerName, fineTuning(ctx));
+  const effText = eff.factor === 1 ? '' : ` (effective ${eff.lr.toExponential(1)} = ${setting.at.text}${eff.how})`;
+  const related: NanDiagnostic['related'] = e ? [relatedIncident(e)] : [];
+  // a NaN in the first forward pass came before the learning rate was ever applied
+  const firstPass = !!e && atFirstStep(e);
+  const implicated = !!e && afterAnUpdate(e);
+  const diagnostic = (severity: NanDiagnostic['severity'], message: string, target?: number, extra: NanDiagnostic['related'] = []): NanDiagnostic => ({
+    file: setting.at.file,
+    range: setting.at.range,
+    severity,
+    code: 'learning-rate',
+    message,
+    related: [...related, ...extra],
+    fixes: target === undefined ? [] : [fix(`Set ${setting.at.key} to ${formatLike(setting.at.text, target)}`, replaceValue(setting.at, formatLike(setting.at.text, target)))],
+    verified: false,
+    ...(target === undefined ? {} : { change: { learning_rate: target } }),
+  });
+  const evidence = !e ? '' : firstPass ? `, but ${firstPassClears(e, 'the learning rate')}` : `; ${shows(e)}`;
+  const severity = firstPass ? 'information' : implicated ? 'error' : 'warning';
+
+  // 1. Judged against the batch the recipe set it for (the linear scaling rule).
+  const run = runBatch(ctx);
+  const recipe = recipeBatch(ctx, setting.at, run);
+  if (run && recipe) {
+    const ratio = recipe.total / run.total;
+    const where = [...recipe.at, ...run.at].map((v) => ({ file: v.file, line: v.range.start.line + 1, message: `${v.key || 'batch'} ${v.text}` }));
+    if (ratio >= 2) {
+      const target = setting.value / ratio;
+      return [
+        diagnostic(
+          severity,
+          `${setting.at.key} ${setting.at.text} is set for a total batch of ${recipe.how}, but this run steps with ${run.how}: ` +
+            `the linear scaling rule gives ${formatLike(setting.at.text, target)} (${ratio.toFixed(ratio < 10 ? 1 : 0)}× smaller)${evidence}`,
+          target,
+          where,
+        ),
+      ];
+    }
+    if (!e || eff.lr > limit) return [];
+    return [diagnostic('information', `${setting.at.key} ${setting.at.text} matches the batch it was set for (${recipe.how}; this run: ${run.how}): it is not what made ${whatWentNonFinite(e)} (cleared)`, undefined, where)];
+  }
+  // 2. Without a recipe: a widely used reference for the optimizer and task, scaled to the run's batch.
+  const family = run && optimizerName ? familyReference(ctx, optimizerName) : undefined;
+  if (run && family) {
+    const expected = (family.lr * run.total) / family.batch;
+    if (eff.lr > 4 * expected) {
+      return [
+        diagnostic(
+          severity,
+          `${setting.at.key} ${setting.at.text}${effText} is ${Math.round(eff.lr / expected)}× what ${family.name} give for this run's batch of ${run.how} (${formatLike(setting.at.text, expected)})${evidence}`,
+          expected,
+          run.at.map((v) => ({ file: v.file, line: v.range.start.line + 1, message: `${v.key} ${v.text}` })),
+        ),
+      ];
+    }
+  }
+  // 3. High for the optimizer whatever the batch.
+  if (eff.lr > limit) {
+    const target = setting.value / 10;
+    const scaleFix = eff.factor !== 1 && ctx.hp.scale_lr ? [fix('Turn scale_lr off', replaceValue(ctx.hp.scale_lr.at, falseLike(ctx.hp.scale_lr.at.text)))] : [];
+    const d = diagnostic(severity, `${setting.at.key} ${setting.at.text}${effText} is high for ${optimizer} (above ${formatLike('1e-3', limit)})${evidence}`, target);
+    d.fixes.push(...scaleFix);
+    return [d];
+  }
+  if (!e) return [];
+  // 4. Not high: cleared only when the evidence rules it out, otherwise left unjudged.
+  const low = clearlyLow(optimizerName, limit);
+  if (firstPass || eff.lr <= low) {
+    const why = firstPass ? firstPassClears(e, 'the learning rate') : `it is not what made ${whatWentNonFinite(e)} (cleared)`;
+    return [diagnostic('information', `${setting.at.key} ${setting.at.text}${effText} is not high for ${optimizer} (high is above ${formatLike('1e-3', limit)}${ctx.hp.scale_lr ? `, and ${settingRef(ctx.hp.scale_lr)}` : ''}): ${why}`)];
+  }
+  return [
+    diagnostic(
+      'hint',
+      `${setting.at.key} ${setting.at.text}${effText} is not judged: it is not high for ${optimizer} in itself, but the batch it was tuned for is not known (the linear scaling rule would scale it with the batch this run uses)`,
+    ),
+  ];
+}
