@@ -94,6 +94,8 @@ export interface RunScan {
    * batches); undefined when the reader does not say. The rules then fall back on `steps` and the incident's step.
    */
   finiteStepBefore?: boolean | null;
+  /** The learning rate the log showed at the incident (on its line, else the last one before it), when it shows one. */
+  lrAtIncident?: number;
   /** The loss blew up just before the incident: `to` is the last finite loss, `from` the typical one before it (set with an incident). */
   lossBlewUp?: { line: number; from: number; to: number };
 }

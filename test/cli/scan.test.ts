@@ -19,7 +19,7 @@ test('scan --format json prints the contract shape and exits 1 on an incident', 
   assert.equal(r.code, 1);
   const out = JSON.parse(r.stdout);
   assert.equal(out.version, 1);
-  assert.deepEqual(Object.keys(out.runs[0]).sort(), ['command', 'finiteStepBefore', 'formats', 'incident', 'log', 'steps']);
+  assert.deepEqual(Object.keys(out.runs[0]).sort(), ['command', 'finiteStepBefore', 'formats', 'incident', 'log', 'lrAtIncident', 'steps']);
   assert.deepEqual(out.runs[0].incident, {
     line: 6, step: 4, metric: 'step_loss', value: 'nan', kind: 'metric', rank: null, before: [{ line: 5, step: 3, event: 'validation' }],
     epoch: null, nonFinite: ['step_loss'], cell: null,

@@ -94,3 +94,16 @@ test("each non-finite metric is named once: a JSON list's values share its label
   a.end();
   assert.deepEqual(a.result().incident?.nonFinite, ['loss', 'head_losses']);
 });
+
+test('a run keeps the learning rate it was at when it went non-finite: on the NaN line, else the last one shown before it', () => {
+  const scan = (text: string) => {
+    const a = createRunAnalyzer('train.log');
+    a.feed(text);
+    a.end();
+    return a.result();
+  };
+  // neuralsim #4: the warmup starts the lr at exactly 0, and the losses are NaN from the first step
+  assert.equal(scan("=> Start [train], it=0, lr=0.0, in logs/exp1\nit=1 losses: {'loss_rgb.rgb': nan, 'loss_occupancy_mask.mask': nan}\n").lrAtIncident, 0);
+  assert.equal(scan('step 1 loss: 0.5 lr: 0.001\nstep 2 loss: nan lr: 0.002\n').lrAtIncident, 0.002);
+  assert.equal(scan('step 1 loss: 0.5\nstep 2 loss: nan\n').lrAtIncident, undefined, 'a log that shows no lr says nothing');
+});

@@ -65,3 +65,11 @@ test('optimizer-epsilon: plain fp32 training says nothing about 1e-8; fp16 AMP c
   const d = expectOne(analyze([run({ step: 50 })], [amp]), 'optimizer-epsilon', 'information', 'train.yaml', 1);
   assert.match(d.message, /cleared/);
 });
+
+test('learning-rate: a NaN while the log shows the run far below its configured lr (a warmup from 0) clears the setting; at the full lr it does not', async () => {
+  const cfg = await locate('config.yaml', 'optimizer:\n  type: Adam\n  lr: 1.0e-2\n');
+  const warming = { ...run({ line: 8, step: 1, metric: 'loss_rgb.rgb' }), finiteStepBefore: true, lrAtIncident: 0 };
+  const lr = expectOne(analyze([warming], [cfg]), 'learning-rate', 'information', 'config.yaml', 3);
+  assert.match(lr.message, /^lr 1\.0e-2 had not been reached: the log shows the run at lr 0 when it went non-finite \(loss_rgb\.rgb=nan at step 1\)/);
+  expectOne(analyze([{ ...warming, lrAtIncident: 0.01 }], [cfg]), 'learning-rate', 'error', 'config.yaml', 3);
+});

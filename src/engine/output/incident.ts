@@ -42,6 +42,8 @@ export class IncidentTracker {
   private finiteStepSeen = false;
   private finiteStepBefore: boolean | null | undefined;
   private losses: number[] = [];
+  /** The learning rate the log showed at the incident (on its line, else the last one before it). */
+  private lrAtIncident: number | null = null;
   private blowUp: { line: number; from: number; to: number } | null = null;
 
   /** The run as `scan` reports it; `format` names the run when no format recognized a line. */
@@ -50,6 +52,7 @@ export class IncidentTracker {
     const scan: RunScan = { log, formats, incident: this.incident, steps: this.steps ? { ...this.steps } : null };
     if (this.incident) scan.finiteStepBefore = this.finiteStepBefore;
     if (this.incident && this.blowUp) scan.lossBlewUp = { ...this.blowUp };
+    if (this.incident && this.lrAtIncident !== null) scan.lrAtIncident = this.lrAtIncident;
     return scan;
   }
 
@@ -69,6 +72,8 @@ export class IncidentTracker {
     if (e.nonFinite) {
       // a running mean over several batches that is already NaN may hold a NaN from any of them
       this.finiteStepBefore = this.finiteStepSeen || (e.meanOverBatches ? null : false);
+      const lrHere = Object.entries(e.metrics ?? {}).find(([n]) => isLearningRate(n))?.[1];
+      this.lrAtIncident = lrHere ?? this.learningRate;
       const metric = e.nonFinite.metric || null;
       const names = (e.nonFiniteNames ?? []).filter((n) => n !== '');
       this.incident = {

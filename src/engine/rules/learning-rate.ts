@@ -77,6 +77,16 @@ function judge(ctx: RuleContext): NanDiagnostic[] {
   const evidence = !e ? '' : firstPass ? `, but ${firstPassClears(e, 'the learning rate')}` : `; ${shows(e)}`;
   const severity = firstPass ? 'information' : implicated ? 'error' : 'warning';
 
+  // 0. The log shows the lr the run was at when it went non-finite: far below the setting (a warmup from 0), the setting had not acted.
+  const used = e?.run.lrAtIncident;
+  if (e && !firstPass && used !== undefined && used < eff.lr / 10 && used <= clearlyLow(optimizerName, limit)) {
+    return [
+      diagnostic(
+        'information',
+        `${setting.at.key} ${setting.at.text}${effText} had not been reached: the log shows the run at lr ${used} when it went non-finite (${whatWentNonFinite(e)}), so the configured lr has not acted yet and is not the cause of this NaN (cleared)`,
+      ),
+    ];
+  }
   // 1. Judged against the batch the recipe set it for (the linear scaling rule).
   const run = runBatch(ctx);
   const recipe = recipeBatch(ctx, setting.at, run);

@@ -12,6 +12,8 @@ test('a Lightning metrics.csv: the validation row before the NaN is in `before`'
     incident: { line: 8, step: 59, metric: 'train_loss', value: 'nan', kind: 'metric', rank: null, before: [{ line: 7, step: 49, event: 'validation' }], epoch: null, nonFinite: ['train_loss'] },
     steps: { first: 9, last: 69 },
     finiteStepBefore: true,
+    // the lr-AdamW column on the NaN's own row
+    lrAtIncident: 0.0001,
   });
 });
 
