@@ -8,6 +8,8 @@ export interface WalkOptions {
   isExcluded(rel: string): boolean;
   /** Stop after this many directories (huge folders are not worth watching whole). */
   maxDirectories?: number;
+  /** Called with each directory before it is listed: a watch set here sees every file the listing misses. */
+  beforeListing?(dir: string): void;
 }
 
 const rel = (root: string, abs: string): string => relative(root, abs).split(sep).join('/');
@@ -31,6 +33,7 @@ export function walk(root: string, o: WalkOptions): { dirs: string[]; logs: stri
   while (queue.length > 0 && dirs.length < max) {
     const dir = queue.shift()!;
     dirs.push(dir);
+    o.beforeListing?.(dir);
     for (const e of readDir(dir)) {
       const abs = join(dir, e.name);
       const r = rel(root, abs);
@@ -64,8 +67,15 @@ export class FolderWatcher {
 
   /** Walks the tree, starts watching its directories, and returns the logs already there. */
   start(): string[] {
-    const { dirs, logs, truncated } = walk(this.root, this.options);
-    for (const d of dirs) this.watchDir(d);
+    return this.walkAndWatch(this.root, this.options);
+  }
+
+  /**
+   * Watches each directory before listing it, so a file created while the tree is walked is either listed or
+   * reported by the watch (a log written right after its folder was made was missed when the listing came first).
+   */
+  private walkAndWatch(dir: string, options: WalkOptions): string[] {
+    const { logs, truncated } = walk(dir, { ...options, beforeListing: (d) => this.watchDir(d) });
     if (truncated) this.overBudget();
     return logs;
   }
@@ -121,10 +131,8 @@ export class FolderWatcher {
       if (this.options.isExcluded(`${r}/`) || this.options.isExcluded(`${r}/x`)) return;
       // A new or re-created directory (a new lightning_logs/version_N, `rm -rf out && mkdir out`): watch it afresh.
       this.forget(abs);
-      const sub = walk(abs, { ...this.options, isLog: (x) => this.options.isLog(`${r}/${x}`), isExcluded: (x) => this.options.isExcluded(`${r}/${x}`) });
-      for (const d of sub.dirs) this.watchDir(d);
-      if (sub.truncated) this.overBudget();
-      for (const l of sub.logs) this.onLog(l);
+      const logs = this.walkAndWatch(abs, { ...this.options, isLog: (x) => this.options.isLog(`${r}/${x}`), isExcluded: (x) => this.options.isExcluded(`${r}/${x}`) });
+      for (const l of logs) this.onLog(l);
       return;
     }
     if (!this.options.isExcluded(r) && this.options.isLog(r)) this.onLog(abs);
