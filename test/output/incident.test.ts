@@ -68,13 +68,15 @@ test('a step whose values are shown after an event at that same step keeps the e
   assert.deepEqual(u.add({ line: 3, kind: 'step', step: 11, rank: null, nonFinite: { metric: 'loss', value: 'nan' } }, 1)?.before, []);
 });
 
+/** The run a whole log makes. */
+function scan(text: string) {
+  const a = createRunAnalyzer('train.log');
+  a.feed(text);
+  a.end();
+  return a.result();
+}
+
 test('a run says whether a finite training step was logged before its incident (the rules tell the first forward pass by it)', () => {
-  const scan = (text: string) => {
-    const a = createRunAnalyzer('train.log');
-    a.feed(text);
-    a.end();
-    return a.result();
-  };
   assert.equal(scan('step 1 loss: nan\n').finiteStepBefore, false);
   assert.equal(scan('iter 0 loss: 0.5\niter 1 loss: nan\n').finiteStepBefore, true);
   // A tqdm bar drawn before any step (0/8, no metrics) is not a finite step.
@@ -96,12 +98,6 @@ test("each non-finite metric is named once: a JSON list's values share its label
 });
 
 test('a run keeps the learning rate it was at when it went non-finite: on the NaN line, else the last one shown before it', () => {
-  const scan = (text: string) => {
-    const a = createRunAnalyzer('train.log');
-    a.feed(text);
-    a.end();
-    return a.result();
-  };
   // neuralsim #4: the warmup starts the lr at exactly 0, and the losses are NaN from the first step
   assert.equal(scan("=> Start [train], it=0, lr=0.0, in logs/exp1\nit=1 losses: {'loss_rgb.rgb': nan, 'loss_occupancy_mask.mask': nan}\n").lrAtIncident, 0);
   assert.equal(scan('step 1 loss: 0.5 lr: 0.001\nstep 2 loss: nan lr: 0.002\n').lrAtIncident, 0.002);
