@@ -1,6 +1,7 @@
 // Scores NaN Doctor on the real-world corpora: `node --import tsx scripts/corpus-score.ts [logs|projects|all]
-// [--cli path/to/cli.js] [--failures]`. With --cli it runs that build of the CLI (an older commit's, for the
-// "before" score); without, the CLI built in dist/.
+// [--cli path/to/cli.js] [--dir cases/] [--failures]`. With --cli it runs that build of the CLI (an older commit's,
+// for the "before" score); without, the CLI built in dist/. With --dir it scores the cases in that folder instead of
+// the committed corpus (new cases, before they are studied: a held-out check).
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,12 @@ import type { DiagnoseResult, ScanResult } from '../src/engine/types';
 import { grepFirstLine, loadLogCases, loadProjectCases, repoRoot, scoreLog, scoreProject, type LogScore } from '../test/corpus/cases';
 
 const args = process.argv.slice(2);
-const which = args.find((a) => !a.startsWith('--')) ?? 'all';
+const which = args.find((a, i) => !a.startsWith('--') && !['--cli', '--dir'].includes(args[i - 1])) ?? 'all';
 const cliAt = args.indexOf('--cli');
 const cli = cliAt >= 0 ? resolve(args[cliAt + 1]) : join(repoRoot, 'dist', 'cli.js');
 const failures = args.includes('--failures');
+const dirAt = args.indexOf('--dir');
+const dir = dirAt >= 0 ? resolve(args[dirAt + 1]) : undefined;
 
 function runCli(argv: string[], cwd: string): unknown {
   const r = spawnSync(process.execPath, [cli, ...argv, '--format', 'json'], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -23,7 +26,7 @@ function runCli(argv: string[], cwd: string): unknown {
 const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
 
 function logs(): void {
-  const cases = loadLogCases();
+  const cases = loadLogCases(dir);
   const scores: LogScore[] = [];
   let grepRight = 0;
   for (const c of cases) {
@@ -50,7 +53,7 @@ function logs(): void {
 }
 
 function projects(): void {
-  const cases = loadProjectCases();
+  const cases = loadProjectCases(dir);
   let causes = 0;
   let flagged = 0;
   let notCauses = 0;

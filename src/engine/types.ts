@@ -42,6 +42,8 @@ export interface TrainingEvent {
   lossScale?: number;
   /** For overflow events: the scale the step was attempted at (`Attempted loss scale: 64, reducing to 32`). */
   lossScaleFrom?: number;
+  /** For overflow events: the scale under which this scaler's cascade did not recover, when it is not 1. */
+  lossScaleLow?: number;
   /** For command events: the command line. For errors: the message. */
   text?: string;
   /** Which format recognized it (a format's name). */

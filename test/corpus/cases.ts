@@ -39,9 +39,9 @@ function caseDirs(root: string, answer: string): string[] {
     .sort();
 }
 
-export function loadLogCases(): LogCase[] {
-  return caseDirs(logCorpus, 'case.json').map((id) => {
-    const dir = join(logCorpus, id);
+export function loadLogCases(root = logCorpus): LogCase[] {
+  return caseDirs(root, 'case.json').map((id) => {
+    const dir = join(root, id);
     return { id, dir, ...(JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as Omit<LogCase, 'id' | 'dir'>) };
   });
 }
@@ -112,9 +112,9 @@ export interface ProjectCase {
   notCauses: LineRef[];
 }
 
-export function loadProjectCases(): ProjectCase[] {
-  return caseDirs(projectCorpus, 'expected.json').map((id) => {
-    const dir = join(projectCorpus, id);
+export function loadProjectCases(root = projectCorpus): ProjectCase[] {
+  return caseDirs(root, 'expected.json').map((id) => {
+    const dir = join(root, id);
     return { id, dir, ...(JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Omit<ProjectCase, 'id' | 'dir'>) };
   });
 }

@@ -95,6 +95,22 @@ test('an exception glued to the last frame of a traceback (a paste that lost a n
   assert.equal(b.incident(), null);
 });
 
+test('a whole traceback pasted on one line: its exception is the error, the code its frames quote is not read', () => {
+  // OpenNMT-tf #927, frames and exception on one line as the issue shows them
+  const a = createRunAnalyzer('train.log');
+  a.feed(
+    'Step = 297600 ; Learning rate = 0.000187 ; Loss = 1.610771\nTraceback (most recent call last):\n' +
+      '  File "main.py", line 356, in <module>    main()  File "training.py", line 269, in _steps    raise RuntimeError("Model diverged with loss = NaN.")RuntimeError: Model diverged with loss = NaN.\n',
+  );
+  a.end();
+  assert.deepEqual([a.incident()?.line, a.incident()?.kind, a.incident()?.step], [3, 'error', 297600]);
+  // the quoted code says nan; the exception that ended it does not
+  const b = createRunAnalyzer('train.log');
+  b.feed('  File "train.py", line 9, in step    raise ValueError("loss is nan")  File "io.py", line 3, in save    f.write(x)OSError: [Errno 28] No space left on device\n');
+  b.end();
+  assert.equal(b.incident(), null);
+});
+
 test("a script's warning printed between two progress lines happened during the step the next one closes", () => {
   const a = createRunAnalyzer('train.log');
   a.feed('Epoch: [1][4690/6051]   Time 1.800 (1.857)      Loss 45.0176 (73.3756)\nEpoch: [1][4691/6051]   Time 1.861 (1.857)      Loss 40.6438 (73.3686)\nWARNING: received a nan loss, setting loss value to 0\nSkipping grad update\nEpoch: [1][4692/6051]   Time 1.720 (1.857)      Loss 0.0000 (73.3565)\n');

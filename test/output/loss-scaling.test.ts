@@ -54,3 +54,23 @@ test('the case the rule covers: only gradient norms are non-finite and a loss is
   assert.equal(isGradNormOverflow([v('loss', true), v('grad_norm', false), v('lr', false)]), false);
   assert.equal(isGradNormOverflow([v('loss', true), v('max_grad_norm', false, true)]), false);
 });
+
+test("fairseq's scaler goes below 1 on its way to --min-loss-scale: skipped steps with training logged between them recover, a cascade near the floor does not", () => {
+  // fairseq #515: overflows down to 0.0039, every logged update finite: no incident
+  const update = (n: number, loss: string, scale: string) => `| epoch 001:    ${n} / 1374 loss=${loss}, ppl=20899.56, num_updates=${n - 10}, lr=4.8e-06, gnorm=3.901, loss_scale=${scale}, wall=1061\n`;
+  const recovering =
+    '| WARNING: overflow detected, setting loss scale to: 0.0625\n' +
+    update(200, '14.351', '0.062') +
+    '| WARNING: overflow detected, setting loss scale to: 0.03125\n' +
+    update(300, '13.137', '0.031') +
+    ['0.015625', '0.0078125', '0.00390625'].map((s) => `| WARNING: overflow detected, setting loss scale to: ${s}\n`).join('') +
+    update(400, '12.636', '0.004');
+  assert.equal(analyze(recovering).result.incident, null);
+  // fairseq #512: after the last update every step overflows: the cascade's first overflow is the incident
+  const halvings = Array.from({ length: 10 }, (_, i) => `| WARNING: overflow detected, setting loss scale to: ${0.25 / 2 ** i}\n`).join('');
+  const cascade = update(200, '6.343', '0.500') + halvings;
+  assert.deepEqual([analyze(cascade).result.incident?.line, analyze(cascade).result.incident?.kind], [2, 'overflow']);
+  // an earlier overflow that training got past is not where the cascade began
+  const later = '| WARNING: overflow detected, setting loss scale to: 0.5\n' + cascade;
+  assert.equal(analyze(later).result.incident?.line, 3);
+});

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSentinel, parseValue } from '../../src/engine/output/formats/values';
 import { readSegment } from '../../src/engine/output/formats/read';
+import { hasNonFiniteValue } from '../../src/engine/output/nonfinite-tokens';
 
 test('non-finite tokens are read exactly, wrapped or not', () => {
   for (const [token, value] of [
@@ -81,6 +82,21 @@ test('counters: `iters: 100` and `000 epoch, 06000 iter` are steps, a rounded `S
   const first = readSegment('000 epoch, 06000 iter, average time 0.6607, loss nan', headers);
   assert.deepEqual([first?.step, first?.epoch], [6000, 0]);
   assert.equal(readSegment('{| Epoch: 1 (989/1180) | Loss: nan | 2.3 steps/s | Step: 0k | }', headers)?.step, 989);
+});
+
+test('a best-so-far that starts infinite is no value: Coqui TTS prints " > Starting with inf best loss."', () => {
+  assert.equal(readSegment(' > Starting with inf best loss.', new Map())?.nonFinite, undefined);
+  assert.equal(hasNonFiniteValue(' > Starting with inf best loss.'), false);
+  // a loss that is inf is still one
+  assert.equal(hasNonFiniteValue('   | > loss: inf  (1.35494)'), true);
+});
+
+test("Marian's abbreviated counters: `Ep. 1 : Up. 300` are the epoch and the step", () => {
+  // marian-dev #699
+  const reading = readSegment('[2020-09-05 20:22:42] Ep. 1 : Up. 300 : Sen. 137,255 : Cost nan : Time 17.18s : nan words/s : gNorm 41172.8250', new Map());
+  assert.deepEqual([reading?.step, reading?.epoch, reading?.nonFinite?.metric], [300, 1, 'Cost']);
+  // `up` without its dot is a word, not a counter
+  assert.equal(readSegment('speed up 2 | loss nan', new Map())?.step, null);
 });
 
 test('an error rate over no reference tokens (cer_ctc=nan next to finite losses) is no divergence', () => {

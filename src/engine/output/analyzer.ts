@@ -197,7 +197,7 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     if (e.kind === 'loss-scale' && e.lossScale !== undefined) cascade.recovered();
     if (e.kind === 'step') cascade.step(e.step);
     if (e.kind !== 'overflow' || e.nonFinite) return;
-    const first = cascade.overflow(e.line, { step: e.step, from: e.lossScaleFrom, to: e.lossScale });
+    const first = cascade.overflow(e.line, { step: e.step, from: e.lossScaleFrom, to: e.lossScale, low: e.lossScaleLow });
     if (first !== null && !tracker.incident) {
       tracker.add({ line: first, kind: 'overflow', step: overflowSteps.get(first) ?? e.step, rank: e.rank, nonFinite: { metric: 'loss scale', value: 'overflow' }, epoch: e.epoch });
       for (const cb of incidentListeners) cb(tracker.incident!);
@@ -328,6 +328,7 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     else if (nonFinite && kind === 'error' && reading.step === null) stepWanted = { event: e, during: true };
     if (reading.scale !== undefined) e.lossScale = reading.scale;
     if (reading.fromScale !== undefined) e.lossScaleFrom = reading.fromScale;
+    if (reading.lowScale !== undefined) e.lossScaleLow = reading.lowScale;
     if (reading.message) e.text = reading.message;
     return e;
   }
@@ -342,10 +343,10 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     }
   }
 
-  function onPiece(segment: OutputSegment, text: string, rank: number | null): void {
-    lossScaling.noteText(text);
+  function onPiece(segment: OutputSegment, piece: string, rank: number | null): void {
+    lossScaling.noteText(piece);
     if (command === undefined) {
-      const c = commandLine.exec(text);
+      const c = commandLine.exec(piece);
       if (c?.groups?.command) {
         command = c.groups.command;
         emit({ line: segment.line, kind: 'command', step: null, rank, text: command });
@@ -353,7 +354,8 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
       }
     }
     // A traceback's frames quote source code (`raise ValueError("loss is nan")`): only its last line is output.
-    if (tracebacks.skip(text, rank)) return;
+    const text = tracebacks.output(piece, rank);
+    if (text === null) return;
     if (trainingEndLines.some((p) => p.test(text))) barsOf(rank).trainingOver = true;
     const reading = readSegment(text, headers);
     const event = reading ? toEvent(segment, reading, rank, text) : null;

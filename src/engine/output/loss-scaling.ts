@@ -70,6 +70,8 @@ export interface OverflowReport {
   step: number | null;
   from?: number;
   to?: number;
+  /** The scale under which this scaler's cascade did not recover (default 1). */
+  low?: number;
 }
 
 // Dynamic scalers start at 2^16 (torch GradScaler, apex, DeepSpeed) and a healthy fp16 run settles between
@@ -89,18 +91,21 @@ export class OverflowCascade {
   overflow(line: number, o: OverflowReport): number | null {
     this.run ??= { first: line, steps: [] };
     this.run.steps.push(o.step);
-    const lowNow = (o.to !== undefined && o.to < 1) || (o.from !== undefined && o.from <= 1);
+    const lowNow = (o.to !== undefined && o.to < (o.low ?? 1)) || (o.from !== undefined && o.from <= 1);
     const steps = this.run.steps.slice(-STEPS_IN_A_ROW);
     const everyStep =
       steps.length === STEPS_IN_A_ROW && steps.every((s, i) => s !== null && (i === 0 || s === steps[i - 1]! + 1)) && o.to !== undefined && o.to <= LOW_SCALE;
     return lowNow || everyStep ? this.run.first : null;
   }
 
-  /** A training step went by: a whole step without an overflow ends the cascade. */
+  /**
+   * A training step went by: a whole step without an overflow ends the cascade. Overflow lines that show no step
+   * (fairseq's, apex's) end it at any training line after them: the run logged progress in between.
+   */
   step(step: number | null): void {
     if (!this.run || step === null) return;
     const last = this.run.steps[this.run.steps.length - 1];
-    if (last !== null && last !== undefined && step > last + 1) this.run = null;
+    if (last === null || (last !== undefined && step > last + 1)) this.run = null;
   }
 
   /** The scale grew again: the scaler recovered. */

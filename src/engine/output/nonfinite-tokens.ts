@@ -15,7 +15,8 @@ export interface TokenRules {
   trapBefore: string;
   /**
    * The trap list, after the token: it names what a zero counter counts (`nan iterations:   0`, `nan count = 0`),
-   * or it is one of two words for non-finite (`NaN or Inf found`, `nan/inf`) where nothing before makes it a value.
+   * or it is one of two words for non-finite (`NaN or Inf found`, `nan/inf`) where nothing before makes it a value,
+   * or a best-so-far follows (`Starting with inf best loss`).
    */
   trapAfter: string;
   /** A character before the token (or its sign) that puts it inside a word, a path or a file name: no value. */
@@ -30,7 +31,8 @@ export const tokenRules: TokenRules = {
   token: String.raw`(?:[nN][aA][nN]|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?)(?:\.0+(?![\w.])|x+(?![\w.]))?`,
   valueBefore: String.raw`[:=(\[{,|]\s*|\b(?:is|was|became|become|be|are|were|got|to)\s+`,
   trapBefore: String.raw`\bfrom\s+|\b(?:nan|inf\w*)\s*(?:\bor\b|\band\b|/)\s*`,
-  trapAfter: String.raw`\s+[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])|\s*(?:\bor\b|\band\b|/)\s*(?:nan|inf)`,
+  // (or it names a best-so-far that starts infinite: Coqui TTS's ` > Starting with inf best loss.`)
+  trapAfter: String.raw`\s+[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])|\s*(?:\bor\b|\band\b|/)\s*(?:nan|inf)|\s+best\b`,
   // tensorboardX's `Warning: NaN or Inf found in input tensor.` is a mention whatever precedes it (the scalar it
   // refused is on a metric line of its own)
   trapAlwaysAfter: String.raw`\s*(?:-->|->|→|=>)\s*[-+]?\.?\d|\s+or\s+[iI]nf\s+found\s+in\s+input\s+tensor`,

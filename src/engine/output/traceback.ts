@@ -17,21 +17,30 @@ export function isExceptionLine(text: string): boolean {
 export class TracebackState {
   private readonly inside = new Set<number | null>();
 
-  /** True when the text is a traceback's header or one of its frames (indented), so it carries no event. */
-  skip(text: string, rank: number | null): boolean {
+  /**
+   * What of the text is output: null for a traceback's header and frames (indented), which carry no event; the
+   * exception alone when a paste glued it to the frames' code (`    main(args)RuntimeError: …`, or a whole traceback
+   * pasted on one line), so code the frames quote is never read.
+   */
+  output(text: string, rank: number | null): string | null {
+    // (an exception line of its own is read whole: `FloatingPointError: …` is no `g` glued to `PointError`)
+    const glued = EXCEPTION_LINE.test(text) ? null : GLUED_EXCEPTION.exec(text);
     if (TRACEBACK_START.test(text)) {
+      if (glued) {
+        this.inside.delete(rank);
+        return text.slice(glued.index + 1);
+      }
       this.inside.add(rank);
-      return true;
+      return null;
     }
-    if (!this.inside.has(rank)) return false;
-    // A paste that lost a newline glues the exception to the last frame's code: `    main(args)RuntimeError: …`.
-    if (GLUED_EXCEPTION.test(text)) {
+    if (!this.inside.has(rank)) return text;
+    if (glued) {
       this.inside.delete(rank);
-      return false;
+      return text.slice(glued.index + 1);
     }
-    if (/^\s/.test(text)) return true;
+    if (/^\s/.test(text)) return null;
     // The first line back at the margin ends the frames: the exception line (or other output).
     this.inside.delete(rank);
-    return false;
+    return text;
   }
 }

@@ -39,8 +39,10 @@ export const errorFormats: TextFormat[] = [
     words: ['invalid loss'],
     nonFinite: 'error',
     metric: 'loss',
+    // TerminateOnNaN names the batch by its index from 0: the bar shows it as 39/100 (ssd_keras #136)
+    stepFromZero: true,
     patterns: [re(String.raw`(?<message>Batch (?<step>\d+): Invalid loss(?: \S+)?, terminating training)`)],
-    samples: [{ line: 'Batch 38: Invalid loss, terminating training', nonFinite: 'loss', step: 38 }],
+    samples: [{ line: 'Batch 38: Invalid loss, terminating training', nonFinite: 'loss', step: 39 }],
   },
   {
     name: 'fairseq',
@@ -116,17 +118,20 @@ export const errorFormats: TextFormat[] = [
     name: 'nonfinite-error',
     event: 'error',
     nonFinite: 'from-message',
-    hints: ['found ', 'Unexpected result', 'due to Overflow', 'due to overflow', 'encountered'],
+    hints: ['found ', 'Unexpected result', 'due to Overflow', 'due to overflow', 'encountered', 'loss with'],
     words: ['due to overflow'],
     patterns: [
       re(String.raw`(?<message>.*\bfound (?<value>NaN|nan|Inf|inf) in (?:local )?(?<metric>grad(?:ient)? norm|[\w ]+?)(?= in | for |[,.;:()]|$).*)$`),
       re(String.raw`(?<message>.*\bUnexpected result (?<value>nan|inf|-inf)\b.*)$`),
       re(String.raw`(?<message>.*\b(?:Skipped|skipped) \d+ iterations in a row due to [Oo]verflow.*)$`),
       re(String.raw`(?<message>.*\binvalid value \((?<value>nan|inf)\) encountered.*)$`),
+      // Coqui/Mozilla TTS's loss check names the term: `RuntimeError:  [!] NaN loss with decoder_loss.`
+      re(String.raw`(?<message>.*\b(?<value>NaN|nan|Inf|inf) loss with (?<metric>\w+).*)$`),
     ],
     samples: [
       { line: 'AssertionError: Rank 3: found NaN in local grad norm in backwards pass. Device: 3, node: host', nonFinite: 'grad norm' },
       { line: 'Exception: Skipped 50 iterations in a row due to Overflow - Exiting training.', nonFinite: null },
+      { line: 'RuntimeError:  [!] NaN loss with decoder_loss.', nonFinite: 'decoder_loss' },
     ],
   },
 ];

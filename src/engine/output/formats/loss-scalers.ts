@@ -29,6 +29,9 @@ export const lossScalerFormats: TextFormat[] = [
     event: 'overflow',
     hints: ['overflow detected'],
     words: ['overflow detected'],
+    // fairseq halves its scale down to --min-loss-scale (1e-4), then stops with 'Minimum loss scale reached': a run
+    // that skips the odd step at 0.06 recovers (fairseq #515), one within five halvings of the floor does not.
+    lowScale: 1e-4 * 2 ** 5,
     patterns: [re(String.raw`overflow detected,(?: ignoring gradient,)? setting loss scale to:? (?<scale>{N})`)],
     samples: [{ line: '2020-08-01 12:39:16 | INFO | fairseq.trainer | NOTE: overflow detected, setting loss scale to: 1024.0' }],
   },

@@ -43,6 +43,8 @@ export interface SegmentReading {
   fractionalEpoch?: boolean;
   /** For overflow lines: the scale the step was attempted at. */
   fromScale?: number;
+  /** The overflow format's low scale (TextFormat.lowScale). */
+  lowScale?: number;
   /** The total of the line's progress counter (`i/N`), when it shows one. */
   total?: number;
   /** A progress counter at its total (`512/512`, `100%|…| 729/729`): the end of an epoch, not a step of its own. */
@@ -134,9 +136,11 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
     metrics: [],
     phase: groups.phase,
   };
+  if (format.stepFromZero && reading.step !== null) reading.step += 1;
   if (format.progressBar) reading.bar = { total: groups.total ?? '?', desc: (groups.desc ?? '').trim() };
   if (groups.message) reading.message = groups.message.trim();
   if (groups.scale !== undefined) reading.scale = numberOf(groups.scale) ?? undefined;
+  if (format.lowScale !== undefined) reading.lowScale = format.lowScale;
   if (groups.from !== undefined) reading.fromScale = numberOf(groups.from) ?? undefined;
   for (const region of [groups.desc, groups.metrics]) {
     if (!region || !format.pairs) continue;

@@ -39,6 +39,11 @@ export interface TextFormat {
   metric?: string;
   /** Loss-scale lines: a new scale below this is an unrecovered cascade (an overflow incident). */
   minimumScale?: number;
+  /**
+   * Overflow lines: a cascade of overflows whose new scale falls below this did not recover (default 1: DeepSpeed,
+   * apex and torch's scalers never need less; fairseq's goes on down to its --min-loss-scale).
+   */
+  lowScale?: number;
   /** Header patterns of a table format (YOLO-style): set the columns for following rows. */
   header?: RegExp;
   /** A matching line shows this format even when it carries no values (logging prefixes). */
@@ -50,6 +55,8 @@ export interface TextFormat {
    * come from any of batches 1..k, so it does not say whether an update ran before the first non-finite one.
    */
   runningMean?: boolean;
+  /** The line counts its `step` from 0 where progress lines count from 1 (Keras' `Batch 38: Invalid loss` is bar 39/N). */
+  stepFromZero?: boolean;
   /** The row's step is the epoch (tables that only show epochs). */
   stepIsEpoch?: boolean;
   /** Rows are recognized without their header line (its columns then go unnamed). */

@@ -19,7 +19,8 @@ export interface Counters {
 const NUM = String.raw`(\d+)(?:\s*/\s*(\d+))?(?![\w.])`;
 // Labeled counters that count optimizer steps or batches within the run, innermost first.
 // (`[step]   104`: a bracketed label, as custom loggers print them)
-const INNER = new RegExp(String.raw`(?<![\w/])(?:iter(?:ation)?s?|it|step|batch|episode|mini-?batch|update)\b['"]?\]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`, 'i');
+// (Marian abbreviates: `Ep. 1 : Up. 300 : Sen. 137,255 : Cost 211.39`)
+const INNER = new RegExp(String.raw`(?<![\w/])(?:(?:iter(?:ation)?s?|it|step|batch|episode|mini-?batch|update)\b|up\.)['"]?\]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`, 'i');
 // Counters of the whole run: a global step, fairseq's num_updates, paddle's `Total iter`, TF's `Saving checkpoints for 31622`.
 const GLOBAL = new RegExp(
   String.raw`(?<!\w)(?:global[_ ]?step|num_updates|total[_ ]iter(?:ation)?s?|updates|_step|trainer/global_step|checkpoints? for)\b['"]?\s*(?:[:=#]\s*|\s)\s*[\[(]?\s*${NUM}`,
@@ -32,7 +33,7 @@ const AFTER_BAR = /\[[=>#.\s-]*\]\s*(\d+)\s*\/\s*(\d+)(?![\d/])/;
 // `epoch 0[4500]`: the iteration in brackets right after the epoch's number.
 const EPOCH_THEN_ITERATION = /(?<![\w/])epoch\s*[:=]?\s*\d+\s*\[(\d+)\]/i;
 // (not a duration: `time for one epoch: 42.8 seconds`)
-const EPOCH = new RegExp(String.raw`(?<![\w/])(?:epoch|ep)\b(?:\(\w+\))?['"]?\s*(?:[:=#]\s*|\s)?\s*[\[(]?\s*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?(?![\d.]|\s*(?:s|secs?|seconds?|ms|mins?|minutes?|h|hours?)\b)`, 'i');
+const EPOCH = new RegExp(String.raw`(?<![\w/])(?:epoch\b|ep\b\.?)(?:\(\w+\))?['"]?\s*(?:[:=#]\s*|\s)?\s*[\[(]?\s*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?(?![\d.]|\s*(?:s|secs?|seconds?|ms|mins?|minutes?|h|hours?)\b)`, 'i');
 // A count of samples, records, examples or tokens is no step.
 const SAMPLES_AFTER = /^\s*[\])]?\s*(?:samples|records|examples|images|imgs|tokens|sequences|sents|sentences)\b/i;
 
