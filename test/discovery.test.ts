@@ -128,6 +128,37 @@ test('discover: a Python UI that builds the logged launch command is read with t
   }
 });
 
+test('discover: a Hugging Face Trainer subclass that builds its TrainingArguments in code is a training script', async () => {
+  // pykoi #69's layout: the reward-model trainer subclasses Trainer, nothing in it calls backward() or .fit()
+  const root = workspace({
+    'pykoi/rlhf/rw_finetuning.py': 'from transformers import Trainer, TrainingArguments\n\nclass RewardFinetuning(Trainer):\n    def __init__(self, config):\n        self.args = TrainingArguments(output_dir=config.output_dir)\n',
+    'pykoi/rlhf/util.py': 'def count(x):\n    return len(x)\n',
+    'rlhf_checkpoints/train.log': "{'loss': nan, 'learning_rate': 9.9e-06, 'epoch': 0.09}\n",
+  });
+  try {
+    const d = await discover(root, {});
+    assert.deepEqual(d.scripts, ['pykoi/rlhf/rw_finetuning.py']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("discover: a package's __init__.py that holds the training loop (a Keras GradientTape loop) is a training script", async () => {
+  // finetuner #34's layout: trainer/keras/__init__.py runs the loop, the loss code it imports is beside it
+  const root = workspace({
+    'trainer/keras/__init__.py': 'import tensorflow as tf\nfrom .head_layers import TripletLayer\n\ndef fit(model, data, optimizer):\n    for x, y in data:\n        with tf.GradientTape() as tape:\n            loss = model(x)\n        grads = tape.gradient(loss, model.trainable_weights)\n        optimizer.apply_gradients(zip(grads, model.trainable_weights))\n',
+    'trainer/keras/head_layers.py': 'import tensorflow as tf\n\nclass TripletLayer:\n    pass\n',
+    'trainer/__init__.py': 'from .keras import fit\n',
+    'logs/train.log': 'Epoch 1 loss: nan\n',
+  });
+  try {
+    const d = await discover(root, {});
+    assert.deepEqual(d.scripts, ['trainer/keras/__init__.py', 'trainer/keras/head_layers.py']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('discover: a --config default that is not in the workspace is noted, not invented', async () => {
   const root = workspace({ 'train.py': script.replace('./configs/train/stage1.yaml', './configs/none.yaml'), 'train.log': trainLog });
   try {

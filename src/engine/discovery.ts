@@ -35,14 +35,15 @@ const MAX_DEPTH = 10;
 /** Logs past this size are still logs; configs past MAX_CONFIG_BYTES are not read. */
 const MAX_LOG_BYTES = 4 * 1024 * 1024 * 1024;
 const CONFIG_EXT = configExtensions;
-const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|metrics\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|__init__\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
+const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|metrics\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
 const RUN_DUMP = /(^|\/)(wandb|mlruns|lightning_logs|\.hydra|checkpoint-\d+)\//;
 // A string that starts a training launcher: `"accelerate launch …"`, `f"torchrun {script} …"`.
 const LAUNCH_STRING = /[rfbu]{0,2}["'][^"'\n]*\b(?:accelerate\s+launch|torchrun|deepspeed\s|python3?\s+-m\s+torch\.distributed)/;
 const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
 // The hyperparameter vocabulary's words (../hyperparameters/names.ts): how many distinct ones a file sets ranks it.
 const TRAINING_KEYS = new RegExp(`\\b(${trainingKeyWords.join('|')})\\b`, 'g');
-const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|Trainer\(|trainer\.(train|fit)\(|accelerator\.backward\(|train_step\(|runner\.train\(/;
+// (HF: a Trainer built, or subclassed as RLHF and reward-model code does, or its TrainingArguments built in code)
+const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|Trainer\(|TrainingArguments\(|\bclass\s+\w+\(\s*[\w.]*Trainer\s*\)|trainer\.(train|fit)\(|accelerator\.backward\(|train_step\(|runner\.train\(|\.apply_gradients\(/;
 
 /** Is this path (relative, `/`-separated) training output by its name? The one definition: ./output/training-output.ts. */
 export const isLogPath = isTrainingOutput;

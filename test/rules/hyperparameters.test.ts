@@ -37,6 +37,13 @@ test('every framework spelling maps to the same names', async () => {
   }
 });
 
+test('a boolean mixed_precision is torch AMP: true is fp16, false is none (Coqui TTS recipes)', async () => {
+  for (const [flag, want] of [['true', 'fp16'], ['false', 'no']] as const) {
+    const file = await locate('recipes/ljspeech/tacotron2-DDC/tacotron2-DDC.json', `{\n  "run_name": "ljspeech-ddc",\n  "mixed_precision": ${flag},\n  "lr": 0.001\n}\n`);
+    assert.equal(hyperparameterValues(readHyperparameters([file])).mixed_precision, want);
+  }
+});
+
 test('a command line overrides the config, which overrides a script default', async () => {
   const config = await locate('config.yaml', 'learning_rate: 1.0e-5\n');
   const script = await locate('train.py', 'import argparse\nparser = argparse.ArgumentParser()\nparser.add_argument("--learning_rate", type=float, default=1e-3)\n');

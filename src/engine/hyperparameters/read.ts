@@ -87,6 +87,8 @@ const matchers: Matcher[] = [
   (v, key) => (spells('weight_dtype', key) ? one('weight_dtype', toPrecision(v.value)) : []),
   (v, key, path) => {
     if (key === 'mixed_precision' && /float16$/.test(String(v.value))) return kerasPolicy(v.value);
+    // Coqui TTS and others: `"mixed_precision": true` is torch AMP, whose autocast dtype is fp16
+    if (key === 'mixed_precision' && toBool(v.value) !== undefined) return one('mixed_precision', toBool(v.value) ? 'fp16' : 'no');
     if (key === 'mixed_precision' || key === 'amp_dtype') return one('mixed_precision', toMixed(v.value));
     if (key === 'precision') return lightningPrecision(v.value);
     if (['policy', 'global_policy', 'dtype_policy', 'set_global_policy'].includes(key)) return kerasPolicy(v.value);
