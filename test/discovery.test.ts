@@ -159,6 +159,23 @@ test("discover: a package's __init__.py that holds the training loop (a Keras Gr
   }
 });
 
+test('discover: a launch script that runs an installed training tool (onmt-main --config) leads to its config', async () => {
+  // OpenNMT-tf #744: no training script of the project runs; config.yml sets one key
+  const root = workspace({
+    'train.sh': '#!/bin/bash\nonmt-main --model_type GPT2Small --config config.yml --auto_config \\\n    train --with_eval --num_gpus 1 2>&1 | tee data/model_gpt/train.log\n',
+    'config.yml': 'model_dir: data/model_gpt\nparams:\n  learning_rate: 2\n',
+    'other.yml': 'params:\n  learning_rate: 0.1\n',
+    'data/model_gpt/train.log': 'INFO:tensorflow:Evaluation result for step 435000: loss = 148890.718750 ; perplexity = inf\n',
+  });
+  try {
+    const d = await discover(root, {});
+    assert.deepEqual(d.configs, ['train.sh', 'config.yml']);
+    assert.deepEqual(d.scripts, []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('discover: a --config default that is not in the workspace is noted, not invented', async () => {
   const root = workspace({ 'train.py': script.replace('./configs/train/stage1.yaml', './configs/none.yaml'), 'train.log': trainLog });
   try {

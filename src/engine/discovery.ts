@@ -4,7 +4,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { RunScan } from './types';
 import { configExtensions, languageOf as configLanguageOf, locate, MAX_CONFIG_BYTES } from './config/index';
-import { launchOf, shellCommands, shellLaunches } from './config/shell';
+import { launchOf, shellCommands, shellLaunches, shellToolConfigs } from './config/shell';
 import { runCode } from './config/python-imports';
 import { defaultLogGlobs, isTrainingOutput, trainingOutputMatcher } from './output/training-output';
 import { commandLine } from './output/formats/index';
@@ -153,6 +153,13 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     for (const l of launches.filter((x) => /\.sh$/.test(x.script!) && launchFiles.has(f.rel))) {
       const inner = find(l.script!, [dirname(f.rel)]);
       if (inner) launchFiles.add(inner);
+    }
+    // `onmt-main --config config.yml train`: an installed training tool runs, the project only gives its config
+    const toolConfigs = scripts.length ? [] : shellToolConfigs(text).map((c) => find(c, [dirname(f.rel), '.'])).filter((c): c is string => c !== null);
+    if (toolConfigs.length && !explicitConfigs) {
+      addConfig(f.rel, 'a launch script that runs an installed training tool');
+      launchTexts.push(text);
+      for (const c of toolConfigs) addConfig(c, `${f.rel} passes it to the training tool`);
     }
     if (!launches.length) continue;
     const named = launchFiles.has(f.rel);

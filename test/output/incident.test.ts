@@ -82,6 +82,8 @@ test('a run says whether a finite training step was logged before its incident (
   // A tqdm bar drawn before any step (0/8, no metrics) is not a finite step.
   assert.equal(scan('Steps:   0%|          | 0/8 [00:00<?, ?it/s]\rSteps:  12%|█▎        | 1/8 [00:01<00:07,  1.00s/it, step_loss=nan]\n').finiteStepBefore, false);
   assert.equal(scan('iter 0 loss: 0.5\n').finiteStepBefore, undefined, 'only a run with an incident says');
+  // a log that starts mid-run (OpenNMT-tf #744's excerpt, a resumed run, HF's logging_steps): the updates before are not shown
+  assert.equal(scan('INFO:tensorflow:Evaluation result for step 435000: loss = 148890.718750 ; perplexity = inf\n').finiteStepBefore, null);
   // Keras' bar shows running means since the epoch began: NaN at 13/13 may come from any of the 13 batches
   // (keras-yolo2 #237's notebook: `13/13 [====] - 50s 4s/step - loss: nan - val_loss: nan` in epoch 1).
   assert.equal(scan('Epoch 1/100\n13/13 [==============================] - 50s 4s/step - loss: nan - val_loss: nan\n').finiteStepBefore, null);

@@ -103,3 +103,30 @@ test('not blamed: NUM_GPUS at the recipe\'s 8, or a script that does not scale t
   const fixedReference = await locate('tools/train_net.py', detectronTrain('16'));
   assert.equal(byCode(analyze([afterUpdates], [await locate('configs/mask_rcnn_2x.yaml', detectronConfig(2)), fixedReference]), 'learning-rate').filter((x) => x.range.start.line === 2).length, 0);
 });
+
+// RefineMask #14: an mmdet config that keeps mmdetection's lr 0.02 (set for 8 GPUs × 2 images) with samples_per_gpu=1;
+// the log does not say how many GPUs ran, but even 8 give a batch of 8 (the author: "set lr to 0.01").
+const mmdetConfig = (perGpu: number) =>
+  [
+    "dataset_type = 'LVISV1Dataset'",
+    `data = dict(samples_per_gpu=${perGpu}, workers_per_gpu=1)`,
+    "model = dict(type='MaskRCNN', rpn_head=dict(type='RPNHead'), roi_head=dict(type='StandardRoIHead'))",
+    "optimizer = dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=0.0001)",
+    'optimizer_config = dict(grad_clip=dict(max_norm=35, norm_type=2))',
+    '',
+  ].join('\n');
+const mmdetLog = run({ line: 25, step: 350, metric: 'loss_rpn_cls' }, 'work_dirs/r50/20210829_101942.log');
+
+test("mmdet: a config that keeps mmdetection's lr 0.02 with samples_per_gpu=1 is 2x too high even on the recipe's 8 GPUs", async () => {
+  const { locate } = await import('../../src/engine/config/index.ts');
+  const d = analyze([mmdetLog], [await locate('configs/r50-refinemask-1x.py', mmdetConfig(1))]);
+  const lr = expectOne(d, 'learning-rate', 'error', 'configs/r50-refinemask-1x.py', 4);
+  assert.match(lr.message, /lr 0\.02 keeps the lr of Detectron and mmdetection recipes .*at most 8 \(8 GPUs × samples_per_gpu 1\).*gives 0\.01 \(2\.0× smaller\)/);
+  assert.equal(lr.fixes[0].edits[0].newText, '0.01');
+});
+
+test('not blamed: the same config at samples_per_gpu=2, where 8 GPUs give the 16 images 0.02 was set for', async () => {
+  const { locate } = await import('../../src/engine/config/index.ts');
+  const d = analyze([mmdetLog], [await locate('configs/r50-refinemask-1x.py', mmdetConfig(2))]);
+  assert.ok(byCode(d, 'learning-rate').every((x) => x.severity === 'hint' || x.severity === 'information'), JSON.stringify(byCode(d, 'learning-rate').map((x) => x.message)));
+});

@@ -174,6 +174,9 @@ const CONFIG_FILE = /\.(ya?ml|json|jsonc|toml|cfg|ini)$/;
 const MODULE_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
 
 /** What a launch command runs: `accelerate launch … train.py --config X`, `deepspeed train.py --deepspeed ds.json`, … */
+// Training tools installed as commands, whose --config names the run's config (no script of the project runs).
+const TRAINING_CLI = /^(onmt-main|onmt-train|fairseq-train|fairseq-hydra-train|t2t-trainer|marian|allennlp|llamafactory-cli|axolotl|yolo|tune|ludwig|nemo)$/;
+
 export function launchOf(words: ShellWord[]): Launch | null {
   let i = 0;
   while (i < words.length && (ASSIGNMENT.test(words[i].raw) || ['export', 'exec', 'nohup', 'time', 'env'].includes(words[i].value))) i++;
@@ -208,6 +211,7 @@ export function launchOf(words: ShellWord[]): Launch | null {
       positional.push(w);
     }
   }
+  if (!script && TRAINING_CLI.test(launcher) && configs.length) return { launcher, script: null, configs, positional };
   if (!script && !/^(python[\d.]*|accelerate|torchrun|deepspeed|srun|mpirun|horovodrun|lightning|composer)$/.test(launcher)) return null;
   return { launcher, script, configs, positional };
 }
@@ -224,4 +228,11 @@ export function shellLaunches(text: string): Launch[] {
   return shellCommands(text)
     .map(launchOf)
     .filter((l): l is Launch => l !== null && l.script !== null);
+}
+
+/** Commands of installed training tools (`onmt-main --config config.yml …`): the configs they are given. */
+export function shellToolConfigs(text: string): string[] {
+  return shellCommands(text)
+    .map(launchOf)
+    .flatMap((l) => (l && l.script === null ? l.configs : []));
 }

@@ -70,8 +70,10 @@ export class IncidentTracker {
     }
     if (this.incident) return null;
     if (e.nonFinite) {
-      // a running mean over several batches that is already NaN may hold a NaN from any of them
-      this.finiteStepBefore = this.finiteStepSeen || (e.meanOverBatches ? null : false);
+      // a running mean over several batches that is already NaN may hold a NaN from any of them; a first logged step
+      // past the run's first (a log that starts mid-run, `logging_steps`, a resumed run) follows updates the log does not show
+      const unseenSteps = e.meanOverBatches || (e.step !== null && e.step > 1);
+      this.finiteStepBefore = this.finiteStepSeen || (unseenSteps ? null : false);
       const lrHere = Object.entries(e.metrics ?? {}).find(([n]) => isLearningRate(n))?.[1];
       this.lrAtIncident = lrHere ?? this.learningRate;
       const metric = e.nonFinite.metric || null;

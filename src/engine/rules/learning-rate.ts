@@ -109,7 +109,24 @@ function judge(ctx: RuleContext): NanDiagnostic[] {
     return [diagnostic('information', `${setting.at.key} ${setting.at.text} matches the batch it was set for (${recipe.how}; this run: ${run.how}): it is not what made ${whatWentNonFinite(e)} (cleared)`, undefined, where)];
   }
   // 2. Without a recipe: a widely used reference for the optimizer and task, scaled to the run's batch.
-  const family = run && optimizerName ? familyReference(ctx, optimizerName) : undefined;
+  const family = optimizerName ? familyReference(ctx, optimizerName) : undefined;
+  // A config that keeps the reference's own lr (mmdetection's 0.02) was set for the reference's batch, as a recipe would say.
+  // Without the run's device count, the reference's own devices (8 GPUs) give the largest batch the run can have had.
+  const per = ctx.hp.batch_size;
+  const atMost = !run && family?.devices && per && !ctx.hp.num_processes ? { total: family.devices * per.value, how: `at most ${family.devices * per.value} (${family.devices} GPUs × ${per.at.key} ${per.at.text})`, at: [per.at] } : undefined;
+  const kept = family && setting.value === family.lr && eff.factor === 1 ? (run ?? atMost) : undefined;
+  if (family && kept && family.batch / kept.total >= 2) {
+    const expected = (family.lr * kept.total) / family.batch;
+    return [
+      diagnostic(
+        severity,
+        `${setting.at.key} ${setting.at.text} keeps the lr of ${family.name}, but this run steps with ${kept.how}: ` +
+          `the linear scaling rule gives ${formatLike(setting.at.text, expected)} (${(family.batch / kept.total).toFixed(1)}× smaller)${evidence}`,
+        expected,
+        kept.at.map((v) => ({ file: v.file, line: v.range.start.line + 1, message: `${v.key} ${v.text}` })),
+      ),
+    ];
+  }
   if (run && family) {
     const expected = (family.lr * run.total) / family.batch;
     if (eff.lr > 4 * expected) {

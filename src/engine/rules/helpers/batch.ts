@@ -127,12 +127,12 @@ function recipeOverridden(ctx: RuleContext, run: Batch | undefined): Batch | und
 }
 
 /** Widely used references when the recipe says nothing: SGD detection 0.02 per 16 images, SGD classification 0.1 per 256, AdamW vision 5e-4 per 512. */
-export function familyReference(ctx: RuleContext, optimizer: string): { lr: number; batch: number; name: string } | undefined {
+export function familyReference(ctx: RuleContext, optimizer: string): { lr: number; batch: number; name: string; devices?: number } | undefined {
   const o = optimizer.toLowerCase();
   const keys = ctx.files.flatMap((f) => f.values.map((v) => `${v.keyPath}=${String(v.value)}`)).join(' ').toLowerCase();
-  const detection = /\bsolver\.base_lr|roi_heads|rpn|bbox_head|detector|detection|coco|voc/.test(keys);
+  const detection = /\bsolver\.base_lr|roi_heads?|rpn|bbox|detector|detection|coco|voc|lvis/.test(keys);
   const classification = !detection && /imagenet|classification|cifar/.test(keys);
-  if (/sgd|momentum/.test(o) && detection) return { lr: 0.02, batch: 16, name: 'Detectron and mmdetection recipes (0.02 for 16 images)' };
+  if (/sgd|momentum/.test(o) && detection) return { lr: 0.02, batch: 16, devices: 8, name: 'Detectron and mmdetection recipes (0.02 for 16 images)' };
   if (/sgd|momentum/.test(o) && classification) return { lr: 0.1, batch: 256, name: 'the linear scaling rule (0.1 for 256 images, Goyal et al. 2017)' };
   if (/adam/.test(o) && classification) return { lr: 5e-4, batch: 512, name: 'DeiT-style vision recipes (5e-4 for 512 images)' };
   return undefined;
