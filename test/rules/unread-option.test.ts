@@ -46,3 +46,52 @@ test('an option another file of the run reads (args handed to a trainer module) 
   const trainer = await locate('trainer.py', 'class Trainer:\n    def __init__(self, args):\n        self.warmup = args.warmup_steps\n');
   assert.equal(readHyperparameters([main, trainer]).warmup_steps?.value, 4000);
 });
+
+// pykoi #69's layout: a dataclass of arguments (HfArgumentParser makes each field an option) and the trainer that
+// builds its TrainingArguments from some of them.
+const argumentsDataclass = `from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class RLHFConfig:
+    learning_rate: Optional[float] = field(default=1e-5, metadata={"help": "Learning rate."})
+    fp16: Optional[bool] = field(default=True, metadata={"help": "Enable FP16."})
+    bf16: bool = False
+    output_dir: str = "./rlhf_checkpoints"
+
+
+class NotArguments:
+    learning_rate: float = 3.0
+`;
+const trainer = (keywords: string) => `from transformers import Trainer, TrainingArguments
+
+
+class RewardFinetuning(Trainer):
+    def __init__(self, rlhf_config):
+        self.args = TrainingArguments(output_dir=rlhf_config.output_dir, learning_rate=rlhf_config.learning_rate, ${keywords})
+`;
+
+test("a dataclass of arguments gives defaults like argparse's; a field nothing reads chooses nothing", async () => {
+  const config = await locate('pykoi/rlhf/config.py', argumentsDataclass);
+  assert.deepEqual(
+    config.values.map((v) => [v.keyPath, v.value, v.option]),
+    [
+      ['learning_rate', 1e-5, '--learning_rate'],
+      ['fp16', true, '--fp16'],
+      ['bf16', false, '--bf16'],
+      ['output_dir', './rlhf_checkpoints', '--output_dir'],
+    ],
+    'a plain class attribute is no argument',
+  );
+  const nan = run({ line: 4, step: null, metric: 'loss' }, 'rlhf_checkpoints/train.log');
+  // fp16=True is declared, but the TrainingArguments never pass it: no fp16 suspect on it
+  const unread = [config, await locate('pykoi/rlhf/rw_finetuning.py', trainer('bf16=rlhf_config.bf16'))];
+  assert.equal(readHyperparameters(unread).learning_rate?.value, 1e-5);
+  assert.equal(readHyperparameters(unread).mixed_precision, undefined);
+  assert.equal(byCode(analyze([nan], unread), 'precision').length, 0);
+  // passed on, it is the run's fp16 choice
+  const read = [config, await locate('pykoi/rlhf/rw_finetuning.py', trainer('fp16=rlhf_config.fp16'))];
+  assert.equal(readHyperparameters(read).mixed_precision?.value, 'fp16');
+  expectOne(analyze([nan], read), 'precision', 'warning', 'pykoi/rlhf/config.py', 8);
+});

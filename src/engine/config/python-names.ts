@@ -11,6 +11,8 @@ function isDeclaration(node: PyNode): boolean {
   if (/^(default_parameter|typed_default_parameter|keyword_argument)$/.test(parent.type)) return parent.childForFieldName('name')?.id === node.id;
   if (parent.type === 'typed_parameter' || parent.type === 'list_splat_pattern' || parent.type === 'dictionary_splat_pattern') return true;
   if (parent.type === 'function_definition' || parent.type === 'class_definition') return parent.childForFieldName('name')?.id === node.id;
+  // `fp16: bool = field(default=True)` in a dataclass, `x = …`: the name assigned is written, not read
+  if (parent.type === 'assignment') return parent.childForFieldName('left')?.id === node.id;
   return false;
 }
 

@@ -93,6 +93,7 @@ class PythonLocator {
     this.moduleValues();
     for (const node of this.scope.calls) this.call(node);
     for (const node of ofType(this.root, 'function_definition')) this.signatureDefaults(node);
+    for (const node of ofType(this.root, 'class_definition')) this.dataclassFields(node);
     for (const node of ofType(this.root, 'assignment')) this.configAssignment(node);
     for (const f of forwardFacts(this.root, this.scope)) {
       const { node, statement, kind, ...detail } = f;
@@ -303,6 +304,27 @@ class PythonLocator {
       if (value.type === 'string' && pretrainedKeyword(name.text, value)) this.fact('pretrained-model', value, value.text, { class: null, name: this.describe(value), keyword: name.text });
       if (!PRECISION_KEYS.test(name.text) || !isLiteral(value)) continue;
       this.value(name.text, value, name.startIndex).source = 'python-default';
+    }
+  }
+
+  /**
+   * A dataclass of arguments (Hugging Face's HfArgumentParser turns each field into a `--name` option):
+   * `learning_rate: float = field(default=1e-5)` and `fp16: bool = True` are defaults, as argparse's are.
+   */
+  private dataclassFields(cls: PyNode): void {
+    const decorated = cls.parent?.type === 'decorated_definition' ? cls.parent : null;
+    if (!decorated || !kids(decorated).some((d) => d.type === 'decorator' && /\bdataclass\b/.test(d.text))) return;
+    const body = cls.childForFieldName('body');
+    for (const statement of body ? kids(body) : []) {
+      const assignment = statement.type === 'expression_statement' ? kids(statement)[0] : null;
+      const name = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
+      const right = assignment?.childForFieldName('right');
+      if (!assignment?.childForFieldName('type') || name?.type !== 'identifier' || !right) continue;
+      const value = right.type === 'call' && callParts(right).name === 'field' ? callParts(right).keywords.get('default') : right;
+      if (!value || !isLiteral(value)) continue;
+      const located = this.value(name.text, value, name.startIndex);
+      located.keyRange = this.range(statement);
+      located.option = `--${name.text}`;
     }
   }
 

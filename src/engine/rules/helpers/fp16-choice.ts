@@ -6,6 +6,7 @@ import { baseName } from './evidence';
 import { fix, quoteLike, rangeWithin, replaceValue } from './edits';
 import { castPrecision, runConfig } from './weights';
 import { ruledOut } from '../../config/conditions';
+import { unreadOption } from '../../hyperparameters/unread';
 import type { RuleContext } from '../types';
 
 export type ChoiceKind = 'flag' | 'precision' | 'deepspeed' | 'launch' | 'wrapper' | 'hook' | 'cast';
@@ -61,7 +62,10 @@ export function fp16Choices(ctx: RuleContext, opts: { casts: boolean }): Fp16Cho
     seen.add(id);
     out.push(c);
   };
-  const settings = [...(ctx.hp.all.mixed_precision ?? []).filter((s) => s.value === 'fp16'), ...(ctx.hp.all.weight_dtype ?? []).filter((s) => s.value === 'fp16' && s.at.key === 'precision')];
+  // (an option nothing in the run reads chooses nothing: pykoi's `fp16: bool = True` that its TrainingArguments never pass)
+  const settings = [...(ctx.hp.all.mixed_precision ?? []).filter((s) => s.value === 'fp16'), ...(ctx.hp.all.weight_dtype ?? []).filter((s) => s.value === 'fp16' && s.at.key === 'precision')].filter(
+    (s) => !unreadOption(s, ctx.files),
+  );
   for (const s of settings) push({ file: s.at.file, range: s.at.range, kind: kindOf(s.at), ref: valueRef(s.at), at: s.at, fixes: bf16Fixes(ctx, s.at) });
   // `--deepspeed ds_config.json`: the launch line that picks a JSON whose fp16 block is on
   const jsons = new Set(settings.filter((s) => kindOf(s.at) === 'deepspeed' && s.at.source === 'json').map((s) => baseName(s.at.file)));
