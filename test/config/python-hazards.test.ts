@@ -192,3 +192,22 @@ test('hazards: CTC that keeps infinite losses, and unclamped target lengths', as
   assert.equal(one(found, 'return nn.CTCLoss()', 'ctc-zero-infinity').h.fixes[0].edits[0].newText, 'zero_infinity=True');
   assert.equal(one(found, 'return F.ctc_loss(', 'ctc-zero-infinity').h.fixes[0].edits[0].newText, ', zero_infinity=True');
 });
+
+test("hazards: TensorFlow's Euclidean norm of a difference is a sqrt at 0 (finetuner #34's triplet head); torch.norm's backward is safe there", async () => {
+  const text = [
+    'import tensorflow as tf',
+    'import torch',
+    '',
+    'class TripletLayer:',
+    '    def get_output_for_loss(self, anchor, positive, negative):',
+    "        dist_pos = tf.norm(anchor - positive, ord='euclidean', axis=-1)",
+    '        dist_l1 = tf.norm(anchor - negative, ord=1, axis=-1)',
+    '        dist_t = torch.norm(anchor - negative, dim=-1)',
+    '        return tf.nn.relu(dist_pos - dist_l1 + dist_t)',
+    '',
+  ].join('\n');
+  const file = await locate('head_layers.py', text);
+  const found = file.facts.filter((f) => f.kind === 'numeric-hazard').map((f) => ({ ...f, h: f.detail as unknown as NumericHazard }));
+  assert.deepEqual(found.map((f) => [f.range.start.line + 1, f.h.hazard]), [[6, 'sqrt']]);
+  assert.equal(found[0].h.fixes[0].edits[0].newText, 'tf.sqrt(tf.reduce_sum(tf.square(anchor - positive), axis=-1) + {eps})');
+});

@@ -61,7 +61,9 @@ const FUNCTIONAL_LOSS = /^(cross_entropy|nll_loss|mse_loss|l1_loss|smooth_l1_los
 const REDUCTION_AT: Record<string, number> = { CrossEntropyLoss: 4, NLLLoss: 4, MSELoss: 2, L1Loss: 2, SmoothL1Loss: 2, HuberLoss: 0, BCELoss: 3, BCEWithLogitsLoss: 3, KLDivLoss: 2, PoissonNLLLoss: 5, SoftMarginLoss: 2, MultiLabelSoftMarginLoss: 3 };
 const TORCH_LOSS = new Set(Object.keys(REDUCTION_AT));
 const LOSS_OBJECT = new Set([...TORCH_LOSS, 'CTCLoss']);
-const CALLS = new Set([...LOG, ...MEAN, ...DIVIDE, ...CLIP, 'sqrt', 'exp', 'pow', 'float_power', 'CTCLoss', 'ctc_loss', 'forward', 'binary_cross_entropy']);
+const CALLS = new Set([...LOG, ...MEAN, ...DIVIDE, ...CLIP, 'sqrt', 'exp', 'pow', 'float_power', 'norm', 'CTCLoss', 'ctc_loss', 'forward', 'binary_cross_entropy']);
+// TensorFlow's Euclidean norm is a sqrt whose gradient at 0 is NaN (torch.norm's backward gives 0 there instead).
+const TF_NORM = /^(tf|tensorflow)(\.linalg|\.math)?\.norm$/;
 const HAZARD_DIVISOR = new Set<OperandKind>(['sum', 'count', 'norm', 'std', 'area', 'extent']);
 const SQRT_OPERAND = new Set<OperandKind>(['square', 'sum', 'norm', 'std', 'difference', 'extent', 'area', 'count']);
 const NO_LOG = new Set<OperandKind>(['constant', 'none', 'positive', 'exp', 'logprob', 'nonpositive', 'mask', 'count']);
@@ -147,6 +149,8 @@ class HazardFinder {
     } else if (name === 'exp') {
       const u = unary();
       if (u) this.exp(call, u.operand);
+    } else if (name === 'norm' && TF_NORM.test(parts.callee.text)) {
+      this.euclideanNorm(call, parts);
     } else if (name === 'pow' || name === 'float_power') {
       const [base, e] = module ? [parts.positional[0], parts.positional[1]] : [object, parts.positional[0]];
       const v = e ? literal(e) : undefined;
@@ -341,6 +345,26 @@ class HazardFinder {
       eps: this.guardEps(seen),
       epsUse: 'sqrt',
       fixes: [{ title: `Add {eps} under the square root`, edits: [this.edit(operand, text)] }],
+    });
+  }
+
+  /** `tf.norm(anchor - positive, ord='euclidean', axis=-1)`: a distance that is 0 for equal embeddings. */
+  private euclideanNorm(call: PyNode, parts: CallParts): void {
+    const operand = parts.positional[0] ?? parts.keywords.get('tensor');
+    const ord = parts.keywords.get('ord') ?? parts.positional[1];
+    if (!operand || (ord && !['euclidean', 'fro', 2].includes(literal(ord) as string | number))) return;
+    const site = this.site(call);
+    const seen = this.ops.of(operand, site.fn);
+    if (!SQRT_OPERAND.has(seen.kind) || underNoGrad(call)) return;
+    const axis = parts.keywords.get('axis') ?? parts.positional[2];
+    const keepdims = parts.keywords.get('keepdims');
+    const args = [`tf.square(${operand.text})`, ...(axis ? [`axis=${axis.text}`] : []), ...(keepdims ? [`keepdims=${keepdims.text}`] : [])].join(', ');
+    this.push(call, 'sqrt', 'site', site, {
+      operand: { text: operand.text, kind: seen.kind },
+      guard: null,
+      eps: null,
+      epsUse: 'sqrt',
+      fixes: [{ title: 'Take the square root with {eps} under it (its gradient at 0 is NaN)', edits: [this.edit(call, `tf.sqrt(tf.reduce_sum(${args}) + {eps})`)] }],
     });
   }
 
