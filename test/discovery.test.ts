@@ -16,6 +16,16 @@ function workspace(files: Record<string, string>): string {
   return root;
 }
 
+/** What discovery finds in a workspace of these files (removed afterwards). */
+async function discovered(files: Record<string, string>) {
+  const root = workspace(files);
+  try {
+    return await discover(root, {});
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 const script = readFileSync(join(fixtures, 'diffusers/train_stage1.py'), 'utf8');
 const stage1 = readFileSync(join(fixtures, 'yaml/stage1.yaml'), 'utf8');
 const trainLog = '2024-05-01 10:00:00 - INFO - ***** Running training *****\nSteps:   0%|          | 1/30000 [00:05<41:40:00, step_loss=0.132]\n';
@@ -130,50 +140,35 @@ test('discover: a Python UI that builds the logged launch command is read with t
 
 test('discover: a Hugging Face Trainer subclass that builds its TrainingArguments in code is a training script', async () => {
   // pykoi #69's layout: the reward-model trainer subclasses Trainer, nothing in it calls backward() or .fit()
-  const root = workspace({
+  const d = await discovered({
     'pykoi/rlhf/rw_finetuning.py': 'from transformers import Trainer, TrainingArguments\n\nclass RewardFinetuning(Trainer):\n    def __init__(self, config):\n        self.args = TrainingArguments(output_dir=config.output_dir)\n',
     'pykoi/rlhf/util.py': 'def count(x):\n    return len(x)\n',
     'rlhf_checkpoints/train.log': "{'loss': nan, 'learning_rate': 9.9e-06, 'epoch': 0.09}\n",
   });
-  try {
-    const d = await discover(root, {});
-    assert.deepEqual(d.scripts, ['pykoi/rlhf/rw_finetuning.py']);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  assert.deepEqual(d.scripts, ['pykoi/rlhf/rw_finetuning.py']);
 });
 
 test("discover: a package's __init__.py that holds the training loop (a Keras GradientTape loop) is a training script", async () => {
   // finetuner #34's layout: trainer/keras/__init__.py runs the loop, the loss code it imports is beside it
-  const root = workspace({
+  const d = await discovered({
     'trainer/keras/__init__.py': 'import tensorflow as tf\nfrom .head_layers import TripletLayer\n\ndef fit(model, data, optimizer):\n    for x, y in data:\n        with tf.GradientTape() as tape:\n            loss = model(x)\n        grads = tape.gradient(loss, model.trainable_weights)\n        optimizer.apply_gradients(zip(grads, model.trainable_weights))\n',
     'trainer/keras/head_layers.py': 'import tensorflow as tf\n\nclass TripletLayer:\n    pass\n',
     'trainer/__init__.py': 'from .keras import fit\n',
     'logs/train.log': 'Epoch 1 loss: nan\n',
   });
-  try {
-    const d = await discover(root, {});
-    assert.deepEqual(d.scripts, ['trainer/keras/__init__.py', 'trainer/keras/head_layers.py']);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  assert.deepEqual(d.scripts, ['trainer/keras/__init__.py', 'trainer/keras/head_layers.py']);
 });
 
 test('discover: a launch script that runs an installed training tool (onmt-main --config) leads to its config', async () => {
   // OpenNMT-tf #744: no training script of the project runs; config.yml sets one key
-  const root = workspace({
+  const d = await discovered({
     'train.sh': '#!/bin/bash\nonmt-main --model_type GPT2Small --config config.yml --auto_config \\\n    train --with_eval --num_gpus 1 2>&1 | tee data/model_gpt/train.log\n',
     'config.yml': 'model_dir: data/model_gpt\nparams:\n  learning_rate: 2\n',
     'other.yml': 'params:\n  learning_rate: 0.1\n',
     'data/model_gpt/train.log': 'INFO:tensorflow:Evaluation result for step 435000: loss = 148890.718750 ; perplexity = inf\n',
   });
-  try {
-    const d = await discover(root, {});
-    assert.deepEqual(d.configs, ['train.sh', 'config.yml']);
-    assert.deepEqual(d.scripts, []);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  assert.deepEqual(d.configs, ['train.sh', 'config.yml']);
+  assert.deepEqual(d.scripts, []);
 });
 
 test('discover: a --config default that is not in the workspace is noted, not invented', async () => {
