@@ -82,3 +82,27 @@ test('shell: `${VAR:-default}` is the variable where it is set, else the default
   assertAt(text, lr, '3e-4', 1);
   assert.equal(lr.value, 3e-4);
 });
+
+test('shell: options kept in a quoted variable and the launch kept in another (Megatron-style scripts) are read', async () => {
+  // ru-gpts #63's layout: gpt_options="…" across continued lines, run_cmd="… python ../pretrain_gpt3.py ${gpt_options}"
+  const text = [
+    '#!/bin/bash',
+    'NUM_GPUS_PER_WORKER=1',
+    'gpt_options=" \\',
+    '       --batch-size 1 \\',
+    '       --lr 0.0002 \\',
+    '       --fp16 \\',
+    '       --deepspeed_config src/ds_config.json \\',
+    '"',
+    'run_cmd="USE_DEEPSPEED=1 mpirun --np ${NUM_GPUS_PER_WORKER} python ../pretrain_gpt3.py $@ ${gpt_options}"',
+    'eval ${run_cmd}',
+    '',
+  ].join('\n');
+  const f = await locate('scripts/deepspeed_gpt3_medium.sh', text);
+  const value = (key: string) => f.values.find((v) => v.keyPath === key);
+  assert.deepEqual([value('lr')?.value, value('lr')?.range.start.line, value('lr')?.text], [0.0002, 4, '0.0002']);
+  assert.deepEqual([value('fp16')?.value, value('fp16')?.range.start.line, value('fp16')?.text], [true, 5, '--fp16']);
+  assert.deepEqual(shellLaunches(text), [{ launcher: 'mpirun', script: '../pretrain_gpt3.py', configs: [], positional: ['$@', '${gpt_options}'] }]);
+  // a quoted value that holds no options is only the variable
+  assert.deepEqual((await locate('run.sh', 'MSG="training --- done"\necho "$MSG"\n')).values.map((v) => v.keyPath), ['MSG']);
+});

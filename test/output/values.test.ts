@@ -91,6 +91,14 @@ test('a best-so-far that starts infinite is no value: Coqui TTS prints " > Start
   assert.equal(hasNonFiniteValue('   | > loss: inf  (1.35494)'), true);
 });
 
+test("InvSR's slash-separated values: a signed `+nan/` is a value, not a path, and `Train: 017400/200000` is the step", () => {
+  const reading = readSegment('Train: 017400/200000, ldif/ldis/llpips/real/fake:t(100):0.30/  +nan/0.235/+nan/+nan, t(250):0.31/  +nan/0.235/+nan/+nan, lr:5.0e-05', new Map());
+  assert.equal(reading?.nonFinite?.value, 'nan');
+  assert.equal(reading?.step, 17400);
+  // an unsigned name in a path stays a name
+  assert.equal(hasNonFiniteValue('saved to runs/nan/ckpt.pt'), false);
+});
+
 test("Marian's abbreviated counters: `Ep. 1 : Up. 300` are the epoch and the step", () => {
   // marian-dev #699
   const reading = readSegment('[2020-09-05 20:22:42] Ep. 1 : Up. 300 : Sen. 137,255 : Cost nan : Time 17.18s : nan words/s : gNorm 41172.8250', new Map());

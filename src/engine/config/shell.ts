@@ -113,6 +113,15 @@ export function commandValues(
     const v = resolved(name, w, name.length + 1, w.start);
     vars.set(name, v);
     out.push(v);
+    // `gpt_options=" --lr 0.0002 --fp16 …"` (Megatron-style launch scripts): the options the launch expands later
+    const quoted = /^(["'])([\s\S]*)\1$/.exec(w.raw.slice(name.length + 1));
+    if (quoted && /(^|\s)--[A-Za-z]/.test(quoted[2])) {
+      const innerStart = w.start + name.length + 2;
+      for (const inner of shellCommands(quoted[2])) {
+        const shifted = inner.map((x) => ({ ...x, start: x.start + innerStart, end: x.end + innerStart }));
+        out.push(...commandValues(shifted, file, index, source, vars));
+      }
+    }
   }
   for (; i < words.length; i++) {
     const w = words[i];
@@ -223,16 +232,31 @@ export function locateShell(file: string, text: string): LocatedFile {
   return { file, language: 'shell', values, facts: [] };
 }
 
+/** The script's commands, and those it keeps in a quoted variable to run later (`run_cmd="mpirun … python train.py"`). */
+function commandsWithQuoted(text: string): ShellWord[][] {
+  const out: ShellWord[][] = [];
+  for (const words of shellCommands(text)) {
+    out.push(words);
+    for (const w of words) {
+      const a = ASSIGNMENT.exec(w.raw);
+      if (!a) break;
+      const quoted = /^(["'])([\s\S]*)\1$/.exec(w.raw.slice(a[0].length));
+      if (quoted) out.push(...shellCommands(quoted[2]));
+    }
+  }
+  return out;
+}
+
 /** The launches a shell script makes, in order. */
 export function shellLaunches(text: string): Launch[] {
-  return shellCommands(text)
+  return commandsWithQuoted(text)
     .map(launchOf)
     .filter((l): l is Launch => l !== null && l.script !== null);
 }
 
 /** Commands of installed training tools (`onmt-main --config config.yml …`): the configs they are given. */
 export function shellToolConfigs(text: string): string[] {
-  return shellCommands(text)
+  return commandsWithQuoted(text)
     .map(launchOf)
     .flatMap((l) => (l && l.script === null ? l.configs : []));
 }

@@ -73,7 +73,9 @@ export function createValueFinder(rules: TokenRules): (text: string, firstOnly?:
       if (!t) continue;
       const end = at + t[0].length;
       const next = text[end];
-      if (next !== undefined && (continues.test(next) || (next === '.' && /\w/.test(text[end + 1] ?? '')))) continue;
+      // (a signed value in a slash-separated list, InvSR's `0.30/  +nan/0.235`, is no path)
+      const signedInList = start !== at && next === '/';
+      if (next !== undefined && ((continues.test(next) && !signedInList) || (next === '.' && /\w/.test(text[end + 1] ?? '')))) continue;
       trapAlwaysAfter.lastIndex = end;
       if (trapAlwaysAfter.test(text)) continue;
       const head = text.slice(Math.max(0, start - 24), start);

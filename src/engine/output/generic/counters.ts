@@ -30,6 +30,8 @@ const GLOBAL = new RegExp(
 const BRACKETED = /[[(]\s*(\d+)\s*\/\s*(\d+)\s*[\])]/g;
 // `Training [>>      ] 20004/600000,`: the counter right after a drawn bar.
 const AFTER_BAR = /\[[=>#.\s-]*\]\s*(\d+)\s*\/\s*(\d+)(?![\d/])/;
+// `Train: 017400/200000,`: a training phase's own progress, as a fraction of its total.
+const TRAIN_FRACTION = /(?<![\w/])train(?:ing)?\s*[:=]\s*(\d+)\s*\/\s*(\d+)(?![\d/.])/i;
 // `epoch 0[4500]`: the iteration in brackets right after the epoch's number.
 const EPOCH_THEN_ITERATION = /(?<![\w/])epoch\s*[:=]?\s*\d+\s*\[(\d+)\]/i;
 // (not a duration: `time for one epoch: 42.8 seconds`)
@@ -61,6 +63,8 @@ export function readCounters(text: string): Counters {
   }
   const bar = AFTER_BAR.exec(rest);
   if (bar && !SAMPLES_AFTER.test(rest.slice(bar.index + bar[0].length))) return { step: Number(bar[1]), epoch, fractionalEpoch, total: Number(bar[2]) };
+  const train = TRAIN_FRACTION.exec(rest);
+  if (train) return { step: Number(train[1]), epoch, fractionalEpoch, total: Number(train[2]), labeled: true };
   const iteration = EPOCH_THEN_ITERATION.exec(text);
   if (iteration) return { step: Number(iteration[1]), epoch, fractionalEpoch, labeled: true };
   const g = GLOBAL.exec(rest);
