@@ -71,3 +71,31 @@ test('GroupNormalization (opset 18: scale and bias per group) and softmax along 
   const s = run('Softmax', [tf.tensor3d([[[0, 0], [Math.log(3), 0]]])], { axis: 1 })[0]!;
   close(values(s), [0.25, 0.5, 0.75, 0.5]);
 });
+
+test('ops user models export: GatherElements and OneHot with negative indices, CumSum exclusive/reverse, IsInf by sign, PRelu per channel, ReduceL2 past fp32 squares', async () => {
+  await selectBackend('wasm');
+  const data = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(values(run('GatherElements', [data, tf.tensor2d([[2], [-3]], [2, 1], 'int32')], { axis: 1 })[0]), [3, 4]);
+  assert.deepEqual(values(run('GatherElements', [data, tf.tensor2d([[1, 0, 1]], [1, 3], 'int32')], { axis: 0 })[0]), [4, 2, 6]);
+  // an inf the index does not pick stays out (a one-hot product would give 0 * inf = NaN)
+  assert.deepEqual(values(run('GatherElements', [tf.tensor2d([[-Infinity, 2]]), tf.tensor2d([[1]], [1, 1], 'int32')], { axis: 1 })[0]), [2]);
+  const hot = run('OneHot', [ints([0, -1]), tf.scalar(3, 'int32'), tf.tensor1d([0, 1], 'int32')], { axis: -1 })[0]!;
+  assert.deepEqual([hot.shape, values(hot)], [[2, 3], [1, 0, 0, 0, 0, 1]]);
+  assert.deepEqual(run('OneHot', [ints([0, 2]), tf.scalar(3, 'int32'), tf.tensor1d([0, 1])], { axis: 0 })[0]!.shape, [3, 2]);
+  const x = tf.tensor1d([1, 2, 3]);
+  assert.deepEqual(values(run('CumSum', [x, tf.scalar(0, 'int32')])[0]), [1, 3, 6]);
+  assert.deepEqual(values(run('CumSum', [x, tf.scalar(0, 'int32')], { exclusive: 1, reverse: 1 })[0]), [5, 3, 0]);
+  const inf = tf.tensor1d([-Infinity, Infinity, NaN, 1]);
+  assert.deepEqual(values(run('IsInf', [inf], { detect_negative: 0 })[0]), [0, 1, 0, 0]);
+  assert.deepEqual(values(run('IsNaN', [inf])[0]), [0, 0, 1, 0]);
+  close(values(run('PRelu', [tf.tensor2d([[-2, 3], [-1, -4]]), tf.tensor1d([0.5, 0.25])])[0]), [-1, 3, -0.5, -1]);
+  close(values(run('Selu', [tf.tensor1d([1, -1])])[0]), [1.0507009873554805, -1.1113307378125625]);
+  close(values(run('ReduceLogSumExp', [tf.tensor2d([[0, Math.log(3)]])], { axes: [1], keepdims: 0 })[0]), [Math.log(4)]);
+  close(values(run('ReduceL2', [tf.tensor2d([[3e20, 4e20]])], { axes: [1], keepdims: 0 })[0]), [5e20]);
+  assert.deepEqual(values(run('ReduceL2', [tf.tensor2d([[0, 0]])], { axes: [1], keepdims: 1 })[0]), [0]);
+  // torch.randn_like (a VAE's reparameterization): seeded noise of the input's shape (the test's generator gives 0.5)
+  const noise = run('RandomNormalLike', [tf.zeros([2, 3])], { mean: 1, scale: 2 })[0]!;
+  assert.deepEqual(noise.shape, [2, 3]);
+  close(values(noise), Array(6).fill(1 + 2 * Math.sqrt(-2 * Math.log(0.5)) * Math.cos(Math.PI)));
+  close(values(run('RandomUniformLike', [tf.zeros([2])], { low: -1, high: 3 })[0]), [1, 1]);
+});

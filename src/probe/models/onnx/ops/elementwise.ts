@@ -60,6 +60,19 @@ function clip(v: Value[], c: OpContext): tf.Tensor {
 /** Clamps to [0, 1] keeping NaN (the wasm backend's clipByValue turns NaN into the lower bound). */
 const clamp01 = (x: tf.Tensor): tf.Tensor => tf.minimum(tf.maximum(x, 0), 1);
 
+/** PRelu: the slope (per channel, `[C, 1, 1]`) multiplies the negative part (max/min: a comparison has no gradient). */
+function prelu(v: Value[], c: OpContext): tf.Tensor {
+  const [x, slope] = [required(v, 0, c), required(v, 1, c)];
+  return tf.add(tf.relu(x), tf.mul(slope, tf.minimum(x, 0)));
+}
+
+/** Selu with ONNX's default alpha and gamma (PyTorch's). */
+function selu(x: tf.Tensor, c: OpContext): tf.Tensor {
+  const alpha = c.float('alpha', 1.6732632423543772);
+  const gamma = c.float('gamma', 1.0507009873554805);
+  return tf.mul(gamma, tf.add(tf.relu(x), tf.mul(alpha, tf.sub(tf.exp(tf.minimum(x, 0)), 1))));
+}
+
 /** Max / Min over any number of inputs. */
 const variadic = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): OpSpec => ({
   run: (v, c) => v.filter((t): t is tf.Tensor => t !== undefined).reduce((a, b) => f(a, b)) ?? c.fail('no inputs'),
@@ -91,9 +104,22 @@ export const elementwiseOps: Record<string, OpSpec> = {
   HardSigmoid: unary((x, c) => clamp01(tf.add(tf.mul(x, c.float('alpha', 0.2)), c.float('beta', 0.5)))),
   HardSwish: unary((x) => tf.mul(x, clamp01(tf.add(tf.div(x, 6), 0.5)))),
   Gelu: unary(gelu),
+  Sin: unary((x) => tf.sin(x)),
+  Cos: unary((x) => tf.cos(x)),
+  Sign: unary((x) => tf.sign(x)),
+  Softsign: unary((x) => tf.div(x, tf.add(1, tf.abs(x)))),
+  PRelu: { run: prelu },
+  Selu: unary(selu),
   Equal: binary((a, b) => tf.equal(a, b)),
   Greater: binary((a, b) => tf.greater(a, b)),
   Less: binary((a, b) => tf.less(a, b)),
+  GreaterOrEqual: binary((a, b) => tf.greaterEqual(a, b)),
+  LessOrEqual: binary((a, b) => tf.lessEqual(a, b)),
+  IsNaN: unary((x) => tf.isNaN(x)),
+  IsInf: unary((x, c) => {
+    const [neg, pos] = [c.int('detect_negative', 1) === 1, c.int('detect_positive', 1) === 1];
+    return neg && pos ? tf.isInf(x) : neg ? tf.equal(x, -Infinity) : pos ? tf.equal(x, Infinity) : tf.cast(tf.zerosLike(x), 'bool');
+  }),
   Not: unary((x) => tf.logicalNot(tf.cast(x, 'bool'))),
   And: binary((a, b) => tf.logicalAnd(tf.cast(a, 'bool'), tf.cast(b, 'bool'))),
   Or: binary((a, b) => tf.logicalOr(tf.cast(a, 'bool'), tf.cast(b, 'bool'))),

@@ -1,4 +1,5 @@
-// Dropout (deterministic: identity unless training with a ratio above 0, then a seeded mask) and Resize (2-D, NCHW).
+// Dropout (deterministic: identity unless training with a ratio above 0, then a seeded mask), seeded random noise
+// (RandomNormalLike / RandomUniformLike: `torch.randn_like` in a VAE's reparameterization) and Resize (2-D, NCHW).
 import * as tf from '@tensorflow/tfjs-core';
 import { checkedSize } from '../limits';
 import type { OpContext, OpSpec, Value } from './types';
@@ -15,6 +16,24 @@ function dropout(v: Value[], c: OpContext): tf.Tensor[] {
   for (let i = 0; i < keep.length; i++) keep[i] = c.random() >= ratio ? 1 : 0;
   const mask = tf.tensor(keep, x.shape, 'bool');
   return [tf.mul(x, tf.mul(tf.cast(mask, 'float32'), 1 / (1 - ratio))), mask];
+}
+
+/** Noise shaped like the input from the run's seeded generator (Box–Muller for the normal); PyTorch's draws differ. */
+function randomLike(kind: 'normal' | 'uniform'): OpSpec {
+  return {
+    random: true,
+    data: [],
+    run(v, c) {
+      const x = required(v, 0, c);
+      c.note(`${c.node.opType} at ${c.node.name} draws seeded noise, not PyTorch's: losses differ from a real run by the draw.`);
+      const out = new Float32Array(x.size);
+      for (let i = 0; i < out.length; i++) {
+        if (kind === 'uniform') out[i] = c.float('low', 0) + (c.float('high', 1) - c.float('low', 0)) * c.random();
+        else out[i] = c.float('mean', 0) + c.float('scale', 1) * Math.sqrt(-2 * Math.log(1 - c.random())) * Math.cos(2 * Math.PI * c.random());
+      }
+      return tf.tensor(out, x.shape, 'float32');
+    },
+  };
 }
 
 /** Resize of the two spatial axes: nearest (floor or round) or linear, with torch's coordinate modes. */
@@ -41,5 +60,7 @@ function resize(v: Value[], c: OpContext): tf.Tensor {
 
 export const miscOps: Record<string, OpSpec> = {
   Dropout: { run: dropout, data: [0], probed: 1, random: true },
+  RandomNormalLike: randomLike('normal'),
+  RandomUniformLike: randomLike('uniform'),
   Resize: { run: resize, data: [0] },
 };

@@ -1,4 +1,5 @@
-// Reductions (ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL2) and Softmax / LogSoftmax along any axis.
+// Reductions (ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp),
+// CumSum, and Softmax / LogSoftmax along any axis.
 import * as tf from '@tensorflow/tfjs-core';
 import type { OpContext, OpSpec, Value } from './types';
 import { axisLast, axisOf, required } from './util';
@@ -20,6 +21,16 @@ function reduce(f: (x: tf.Tensor, axes: number[], keep: boolean) => tf.Tensor, a
   };
 }
 
+/**
+ * The L2 norm scaled by the largest magnitude, so squares past fp32's range do not overflow where PyTorch's CPU
+ * norm (which accumulates in double) stays finite; the same value and gradient otherwise.
+ */
+function l2(x: tf.Tensor, axes: number[], keep: boolean): tf.Tensor {
+  const scale = tf.maximum(tf.max(tf.abs(x), axes, true), 1e-30);
+  const norm = tf.mul(tf.sqrt(tf.sum(tf.square(tf.div(x, scale)), axes, true)), scale);
+  return keep ? norm : tf.squeeze(norm, axes);
+}
+
 function softmaxLike(f: (x: tf.Tensor) => tf.Tensor): OpSpec {
   return {
     run(v, c) {
@@ -35,7 +46,18 @@ export const reduceOps: Record<string, OpSpec> = {
   ReduceSum: reduce((x, a, k) => tf.sum(x, a, k), 13),
   ReduceMax: reduce((x, a, k) => tf.max(x, a, k), 18),
   ReduceMin: reduce((x, a, k) => tf.min(x, a, k), 18),
-  ReduceL2: reduce((x, a, k) => tf.sqrt(tf.sum(tf.square(x), a, k)), 18),
+  ReduceL2: reduce(l2, 18),
+  ReduceL1: reduce((x, a, k) => tf.sum(tf.abs(x), a, k), 18),
+  ReduceSumSquare: reduce((x, a, k) => tf.sum(tf.square(x), a, k), 18),
+  ReduceLogSumExp: reduce((x, a, k) => tf.logSumExp(x, a, k), 18),
+  CumSum: {
+    data: [0],
+    run(v, c) {
+      const x = required(v, 0, c);
+      const axis = axisOf(c.scalar(v[1]) ?? c.fail('CumSum needs its axis'), x.rank, c);
+      return tf.cumsum(x, axis, c.int('exclusive', 0) === 1, c.int('reverse', 0) === 1);
+    },
+  },
   Softmax: softmaxLike((x) => tf.softmax(x)),
   LogSoftmax: softmaxLike((x) => tf.logSoftmax(x)),
 };

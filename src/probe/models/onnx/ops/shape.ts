@@ -94,6 +94,53 @@ function slice(v: Value[], c: OpContext): tf.Tensor {
   return x;
 }
 
+/** Negative indices count from the end; integer arithmetic, not a select (the wasm backend's int32 select gives zeros). */
+function wrapNegative(indices: tf.Tensor, size: number): tf.Tensor {
+  const ints = tf.cast(indices, 'int32');
+  return tf.add(ints, tf.mul(tf.cast(tf.less(ints, 0), 'int32'), tf.scalar(size, 'int32')));
+}
+
+/**
+ * GatherElements (`torch.gather`): out[…, k, …] = data[…, indices[…, k, …], …] along `axis`. Picked with a mask
+ * rather than multiplied by a one-hot, so an inf or NaN the index does not pick stays out of the result.
+ */
+function gatherElements(v: Value[], c: OpContext): tf.Tensor {
+  const data = required(v, 0, c);
+  const indices = required(v, 1, c);
+  if (indices.rank !== data.rank) c.fail(`GatherElements indices of rank ${indices.rank} for data of rank ${data.rank}`);
+  const axis = axisOf(c.int('axis', 0), data.rank, c);
+  const size = data.shape[axis];
+  // the other axes as the indices have them (torch.gather allows an index smaller than the input there)
+  const begin = data.shape.map(() => 0);
+  const extent = indices.shape.map((d, i) => (i === axis ? size : d));
+  if (extent.some((d, i) => d > data.shape[i])) c.fail(`GatherElements indices of shape [${indices.shape}] do not fit data of shape [${data.shape}]`);
+  const picked = tf.slice(data, begin, extent);
+  const last = [...Array(data.rank).keys()].filter((i) => i !== axis).concat(axis);
+  const back = last.map((_, i) => last.indexOf(i));
+  const moved = tf.transpose(picked, last); // […, size]
+  const idx = tf.transpose(indices, last); // […, K]
+  const wrapped = wrapNegative(idx, size);
+  const mask = tf.cast(tf.oneHot(wrapped, size), 'bool'); // […, K, size]
+  const spread = tf.broadcastTo(tf.expandDims(moved, -2), mask.shape);
+  const out = tf.sum(tf.where(mask, spread, tf.zerosLike(spread)), -1);
+  return tf.transpose(out, back);
+}
+
+/** OneHot(indices, depth, [off, on]) with the new axis at `axis` (default last). */
+function oneHot(v: Value[], c: OpContext): tf.Tensor {
+  const indices = required(v, 0, c);
+  const depth = c.scalar(v[1]) ?? c.fail('OneHot needs its depth');
+  const [off, on] = v[2] ? Array.from(v[2].dataSync()) : [0, 1];
+  const wrapped = wrapNegative(indices, depth);
+  const hot = tf.add(tf.mul(tf.cast(tf.oneHot(wrapped, depth), 'float32'), on - off), off);
+  const rank = indices.rank + 1;
+  const axis = axisOf(c.int('axis', -1), rank, c);
+  if (axis === rank - 1) return hot;
+  const order = [...Array(rank - 1).keys()];
+  order.splice(axis, 0, rank - 1);
+  return tf.transpose(hot, order);
+}
+
 function gather(v: Value[], c: OpContext): tf.Tensor {
   const x = required(v, 0, c);
   const indices = required(v, 1, c);
@@ -192,6 +239,8 @@ export const shapeOps: Record<string, OpSpec> = {
   Split: { run: split, data: [0] },
   Slice: { run: slice, data: [0] },
   Gather: { run: gather, data: [0] },
+  GatherElements: { run: gatherElements, data: [0] },
+  OneHot: { run: oneHot, data: [] },
   Shape: { run: shapeOf, data: [] },
   Expand: { run: expand, data: [0] },
   Tile: { run: (v, c) => tf.tile(required(v, 0, c), c.ints(required(v, 1, c))!), data: [0] },
