@@ -9,6 +9,14 @@ const EXCEPTION_LINE = /^\s*(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception|Inte
 // An exception name right after code (no space between): frames and the exception line joined by a paste.
 const GLUED_EXCEPTION = /[)\]'"\w](?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception):\s/;
 
+/** The exception a paste glued to a frame's code, from its name on; null when there is none. An exception line of its
+ * own is read whole (`FloatingPointError: …` is no `g` glued to `PointError`). Only asked inside a traceback. */
+function gluedException(text: string): string | null {
+  if (EXCEPTION_LINE.test(text)) return null;
+  const glued = GLUED_EXCEPTION.exec(text);
+  return glued ? text.slice(glued.index + 1) : null;
+}
+
 export function isExceptionLine(text: string): boolean {
   return EXCEPTION_LINE.test(text);
 }
@@ -23,20 +31,16 @@ export class TracebackState {
    * pasted on one line), so code the frames quote is never read.
    */
   output(text: string, rank: number | null): string | null {
-    // (an exception line of its own is read whole: `FloatingPointError: …` is no `g` glued to `PointError`)
-    const glued = EXCEPTION_LINE.test(text) ? null : GLUED_EXCEPTION.exec(text);
-    if (TRACEBACK_START.test(text)) {
-      if (glued) {
-        this.inside.delete(rank);
-        return text.slice(glued.index + 1);
-      }
+    const starts = TRACEBACK_START.test(text);
+    if (!starts && !this.inside.has(rank)) return text;
+    const tail = gluedException(text);
+    if (tail !== null) {
+      this.inside.delete(rank);
+      return tail;
+    }
+    if (starts) {
       this.inside.add(rank);
       return null;
-    }
-    if (!this.inside.has(rank)) return text;
-    if (glued) {
-      this.inside.delete(rank);
-      return text.slice(glued.index + 1);
     }
     if (/^\s/.test(text)) return null;
     // The first line back at the margin ends the frames: the exception line (or other output).
