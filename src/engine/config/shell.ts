@@ -70,6 +70,13 @@ function unescape(s: string, quote: string): string {
 }
 
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
+
+/** `NAME="…"` / `NAME='…'`: the quoted text and where it starts in the file; null for any other word. */
+function quotedAssignment(w: ShellWord): { text: string; start: number } | null {
+  const a = ASSIGNMENT.exec(w.raw);
+  const quoted = a ? /^(["'])([\s\S]*)\1$/.exec(w.raw.slice(a[0].length)) : null;
+  return quoted ? { text: quoted[2], start: w.start + a![0].length + 1 } : null;
+}
 const YACS_KEY = /^[A-Z][A-Z0-9_]*(?:\.[A-Z][A-Z0-9_]*)+$/;
 
 /** LocatedValues for one command's env assignments and options. */
@@ -114,11 +121,10 @@ export function commandValues(
     vars.set(name, v);
     out.push(v);
     // `gpt_options=" --lr 0.0002 --fp16 …"` (Megatron-style launch scripts): the options the launch expands later
-    const quoted = /^(["'])([\s\S]*)\1$/.exec(w.raw.slice(name.length + 1));
-    if (quoted && /(^|\s)--[A-Za-z]/.test(quoted[2])) {
-      const innerStart = w.start + name.length + 2;
-      for (const inner of shellCommands(quoted[2])) {
-        const shifted = inner.map((x) => ({ ...x, start: x.start + innerStart, end: x.end + innerStart }));
+    const quoted = quotedAssignment(w);
+    if (quoted && /(^|\s)--[A-Za-z]/.test(quoted.text)) {
+      for (const inner of shellCommands(quoted.text)) {
+        const shifted = inner.map((x) => ({ ...x, start: x.start + quoted.start, end: x.end + quoted.start }));
         out.push(...commandValues(shifted, file, index, source, vars));
       }
     }
@@ -182,10 +188,10 @@ const LAUNCHER_MODULES = /^(torch\.distributed\.(launch|run)|accelerate\.command
 const CONFIG_FILE = /\.(ya?ml|json|jsonc|toml|cfg|ini)$/;
 const MODULE_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
 
-/** What a launch command runs: `accelerate launch … train.py --config X`, `deepspeed train.py --deepspeed ds.json`, … */
 // Training tools installed as commands, whose --config names the run's config (no script of the project runs).
 const TRAINING_CLI = /^(onmt-main|onmt-train|fairseq-train|fairseq-hydra-train|t2t-trainer|marian|allennlp|llamafactory-cli|axolotl|yolo|tune|ludwig|nemo)$/;
 
+/** What a launch command runs: `accelerate launch … train.py --config X`, `deepspeed train.py --deepspeed ds.json`, … */
 export function launchOf(words: ShellWord[]): Launch | null {
   let i = 0;
   while (i < words.length && (ASSIGNMENT.test(words[i].raw) || ['export', 'exec', 'nohup', 'time', 'env'].includes(words[i].value))) i++;
@@ -238,10 +244,9 @@ function commandsWithQuoted(text: string): ShellWord[][] {
   for (const words of shellCommands(text)) {
     out.push(words);
     for (const w of words) {
-      const a = ASSIGNMENT.exec(w.raw);
-      if (!a) break;
-      const quoted = /^(["'])([\s\S]*)\1$/.exec(w.raw.slice(a[0].length));
-      if (quoted) out.push(...shellCommands(quoted[2]));
+      if (!ASSIGNMENT.test(w.raw)) break;
+      const quoted = quotedAssignment(w);
+      if (quoted) out.push(...shellCommands(quoted.text));
     }
   }
   return out;
