@@ -26,10 +26,11 @@ function randomLike(kind: 'normal' | 'uniform'): OpSpec {
     run(v, c) {
       const x = required(v, 0, c);
       c.note(`${c.node.opType} at ${c.node.name} draws seeded noise, not PyTorch's: losses differ from a real run by the draw.`);
+      const [low, high, mean, scale] = [c.float('low', 0), c.float('high', 1), c.float('mean', 0), c.float('scale', 1)];
       const out = new Float32Array(x.size);
       for (let i = 0; i < out.length; i++) {
-        if (kind === 'uniform') out[i] = c.float('low', 0) + (c.float('high', 1) - c.float('low', 0)) * c.random();
-        else out[i] = c.float('mean', 0) + c.float('scale', 1) * Math.sqrt(-2 * Math.log(1 - c.random())) * Math.cos(2 * Math.PI * c.random());
+        if (kind === 'uniform') out[i] = low + (high - low) * c.random();
+        else out[i] = mean + scale * Math.sqrt(-2 * Math.log(1 - c.random())) * Math.cos(2 * Math.PI * c.random());
       }
       return tf.tensor(out, x.shape, 'float32');
     },

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkedSize } from '../limits';
 import type { HostTensor } from '../tensor';
 import type { OpContext, OpSpec, Value } from './types';
-import { axisOf, broadcastShape, required } from './util';
+import { axisLast, axisOf, broadcastShape, required } from './util';
 
 const product = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
 
@@ -94,10 +94,13 @@ function slice(v: Value[], c: OpContext): tf.Tensor {
   return x;
 }
 
-/** Negative indices count from the end; integer arithmetic, not a select (the wasm backend's int32 select gives zeros). */
-function wrapNegative(indices: tf.Tensor, size: number): tf.Tensor {
-  const ints = tf.cast(indices, 'int32');
-  return tf.add(ints, tf.mul(tf.cast(tf.less(ints, 0), 'int32'), tf.scalar(size, 'int32')));
+/** Indices read on the host, negative ones counted from the end of an axis of `dim` (the wasm backend's int32 select is broken). */
+function hostIndices(indices: tf.Tensor, dim: number): Int32Array {
+  const host = Int32Array.from(indices.dataSync());
+  host.forEach((i, k) => {
+    if (i < 0) host[k] = i + dim;
+  });
+  return host;
 }
 
 /**
@@ -114,16 +117,11 @@ function gatherElements(v: Value[], c: OpContext): tf.Tensor {
   const begin = data.shape.map(() => 0);
   const extent = indices.shape.map((d, i) => (i === axis ? size : d));
   if (extent.some((d, i) => d > data.shape[i])) c.fail(`GatherElements indices of shape [${indices.shape}] do not fit data of shape [${data.shape}]`);
-  const picked = tf.slice(data, begin, extent);
-  const last = [...Array(data.rank).keys()].filter((i) => i !== axis).concat(axis);
-  const back = last.map((_, i) => last.indexOf(i));
-  const moved = tf.transpose(picked, last); // […, size]
-  const idx = tf.transpose(indices, last); // […, K]
-  const wrapped = wrapNegative(idx, size);
-  const mask = tf.cast(tf.oneHot(wrapped, size), 'bool'); // […, K, size]
+  const { moved, back } = axisLast(tf.slice(data, begin, extent), axis); // […, size]
+  const idx = axisLast(tf.tensor(hostIndices(indices, size), indices.shape, 'int32'), axis).moved; // […, K]
+  const mask = tf.cast(tf.oneHot(idx, size), 'bool'); // […, K, size]
   const spread = tf.broadcastTo(tf.expandDims(moved, -2), mask.shape);
-  const out = tf.sum(tf.where(mask, spread, tf.zerosLike(spread)), -1);
-  return tf.transpose(out, back);
+  return back(tf.sum(tf.where(mask, spread, tf.zerosLike(spread)), -1));
 }
 
 /** OneHot(indices, depth, [off, on]) with the new axis at `axis` (default last). */
@@ -131,7 +129,7 @@ function oneHot(v: Value[], c: OpContext): tf.Tensor {
   const indices = required(v, 0, c);
   const depth = c.scalar(v[1]) ?? c.fail('OneHot needs its depth');
   const [off, on] = v[2] ? Array.from(v[2].dataSync()) : [0, 1];
-  const wrapped = wrapNegative(indices, depth);
+  const wrapped = tf.tensor(hostIndices(indices, depth), indices.shape, 'int32');
   const hot = tf.add(tf.mul(tf.cast(tf.oneHot(wrapped, depth), 'float32'), on - off), off);
   const rank = indices.rank + 1;
   const axis = axisOf(c.int('axis', -1), rank, c);
@@ -145,14 +143,11 @@ function gather(v: Value[], c: OpContext): tf.Tensor {
   const x = required(v, 0, c);
   const indices = required(v, 1, c);
   const axis = axisOf(c.int('axis', 0), x.rank, c);
-  // Negative indices count from the end of the axis; wrapped on the host (the wasm backend's int32 select is broken).
   const dim = x.shape[axis]!;
-  const host = Int32Array.from(indices.dataSync());
-  const negative = host.some((i) => i < 0);
-  if (negative) host.forEach((i, k) => (host[k] = i < 0 ? i + dim : i));
+  const host = hostIndices(indices, dim);
   const bad = host.find((i) => i < 0 || i >= dim);
   if (bad !== undefined) c.fail(`index ${bad} is out of range for an axis of ${dim}`);
-  const flat = negative || indices.dtype !== 'int32' || indices.rank === 0 ? tf.tensor(host, indices.rank === 0 ? [1] : indices.shape, 'int32') : indices;
+  const flat = tf.tensor(host, indices.rank === 0 ? [1] : indices.shape, 'int32');
   const y = tf.gather(x, flat, axis);
   return indices.rank === 0 ? tf.squeeze(y, [axis]) : y;
 }
