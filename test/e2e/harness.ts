@@ -181,6 +181,12 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/** The NaN Doctor report's page. VS Code swaps a webview's content through a second iframe
+ *  ("pending-frame") while it loads new HTML; the page shown is always the "active-frame". */
+export function reportPage(page: Page) {
+  return page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+}
+
 /** Opens the Problems panel and returns the locator of its rows. */
 export async function problems(page: Page) {
   const panel = page.locator('.markers-panel');

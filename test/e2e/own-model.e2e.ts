@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { filterProblems, runCommand, scenario } from './harness';
+import { filterProblems, reportPage, runCommand, scenario } from './harness';
 
 const onnx = join(__dirname, '../probe/fixtures/onnx');
 
@@ -20,7 +20,7 @@ test('without a probe model "Diagnose NaN" re-runs a stand-in; "Use My Model…"
     await rows.filter({ hasText: /rounds to 0 in fp16/ }).first().waitFor({ timeout: 60_000 });
 
     await runCommand(s.page, 'NaN Doctor: Diagnose NaN');
-    const report = s.page.frameLocator('iframe.webview').frameLocator('iframe');
+    const report = reportPage(s.page);
     await report.locator('body', { hasText: /stand-in model/ }).waitFor({ timeout: 120_000 });
     // The summary offers the way to the user's own model.
     const toast = s.page.locator('.notifications-toasts .notification-toast', { hasText: /finding/ }).first();

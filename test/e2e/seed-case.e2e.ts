@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { filterProblems, problems, runCommand, scenario, serverReady } from './harness';
+import { filterProblems, problems, reportPage, runCommand, scenario, serverReady } from './harness';
 
 const example = 'examples/hallo-stage1';
 const nanLine = 'Steps:   0%|          | 2/30000 [00:11<49:18:19,  5.92s/it, lr=1e-05, step_loss=nan]\n';
@@ -100,7 +100,7 @@ test('"Diagnose NaN" from the command palette runs the diagnosis and the probe',
     await waitForProblem(s.page, 'adam_epsilon', /rounds to 0 in fp16/);
     await runCommand(s.page, 'NaN Doctor: Diagnose NaN');
     // The probe verifies the epsilon fix; the report view opens with its verdict.
-    const report = s.page.frameLocator('iframe.webview').frameLocator('iframe');
+    const report = reportPage(s.page);
     await report.locator('body', { hasText: /adam_epsilon/ }).waitFor({ timeout: 120_000 });
     assert.match(await waitForProblem(s.page, 'adam_epsilon', /verified/i), /epsilon/i);
     await s.screenshot('3-diagnose-nan-report');
