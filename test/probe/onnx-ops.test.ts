@@ -99,3 +99,34 @@ test('ops user models export: GatherElements and OneHot with negative indices, C
   close(values(noise), Array(6).fill(1 + 2 * Math.sqrt(-2 * Math.log(0.5)) * Math.cos(Math.PI)));
   close(values(run('RandomUniformLike', [tf.zeros([2])], { low: -1, high: 3 })[0]), [1, 1]);
 });
+
+test('recurrent ops (nn.RNN, nn.GRU, nn.LSTM exports): reverse direction with ragged sequence_lens, GRU both reset orders in batch-first layout, LSTM peepholes and clip', async () => {
+  await selectBackend('wasm');
+  const t3 = (v: number[], shape: [number, number, number]) => tf.tensor3d(v, shape);
+  // RNN, reverse, H = tanh(x + 0.5·h); row 2 has length 2: its third step is skipped (output 0, state held).
+  const [y, yh] = run('RNN', [t3([1, 1, 2, 1, 3, 9], [3, 2, 1]), t3([1], [1, 1, 1]), t3([0.5], [1, 1, 1]), undefined, ints([3, 2])], { direction: 'reverse', hidden_size: 1 });
+  assert.deepEqual(y!.shape, [3, 1, 2, 1]);
+  close(values(y), [0.9039254, 0.8811296, 0.9865484, 0.7615942, 0.9950548, 0]);
+  close(values(yh), [0.9039254, 0.8811296]);
+  // GRU, gates z r h, layout 1 (X [batch, seq, input], initial_h [batch, directions, hidden]), h0 = 0.5.
+  const gru = (linearBeforeReset: number) => run('GRU', [t3([1, -2], [1, 2, 1]), t3([0.5, -0.5, 1], [1, 3, 1]), t3([0.3, 0.2, 0.7], [1, 3, 1]),
+    tf.tensor2d([[0.1, 0, 0.2, 0, 0.1, -0.3]]), undefined, t3([0.5], [1, 1, 1])], { hidden_size: 1, layout: 1, linear_before_reset: linearBeforeReset });
+  close(values(gru(0)[0]), [0.5902778, -0.4432228]);
+  close(values(gru(1)[0]), [0.6090891, -0.4290245]);
+  assert.deepEqual(gru(1)[0]!.shape, [1, 2, 1, 1]);
+  // LSTM, gates i o f c, peepholes i o f, pre-activations clipped to ±0.6, c0 = 1.
+  const [ly, lh, lc] = run('LSTM', [t3([2, -1], [2, 1, 1]), t3([0.5, 0.4, 0.3, 0.2], [1, 4, 1]), t3([0.1, 0.2, 0.3, 0.4], [1, 4, 1]),
+    tf.tensor2d([[0.1, 0.2, 0.3, 0.4, 0, 0, 0, 0]]), undefined, t3([0], [1, 1, 1]), t3([1], [1, 1, 1]), tf.tensor2d([[0.5, 0.25, 1]])], { hidden_size: 1, clip: 0.6 });
+  close(values(ly), [0.4896569, 0.3622246]);
+  close(values(lh), [0.3622246]);
+  close(values(lc), [0.8425913]);
+  assert.throws(() => run('RNN', [t3([1], [1, 1, 1]), t3([1], [1, 1, 1]), t3([1], [1, 1, 1])], { activations: ['Gaussian'] }), /node \/test\/RNN \(RNN\): the recurrent activation 'Gaussian' is not supported/);
+  assert.throws(() => run('LSTM', [t3([1], [1, 1, 1]), t3([1, 1, 1, 1], [1, 4, 1]), t3([1, 1, 1, 1], [1, 4, 1])], { input_forget: 1 }), /input_forget=1/);
+});
+
+test('EyeLike: ones on diagonal k of a non-square shape, in the input type or the dtype attribute', () => {
+  assert.deepEqual(values(run('EyeLike', [tf.zeros([2, 3])], { k: 1 })[0]), [0, 1, 0, 0, 0, 1]);
+  assert.deepEqual(values(run('EyeLike', [tf.zeros([3, 2])], { k: -1 })[0]), [0, 0, 1, 0, 0, 1]);
+  const typed = run('EyeLike', [tf.zeros([2, 2], 'int32')], { dtype: 1 })[0]!;
+  assert.deepEqual([typed.dtype, values(typed)], ['float32', [1, 0, 0, 1]]);
+});

@@ -6,6 +6,7 @@ import { matmulOps } from './matmul';
 import { miscOps } from './misc';
 import { normalizationOps } from './normalization';
 import { poolingOps } from './pooling';
+import { recurrentOps } from './recurrent';
 import { reduceOps } from './reduce';
 import { shapeOps } from './shape';
 import type { OpSpec } from './types';
@@ -20,6 +21,7 @@ export const OPS: Readonly<Record<string, OpSpec>> = {
   ...poolingOps,
   ...shapeOps,
   ...reduceOps,
+  ...recurrentOps,
   ...lossOps,
   ...miscOps,
 };

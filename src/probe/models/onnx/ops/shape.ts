@@ -1,5 +1,5 @@
 // Shape ops: Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat, Split, Slice, Gather, Shape, Expand, Tile, Pad,
-// and the ops that make tensors from attributes and shapes: Constant, ConstantOfShape, Range, Trilu.
+// and the ops that make tensors from attributes and shapes: Constant, ConstantOfShape, Range, Trilu, EyeLike.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkedSize } from '../limits';
 import type { HostTensor } from '../tensor';
@@ -210,6 +210,19 @@ function trilu(v: Value[], c: OpContext): tf.Tensor {
   return tf.where(tf.broadcastTo(mask, x.shape), x, tf.zerosLike(x));
 }
 
+/** A 2-D tensor of the input's shape with ones on diagonal k (`torch.eye`, `Tensor.diagonal` write it), in the input's type or `dtype`. */
+function eyeLike(v: Value[], c: OpContext): tf.Tensor {
+  const x = required(v, 0, c);
+  if (x.rank !== 2) c.fail(`input of rank ${x.rank}; EyeLike takes a 2-D tensor`);
+  const [rows, cols] = x.shape;
+  const k = c.int('k', 0);
+  const to = c.attr('dtype') as number | undefined;
+  const dtype = to === undefined ? x.dtype : to === 9 ? 'bool' : [1, 10, 11, 16].includes(to) ? 'float32' : 'int32';
+  const eye = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) if (i + k >= 0 && i + k < cols) eye[i * cols + i + k] = 1;
+  return tf.cast(tf.tensor2d(eye, [rows, cols]), dtype);
+}
+
 function pad(v: Value[], c: OpContext): tf.Tensor {
   const x = required(v, 0, c);
   const pads = c.ints(required(v, 1, c))!;
@@ -244,4 +257,5 @@ export const shapeOps: Record<string, OpSpec> = {
   ConstantOfShape: { run: constantOfShape, data: [] },
   Range: { run: range, data: [] },
   Trilu: { run: trilu, data: [0] },
+  EyeLike: { run: eyeLike, data: [] },
 };
