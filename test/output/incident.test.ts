@@ -105,3 +105,14 @@ test('a run keeps the learning rate it was at when it went non-finite: on the Na
   assert.equal(scan('step 1 loss: 0.5 lr: 0.001\nstep 2 loss: nan lr: 0.002\n').lrAtIncident, 0.002);
   assert.equal(scan('step 1 loss: 0.5\nstep 2 loss: nan\n').lrAtIncident, undefined, 'a log that shows no lr says nothing');
 });
+
+test('the configuration a script prints at start is no step: its learning rate is not where the run was, nor is it a finite step', () => {
+  // lit-gpt's `print(hparams)`: the configured lr, before a warmup that starts from 0
+  const dump = "{'eval_interval': 600, 'learning_rate': 0.009, 'batch_size': 64.0, 'micro_batch_size': 4, 'max_iters': 62500, 'weight_decay': 0.02, 'warmup_iters': 25000}\n";
+  const r = scan(`${dump}iter 1 step 0: loss nan, train time: 183.32ms\n`);
+  assert.equal(r.incident?.line, 2);
+  assert.equal(r.lrAtIncident, undefined);
+  assert.equal(r.finiteStepBefore, false, 'the dump is not a finite step before the first one');
+  // a record that carries a loss is a step, whatever else it shows
+  assert.equal(scan("{'loss': 0.5, 'learning_rate': 0.001, 'epoch': 0.1}\n{'loss': nan, 'grad_norm': nan, 'learning_rate': 0.001, 'epoch': 0.2}\n").lrAtIncident, 0.001);
+});

@@ -8,6 +8,7 @@ import { LineReader, type OutputSegment } from './lines';
 import { LossScalingEvidence, OverflowCascade } from './loss-scaling';
 import { isExceptionLine, TracebackState } from './traceback';
 import { readCounters } from './generic/counters';
+import { isSettingsRecord } from './formats/values';
 
 export interface RunAnalyzer {
   feed(chunk: Uint8Array | string): void;
@@ -268,6 +269,11 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
       }
     }
 
+    // the configuration printed at start (lit-gpt's `print(hparams)`): its learning rate is no position of the run
+    if (kind === 'step' && !nonFinite && isSettingsRecord(reading.metrics.map((m) => m.name))) {
+      tracker.noteFormat(reading.format);
+      return CLAIMED;
+    }
     const epoch = reading.epoch ?? currentEpoch.get(rank) ?? null;
     if (reading.epoch !== null) setEpoch(rank, reading.epoch, reading.fractionalEpoch === true);
     let step: number | null;

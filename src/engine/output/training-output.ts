@@ -12,6 +12,7 @@ export const defaultLogGlobs: string[] = [
   '**/*.err',
   '**/log.txt',
   '**/*[_.-]log.txt',
+  '**/log[_.-]*.txt',
   '**/*.jsonl',
   '**/metrics.csv',
   '**/metrics.json',

@@ -17,7 +17,7 @@ export const progressBarFormats: TextFormat[] = [
   },
   {
     name: 'tqdm',
-    hints: ['%|', 'it [', '% '],
+    hints: ['%|', 'it [', '% ', 'it/s', 's/it'],
     pairs: 'kv',
     progressBar: true,
     patterns: [
@@ -27,11 +27,15 @@ export const progressBarFormats: TextFormat[] = [
       re(String.raw`^(?<desc>[^|]*?)\s*\d{1,3}%\s+(?<step>\d+)/(?<total>\d+)\s*\[(?<metrics>[^\]]*)\]`),
       // A bar cut off by a line printed into it (`| 200/7413 [32:53<19:20:33,  9.65s/it10/22/2025 … INFO …`): its counter still counts.
       re(String.raw`^(?<desc>[^|]*?)\s*\d{1,3}%\|[^|]*\|\s*(?<step>\d+)/(?<total>\d+)\s*\[\d[^\]]*$`),
+      // A bar wrapped after its glyphs (a terminal's width, a paste): the next line starts at the counter
+      // (`| 5880/8295 [04:01<01:39, 24.37it/s, v_num=0, train_loss_step=nan.0`), its description on the line above.
+      re(String.raw`^\|\s*(?<step>\d+)/(?<total>\d+|\?)\s*\[(?<metrics>\d[^\]]*(?:it/s|s/it)[^\]]*)\]?\s*$`),
     ],
     samples: [
       { line: 'Steps:   0%|          | 2/30000 [00:09<40:34:55,  4.87s/it, lr=1e-5, step_loss=nan]', nonFinite: 'step_loss', step: 2 },
       { line: 'epoch 002:  18%|▏| 1386/7494 [06:49<29:04,  3.50it/s, loss=nan, nll_loss=nan, ppl=nan, wps=216.1, num_updates=8880]', nonFinite: 'loss', step: 1386 },
       { line: 'loss=nan (nan): :   0% 0/100 [00:00<?, ?it/s]', nonFinite: 'loss', step: 0 },
+      { line: '| 5880/8295 [04:01<01:39, 24.37it/s, v_num=0, learning_rate_step=0.0005, train_loss_step=nan.0', nonFinite: 'train_loss_step', step: 5880 },
     ],
   },
   {

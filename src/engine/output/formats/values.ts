@@ -46,3 +46,11 @@ const LOSS = /loss/i;
 export const isGradNorm = (metric: string): boolean => GRAD_NORM.test(metric);
 export const isLearningRate = (metric: string): boolean => LEARNING_RATE.test(metric);
 export const isLoss = (metric: string): boolean => LOSS.test(metric);
+
+// Names of settings, not of measurements: a record made of them is the run's configuration printed at start.
+const SETTING = /^(?:warmup\w*|max_(?:iters|steps|epochs)|num_(?:train_)?epochs|epochs|weight_decay|(?:micro_|per_device_train_|train_|eval_)?batch_size|gradient_accumulation\w*|(?:eval|save|log)_(?:interval|steps|iters)|seed|beta[12]|adam_\w+|max_seq_length|block_size)$/i;
+
+/** `{'learning_rate': 0.009, 'warmup_iters': 25000, 'max_iters': 62500, …}`: a hyperparameter dump, no training step. */
+export function isSettingsRecord(names: string[]): boolean {
+  return !names.some(isLoss) && names.filter((n) => SETTING.test(n)).length >= 2;
+}
