@@ -159,6 +159,24 @@ test("discover: a package's __init__.py that holds the training loop (a Keras Gr
   assert.deepEqual(d.scripts, ['trainer/keras/__init__.py', 'trainer/keras/head_layers.py']);
 });
 
+test('discover: training loops the usual markers miss: a NativeScaler call that does backward and step, its main script, a static graph minimized', async () => {
+  // the MAE/DeiT family: the engine's loop hands the loss to `loss_scaler(...)`; main builds the optimizer and calls it
+  const mae = await discovered({
+    'engine_pretrain.py': 'import torch\n\ndef train_one_epoch(model, loader, optimizer, loss_scaler, max_norm=None):\n    for x, _ in loader:\n        with torch.cuda.amp.autocast():\n            loss = model(x)\n        loss_scaler(loss, optimizer, clip_grad=max_norm, parameters=model.parameters())\n        optimizer.zero_grad()\n',
+    'main_pretrain.py': 'import torch\nfrom engine_pretrain import train_one_epoch\n\ndef main(args):\n    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)\n    for epoch in range(args.epochs):\n        train_one_epoch(model, loader, optimizer, scaler)\n',
+    'util/plots.py': 'def plot(values):\n    return values\n',
+    'output/log_pretrain.txt': '[12:00:00] Epoch: [3]  [ 100/500]  loss: nan\n',
+  });
+  assert.deepEqual(mae.logs, ['output/log_pretrain.txt'], 'log_*.txt is training output by its name');
+  assert.deepEqual([...mae.scripts].sort(), ['engine_pretrain.py', 'main_pretrain.py']);
+  // PaddlePaddle fluid and TensorFlow 1 build a graph and minimize the loss: no backward() anywhere
+  const fluid = await discovered({
+    'train.py': 'import paddle.fluid as fluid\n\ndef build(loss):\n    optimizer = fluid.optimizer.Adam(learning_rate=1e-4)\n    optimizer.minimize(loss)\n',
+    'train.log': '140/239 [===>...] - ETA: 12s - loss: nan\n',
+  });
+  assert.deepEqual(fluid.scripts, ['train.py']);
+});
+
 test('discover: a launch script that runs an installed training tool (onmt-main --config) leads to its config', async () => {
   // OpenNMT-tf #744: no training script of the project runs; config.yml sets one key
   const d = await discovered({

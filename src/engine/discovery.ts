@@ -43,7 +43,10 @@ const CI_DIR = /(^|\/)(\.github|\.gitlab|\.circleci|tests?|docs?)\//;
 // The hyperparameter vocabulary's words (../hyperparameters/names.ts): how many distinct ones a file sets ranks it.
 const TRAINING_KEYS = new RegExp(`\\b(${trainingKeyWords.join('|')})\\b`, 'g');
 // (HF: a Trainer built, or subclassed as RLHF and reward-model code does, or its TrainingArguments built in code)
-const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|Trainer\(|TrainingArguments\(|\bclass\s+\w+\(\s*[\w.]*Trainer\s*\)|trainer\.(train|fit)\(|accelerator\.backward\(|train_step\(|runner\.train\(|\.apply_gradients\(/;
+// (`loss_scaler(loss, optimizer, clip_grad=…)`: timm's NativeScaler does backward and step, the MAE/DeiT family's loop;
+// `train_one_epoch(`: their main script, which builds the optimizer and runs that loop; `optimizer.minimize(loss)` and
+// `sess.run([train_op, …])`: TensorFlow 1 and PaddlePaddle fluid graphs)
+const TRAINING_SCRIPT = /\.backward\(|optimizer\.step\(|\.fit\(|Trainer\(|TrainingArguments\(|\bclass\s+\w+\(\s*[\w.]*Trainer\s*\)|trainer\.(train|fit)\(|accelerator\.backward\(|train_step\(|runner\.train\(|\.apply_gradients\(|\bloss_scaler\(\s*\w*loss\b|\btrain_one_epoch\(|\.minimize\(\s*[\w.]*loss|\.run\(\s*\[?\s*[\w.]*train_op/;
 
 /** Is this path (relative, `/`-separated) training output by its name? The one definition: ./output/training-output.ts. */
 export const isLogPath = isTrainingOutput;

@@ -166,3 +166,30 @@ test('bf16-pretrained families by model id or class, and names that only look al
   assert.deepEqual(bf16Models({ runs: [], files: [data], hp: { all: {} }, facts: [] }), []);
   for (const name of ['gpt2', 'bert-base-uncased', 'google/t5x', 'Salesforce/codet5-base', 'huggyllama/llama-7b', 'T5Tokenizer', 't0', 'resnet50']) assert.equal(bf16Family(name), undefined, name);
 });
+
+const ENGINE = 'fp16/pretrain_engine.py';
+const FABRIC = 'fp16/adapter_fabric.py';
+
+test('a script that chooses fp16 itself, `with torch.cuda.amp.autocast():` around the training forward: that line is the suspect, with a bf16 fix', async () => {
+  const nan = run({ line: 2, step: 200, metric: null, kind: 'error', value: 'nan', epoch: 8 });
+  const d = analyze([nan], [await fixture(ENGINE)]);
+  const p = expectOne(d, 'precision', 'warning', ENGINE, 14);
+  assert.match(p.message, /^torch\.cuda\.amp\.autocast\(\) runs the model in fp16; .*fp16 overflows past 65504/);
+  assert.equal(applyEdits(fixtureText(ENGINE), p.fixes[0].edits).split('\n')[13], '        with torch.cuda.amp.autocast(dtype=torch.bfloat16):');
+  // evaluation's own autocast runs no training step
+  assert.equal(byCode(d, 'precision').some((x) => x.range.start.line + 1 === 29), false);
+  // the loss scaler clips (`clip_grad=max_norm`): no "never clips"
+  assert.equal(byCode(d, 'gradient-clipping').some((x) => /never clips/.test(x.message)), false);
+  // bf16 autocast, or an autocast a flag switches (the flag is then the choice), is not this finding
+  expectAtMost(analyze([nan], [await variant(ENGINE, 'torch.cuda.amp.autocast():\n            loss', 'torch.autocast("cuda", dtype=torch.bfloat16):\n            loss')]), 'precision', 'information');
+  expectAtMost(analyze([nan], [await variant(ENGINE, 'torch.cuda.amp.autocast():\n            loss', 'torch.cuda.amp.autocast(enabled=use_amp):\n            loss')]), 'precision', 'information');
+  expectAtMost(analyze([nan], [await variant(ENGINE, 'torch.cuda.amp.autocast():\n            loss', 'torch.autocast("cpu"):\n            loss')]), 'precision', 'information');
+});
+
+test('a precision that defaults to None and is filled in the body (`precision = "32-true" if tpu else "16-true"`) is read where it is filled', async () => {
+  const d = analyze([run({ line: 81, step: 64, metric: 'loss' })], [await fixture(FABRIC)]);
+  const p = expectOne(d, 'precision', 'error', FABRIC, 15);
+  assert.match(p.message, /keeps every weight in fp16/);
+  // on TPU the same line picks 32-true
+  expectAtMost(analyze([run({ line: 81, step: 64, metric: 'loss' })], [await variant(FABRIC, 'tpu: bool = False', 'tpu: bool = True')]), 'precision', 'information');
+});

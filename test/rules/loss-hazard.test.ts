@@ -189,3 +189,18 @@ test('torch.where that only picks by a label (focal loss p_t) is no guard for th
   const guarded = hazard(await locate('focal_loss.py', code('x > 0')));
   assert.equal((guarded?.detail as { guard?: { kind: string } }).guard?.kind, 'where');
 });
+
+test('loss-function: outside the loss code, a division by the largest of ReLU outputs (0/0 on an all-zero feature vector) is a warning; dividing by any other max is not', async () => {
+  const path = 'hazards/keypoint_scores.py';
+  const file = await fixture(path);
+  const d = analyze([run({ line: 59, step: 1000, metric: 'avg_loss', epoch: 7 })], [file]);
+  const peak = expectOne(d, 'loss-function', 'warning', path, lineIn(path, 'per_channel = features / strongest.unsqueeze(1)'));
+  assert.match(peak.message, /divides by `strongest\.unsqueeze\(1\)`, the largest of ReLU outputs, 0 wherever all of them are/);
+  assert.match(peak.message, /KeypointScores\.forward is in the forward pass the run executes/);
+  assert.equal(applyEdits(fixtureText(path), peak.fixes[0].edits).split('\n')[lineIn(path, 'per_channel =') - 1], '        per_channel = features / strongest.unsqueeze(1).clamp(min=1e-6)');
+  // `logits.abs().max()` is no ReLU's, and the sum below it is guarded: only the one warning
+  assert.deepEqual(hazards(d).filter((x) => x.severity === 'warning' || x.severity === 'error').map((x) => x.range.start.line + 1), [lineIn(path, 'per_channel =')]);
+  // with an epsilon it is guarded
+  const guarded = await locate(path, fixtureText(path).replace('strongest.unsqueeze(1)', '(strongest.unsqueeze(1) + 1e-8)'));
+  assert.deepEqual(hazards(analyze([run({ line: 59, step: 1000, metric: 'avg_loss' })], [guarded])).filter((x) => x.severity === 'warning'), []);
+});

@@ -130,3 +130,11 @@ test('not blamed: the same config at samples_per_gpu=2, where 8 GPUs give the 16
   const d = analyze([mmdetLog], [await locate('configs/r50-refinemask-1x.py', mmdetConfig(2))]);
   assert.ok(byCode(d, 'learning-rate').every((x) => x.severity === 'hint' || x.severity === 'information'), JSON.stringify(byCode(d, 'learning-rate').map((x) => x.message)));
 });
+
+test('a high lr behind a warmup that has barely begun is cleared; the same NaN after the warmup blames it', async () => {
+  // adapter_fabric.py: learning_rate = 9e-3, warmup_iters = 2 * (epoch_size // micro_batch_size) = 25000, computed at module level
+  const file = await fixture('fp16/adapter_fabric.py');
+  const early = expectOne(analyze([run({ line: 81, step: 64, metric: 'loss' })], [file]), 'learning-rate', 'information', 'fp16/adapter_fabric.py', 7);
+  assert.match(early.message, /^learning_rate 9e-3 had not been reached: warmup_iters 25000 warms the lr up from 0: when loss=nan at step 64, it was at most 2\.3e-5; .*\(cleared\)$/);
+  expectOne(analyze([run({ line: 900, step: 30000, metric: 'loss' })], [file]), 'learning-rate', 'error', 'fp16/adapter_fabric.py', 7);
+});

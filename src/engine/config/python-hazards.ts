@@ -64,7 +64,7 @@ const LOSS_OBJECT = new Set([...TORCH_LOSS, 'CTCLoss']);
 const CALLS = new Set([...LOG, ...MEAN, ...DIVIDE, ...CLIP, 'sqrt', 'exp', 'pow', 'float_power', 'norm', 'CTCLoss', 'ctc_loss', 'forward', 'binary_cross_entropy']);
 // TensorFlow's Euclidean norm is a sqrt whose gradient at 0 is NaN (torch.norm's backward gives 0 there instead).
 const TF_NORM = /^(tf|tensorflow)(\.linalg|\.math)?\.norm$/;
-const HAZARD_DIVISOR = new Set<OperandKind>(['sum', 'count', 'norm', 'std', 'area', 'extent']);
+const HAZARD_DIVISOR = new Set<OperandKind>(['sum', 'count', 'norm', 'std', 'area', 'extent', 'peak']);
 const SQRT_OPERAND = new Set<OperandKind>(['square', 'sum', 'norm', 'std', 'difference', 'extent', 'area', 'count']);
 const NO_LOG = new Set<OperandKind>(['constant', 'none', 'positive', 'exp', 'logprob', 'nonpositive', 'mask', 'count']);
 const MASK_SOURCE = /subset|sample|drop|rand|prob|choice|perm|bernoulli/i;

@@ -26,6 +26,8 @@ export type OperandKind =
   | 'selection'
   | 'mask'
   | 'nonpositive'
+  | 'rectified' // a ReLU's output: non-negative, exactly 0 wherever its input is not positive
+  | 'peak' // the largest of rectified values: 0 where all of them are
   | 'tensor';
 
 export type GuardKind = 'clamp' | 'eps' | 'max' | 'where' | 'nan-to-num' | 'threshold' | 'nonzero-only' | 'count-check' | 'zero-infinity' | 'bce-clamp';
@@ -312,8 +314,10 @@ export class Operands {
         return { ...this.of(other, fn, depth + 1), guard: { kind: 'max', node: call }, eps: epsLiteral(floor, this.flow, fn) };
       }
       const seen = inner();
+      if (seen.kind === 'rectified') return { ...seen, kind: 'peak', guard: null };
       return { ...seen, kind: seen.kind === 'selection' ? 'tensor' : seen.kind, guard: null };
     }
+    if (/^(relu|relu_|ReLU|relu6)$/.test(name)) return { ...base, kind: 'rectified' };
     if (/^(softmax|Softmax|softmax_)$/.test(name)) return { ...base, kind: 'softmax' };
     if (/^(sigmoid|sigmoid_|Sigmoid|hard_sigmoid|expit)$/.test(name)) return { ...base, kind: 'sigmoid' };
     if (/^(log_softmax|logsigmoid|log_sigmoid|LogSoftmax)$/.test(name)) return { ...base, kind: 'logprob' };

@@ -143,7 +143,24 @@ class PythonLocator {
       const right = assignment.childForFieldName('right');
       if (left?.type !== 'identifier' || !right) continue;
       if (isLiteral(right) || isContainer(right)) this.settingTree(left.text, right, left.startIndex, true);
+      else this.computedValue(left, right);
     }
+  }
+
+  /**
+   * `warmup_iters = 2 * (epoch_size // micro_batch_size) // devices`: arithmetic over numbers and module-level values
+   * set above it (nanoGPT's and lit-gpt's configs), recorded with its result as the value and its own text.
+   */
+  private computedValue(left: PyNode, right: PyNode): void {
+    const known = (name: string): number | undefined => {
+      const v = this.moduleLiterals.get(name)?.value;
+      return typeof v === 'number' ? v : undefined;
+    };
+    const result = arithmetic(right, known);
+    if (result === undefined || !Number.isFinite(result)) return;
+    const located = this.value(left.text, right, left.startIndex);
+    located.value = result;
+    this.moduleLiterals.set(left.text, located);
   }
 
   /** Records a literal, or walks a dict(...) / {...} / [...] with dotted paths. */
@@ -206,12 +223,17 @@ class PythonLocator {
       this.fact('grad-scaler', node, node.text, { source: 'accelerator', mixedPrecision: mp ? this.describe(mp) : null });
     } else if (name === 'autocast') {
       const dtype = parts.keywords.get('dtype');
-      this.fact('autocast', node, node.text, { dtype: dtype?.text ?? null, kwargs: this.keywordDetails(parts) });
+      // `torch.autocast("cpu")` defaults to bf16; `torch.cuda.amp.autocast()` and `torch.autocast("cuda")` to fp16
+      const device = parts.keywords.get('device_type') ?? parts.positional[0];
+      this.fact('autocast', node, node.text, { dtype: dtype?.text ?? null, device: device ? oneLine(device.text) : null, kwargs: this.keywordDetails(parts), function: enclosingFunction(node) });
     } else if (name === 'set_global_policy' || name === 'set_policy' || name === 'Policy') {
       this.kerasPolicy(node, parts);
     } else if (CLIPPERS.test(name)) {
       const max = parts.keywords.get('max_norm') ?? parts.keywords.get('clip_value') ?? parts.keywords.get('clip_norm') ?? parts.positional[1];
       this.fact('clip-grad-norm', node, node.text, { function: name, maxNorm: max ? this.describe(max) : null });
+    } else if (/scaler$/i.test(name) && parts.keywords.has('clip_grad')) {
+      // timm's NativeScaler and the MAE/DeiT family's: `loss_scaler(loss, optimizer, clip_grad=args.clip_grad, …)` clips inside
+      this.fact('clip-grad-norm', node, node.text, { function: name, maxNorm: this.describe(parts.keywords.get('clip_grad')!) });
     } else if (/^(set_detect_anomaly|detect_anomaly|TerminateOnNaN|enable_check_numerics|check_numerics)$/.test(name)) {
       this.fact('nan-guard', node, node.text, { function: name });
     } else if (name === 'half' || name === 'to' || name === 'bfloat16') {
@@ -303,7 +325,9 @@ class PythonLocator {
       // `def __init__(self, text_encoder_name='google/t5-v1_1-xl')`: the model a class loads unless told otherwise
       if (value.type === 'string' && pretrainedKeyword(name.text, value)) this.fact('pretrained-model', value, value.text, { class: null, name: this.describe(value), keyword: name.text });
       if (!PRECISION_KEYS.test(name.text) || !isLiteral(value)) continue;
-      this.value(name.text, value, name.startIndex).source = 'python-default';
+      // `precision: Optional[str] = None` then `if precision is None: precision = "32-true" if tpu else "16-true"`
+      const filled = value.type === 'none' ? noneFilled(def, name.text) : null;
+      this.value(name.text, filled ?? value, filled ? filled.startIndex : name.startIndex).source = 'python-default';
     }
   }
 
@@ -456,4 +480,72 @@ function readsOnlyConfig(c: BranchCondition | undefined): boolean {
 function isContainer(node: PyNode): boolean {
   if (node.type === 'dictionary' || node.type === 'list' || node.type === 'tuple') return true;
   return node.type === 'call' && node.childForFieldName('function')?.text === 'dict';
+}
+
+/** The name of the function a node is in (null at module level). */
+function enclosingFunction(node: PyNode): string | null {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return p.childForFieldName('name')?.text ?? null;
+  return null;
+}
+
+/**
+ * What a parameter that defaults to None becomes: `if name is None:` + `name = <literal>` at the top of the body, or
+ * `name = A if flag else B` where `flag` is another parameter with a literal boolean default (the arm it picks).
+ */
+function noneFilled(def: PyNode, name: string): PyNode | null {
+  const body = def.childForFieldName('body');
+  for (const statement of body ? kids(body) : []) {
+    if (statement.type !== 'if_statement' || statement.childForFieldName('condition')?.text.replace(/\s+/g, ' ') !== `${name} is None`) continue;
+    const block = statement.childForFieldName('consequence');
+    const assignment = block && kids(kids(block)[0] ?? block)[0];
+    if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.text !== name) return null;
+    const right = assignment.childForFieldName('right');
+    if (!right) return null;
+    const rhs = unparen(right);
+    if (isLiteral(rhs)) return rhs;
+    if (rhs.type !== 'conditional_expression') return null;
+    const { yes, condition, no } = conditionalParts(rhs);
+    const negated = /^not\s+/.test(condition.text);
+    const flag = parameterDefault(def, condition.text.replace(/^not\s+/, '').trim());
+    if (flag !== 'True' && flag !== 'False') return null;
+    const arm = (flag === 'True') !== negated ? yes : no;
+    return isLiteral(arm) ? arm : null;
+  }
+  return null;
+}
+
+/** The source text of a parameter's default value (`tpu: bool = False` → `False`). */
+function parameterDefault(def: PyNode, name: string): string | null {
+  const parameters = def.childForFieldName('parameters');
+  for (const p of parameters ? kids(parameters) : []) {
+    if ((p.type === 'default_parameter' || p.type === 'typed_default_parameter') && p.childForFieldName('name')?.text === name) return p.childForFieldName('value')?.text ?? null;
+  }
+  return null;
+}
+
+/** The value of an arithmetic expression over numbers and known names (undefined when any part is not known). */
+function arithmetic(node: PyNode, known: (name: string) => number | undefined): number | undefined {
+  const n = unparen(node);
+  if (n.type === 'integer' || n.type === 'float') {
+    const v = Number(n.text.replace(/_/g, ''));
+    return Number.isNaN(v) ? undefined : v;
+  }
+  if (n.type === 'identifier') return known(n.text);
+  if (n.type === 'unary_operator') {
+    const v = arithmetic(n.childForFieldName('argument')!, known);
+    return v === undefined ? undefined : n.text.trim().startsWith('-') ? -v : v;
+  }
+  if (n.type !== 'binary_operator') return undefined;
+  const a = arithmetic(n.childForFieldName('left')!, known);
+  const b = arithmetic(n.childForFieldName('right')!, known);
+  if (a === undefined || b === undefined) return undefined;
+  switch (n.childForFieldName('operator')?.text) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return b === 0 ? undefined : a / b;
+    case '//': return b === 0 ? undefined : Math.floor(a / b);
+    case '**': return a ** b;
+    default: return undefined;
+  }
 }

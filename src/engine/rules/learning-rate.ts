@@ -6,6 +6,7 @@ import { fix, formatLike, replaceValue } from './helpers/edits';
 import { familyReference, recipeBatch, runBatch } from './helpers/batch';
 import { effectiveLearningRate } from './helpers/effective-lr';
 import { editedRecipeGpus } from './helpers/recipe-gpus';
+import { unreadOption } from '../hyperparameters/unread';
 import type { Rule, RuleContext } from './types';
 
 /** Fine-tuning starts from trained weights: the same lr hurts more than from scratch. */
@@ -86,6 +87,23 @@ function judge(ctx: RuleContext): NanDiagnostic[] {
         `${setting.at.key} ${setting.at.text}${effText} had not been reached: the log shows the run at lr ${used} when it went non-finite (${whatWentNonFinite(e)}), so the configured lr has not acted yet and is not the cause of this NaN (cleared)`,
       ),
     ];
+  }
+  // 0b. A warmup from 0 still under way at the incident: the lr reached is at most lr × step / warmup steps (the log's
+  // step counts batches, at least as many as optimizer steps; a log that only counts epochs says nothing here).
+  const warm = ctx.hp.warmup_steps;
+  const step = e?.incident.step;
+  if (e && !firstPass && used === undefined && warm && warm.value > 1 && step != null && step !== e.incident.epoch && step < warm.value && !unreadOption(warm, ctx.files)) {
+    const reached = (eff.lr * step) / warm.value;
+    if (reached < eff.lr / 10 && reached <= clearlyLow(optimizerName, limit)) {
+      return [
+        diagnostic(
+          'information',
+          `${setting.at.key} ${setting.at.text}${effText} had not been reached: ${warm.at.key} ${warm.value} warms the lr up from 0: when ${whatWentNonFinite(e)}, it was at most ${reached.toExponential(1)}; the configured lr is not the cause of this NaN (cleared)`,
+          undefined,
+          [{ file: warm.at.file, line: warm.at.range.start.line + 1, message: settingRef(warm) }],
+        ),
+      ];
+    }
   }
   // 1. Judged against the batch the recipe set it for (the linear scaling rule).
   const run = runBatch(ctx);

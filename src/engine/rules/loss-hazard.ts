@@ -63,7 +63,9 @@ interface Judged {
 
 function judge(e: Evidence | undefined, run: RunPrecision, fact: ScriptFact, breakdown: Set<string>): Judged | null {
   const h = fact.detail as unknown as NumericHazard;
-  if (!h.lossCode) return null;
+  // outside the loss code, only a division by the largest of ReLU outputs (`x / x.max(dim=1)[0]`): 0/0 on an all-zero
+  // feature vector, wherever in the forward pass it is (D2-Net's soft detection)
+  if (!h.lossCode && !(h.hazard === 'div' && h.operand?.kind === 'peak')) return null;
   const precision = h.fp32 ? 'fp32' : run.precision;
   if (h.hazard === 'eps-underflow') {
     const eps = h.eps;
@@ -85,7 +87,7 @@ function judge(e: Evidence | undefined, run: RunPrecision, fact: ScriptFact, bre
   if (breakdown.size >= 2 && lossTerms.length) {
     return { fact, h, severity: 'information', evidence: `; ${logRef(e)} shows ${[...breakdown].join(', ')} non-finite but not ${lossTerms[0].name} (cleared)` };
   }
-  const where = h.function ? `, and ${h.function} is loss code the run executes` : '';
+  const where = h.function ? `, and ${h.function} is ${h.lossCode ? 'loss code' : 'in the forward pass'} the run executes` : '';
   return { fact, h, severity: 'warning', evidence: `; ${shows(e)}${where}` };
 }
 
@@ -148,6 +150,8 @@ function message(j: Judged, run: RunPrecision): string {
 const LOG_OPERAND: Record<string, string> = {
   softmax: 'is a softmax output, which underflows to exactly 0 for a confidently wrong class',
   sigmoid: 'is a sigmoid output, which saturates to exactly 0 in floating point',
+  rectified: 'is a ReLU output, exactly 0 wherever its input is not positive',
+  peak: 'is the largest of ReLU outputs, 0 wherever all of them are',
   probability: 'is a probability, which can be exactly 0',
   sum: 'is a sum that is 0 when all its terms are (a class absent from the batch)',
   selection: 'is a masked selection that can hold zeros',
@@ -160,6 +164,7 @@ const DIVISOR: Record<string, string> = {
   std: 'a standard deviation that is 0 for constant input',
   area: 'an area that is 0 for a degenerate (zero-size) box',
   extent: 'a box width or height that is 0 for a degenerate box',
+  peak: 'the largest of ReLU outputs, 0 wherever all of them are (an all-zero feature vector)',
 };
 const SQRT_OPERAND: Record<string, string> = {
   square: 'a squared distance that is 0 when the points coincide',

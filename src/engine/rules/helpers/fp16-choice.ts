@@ -9,7 +9,7 @@ import { ruledOut } from '../../config/conditions';
 import { unreadOption } from '../../hyperparameters/unread';
 import type { RuleContext } from '../types';
 
-export type ChoiceKind = 'flag' | 'precision' | 'deepspeed' | 'launch' | 'wrapper' | 'hook' | 'cast';
+export type ChoiceKind = 'flag' | 'precision' | 'deepspeed' | 'launch' | 'wrapper' | 'hook' | 'cast' | 'autocast';
 
 export interface Fp16Choice {
   file: string;
@@ -76,6 +76,8 @@ export function fp16Choices(ctx: RuleContext, opts: { casts: boolean }): Fp16Cho
       push({ file: v.file, range: v.keyRange ?? v.range, kind: 'launch', ref: valueRef(v), at: v, fixes: [] });
     }
   }
+  // `with torch.cuda.amp.autocast():` around the training forward, when no setting chooses: the script itself does
+  if (!settings.length) for (const a of trainingAutocasts(ctx)) push({ file: a.file, range: a.range, kind: 'autocast', ref: a.text.trim(), fixes: autocastToBf16(a) });
   if (opts.casts) {
     for (const c of ctx.facts) {
       if (c.kind !== 'half-cast' || c.detail?.trainable === false || castPrecision(ctx, c) !== 'fp16') continue;
@@ -83,6 +85,36 @@ export function fp16Choices(ctx: RuleContext, opts: { casts: boolean }): Fp16Cho
     }
   }
   return out;
+}
+
+// A function that only evaluates or samples: its autocast is not the training forward's.
+const NOT_TRAINING = /^(?:eval|evaluate|evaluation|valid|validate|validation|test|sample|sampling|infer|inference|generate|predict|visuali[sz]e|log_validation)(?:_|$)/i;
+
+/**
+ * Autocasts that run the training forward in fp16: `torch.cuda.amp.autocast()`, `torch.autocast("cuda")` or an fp16
+ * dtype, not switched by an `enabled=` flag (the flag is then the choice), outside evaluation-only functions.
+ */
+function trainingAutocasts(ctx: RuleContext): ScriptFact[] {
+  const lookup = runConfig(ctx);
+  return ctx.facts.filter((f) => {
+    if (f.kind !== 'autocast' || f.detail?.framework === 'keras' || ruledOut(f, lookup)) return false;
+    const enabled = (f.detail?.kwargs as Record<string, { text?: string }> | undefined)?.enabled?.text;
+    if (enabled !== undefined && enabled !== 'True') return false;
+    const dtype = String(f.detail?.dtype ?? '');
+    const fp16 = dtype ? /float16|half/.test(dtype) && !/bfloat16/.test(dtype) : !/cpu/.test(String(f.detail?.device ?? ''));
+    return fp16 && !NOT_TRAINING.test(String(f.detail?.function ?? ''));
+  });
+}
+
+/** `autocast()` → `autocast(dtype=torch.bfloat16)`, or an fp16 dtype argument replaced. */
+function autocastToBf16(a: ScriptFact): Fix[] {
+  const dtype = rangeWithin(a.range, a.text, /torch\.float16|torch\.half/);
+  if (dtype) return [fix('Autocast to bf16', { file: a.file, range: dtype, newText: 'torch.bfloat16' })];
+  const close = a.text.lastIndexOf(')');
+  if (close < 0 || a.text.includes('\n')) return [];
+  const empty = /\(\s*\)/.test(a.text.slice(0, close + 1));
+  const at = { line: a.range.start.line, character: a.range.start.character + close };
+  return [fix('Autocast to bf16', { file: a.file, range: { start: at, end: at }, newText: empty ? 'dtype=torch.bfloat16' : ', dtype=torch.bfloat16' })];
 }
 
 /** The edits that turn one fp16 setting into bf16 in the user's own spelling. */
