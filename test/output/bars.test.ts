@@ -86,8 +86,10 @@ test('a finished dataset bar gives way to the training bar; an outer bar without
   assert.deepEqual(maps.result.steps, { first: 1000, last: 1 });
   // The batch bar carries the loss; the epoch bar around it is another bar.
   const nested = analyze('Epochs:   0%|          | 0/3 [00:00<?, ?it/s]\nbatch:  50%|█████     | 5/10 [00:01<00:01, loss=0.5]\nEpochs:  33%|███▎      | 1/3 [00:02<00:04, 0.5it/s]\nbatch:  10%|█         | 1/10 [00:00<00:01, loss=nan]\n');
-  assert.deepEqual(nested.events.filter((e) => e.kind === 'step').map((e) => e.step), [0, 5, 1]);
+  // (a bar over the epochs counts epochs: it is no step of its own)
+  assert.deepEqual(nested.events.filter((e) => e.kind === 'step').map((e) => e.step), [5, 1]);
   assert.equal(nested.result.incident?.step, 1);
+  assert.equal(nested.result.incident?.epoch, 1);
   assert.equal(nested.result.incident?.line, 4);
 });
 

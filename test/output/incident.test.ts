@@ -116,3 +116,20 @@ test('the configuration a script prints at start is no step: its learning rate i
   // a record that carries a loss is a step, whatever else it shows
   assert.equal(scan("{'loss': 0.5, 'learning_rate': 0.001, 'epoch': 0.1}\n{'loss': nan, 'grad_norm': nan, 'learning_rate': 0.001, 'epoch': 0.2}\n").lrAtIncident, 0.001);
 });
+
+test('reader idioms from held-out logs: a unit is no label, a phase word joins its column, a printed config is no step, a stable-baselines table shares its counter', () => {
+  // `7.81 iters/s loss nan`: the label is `loss`, not `iters/s loss`
+  assert.equal(scan('Sat Jul 13 10:26:29 2019 train epoch 0 iter 6300 7.812 iters/s loss nan acc 0.0\n').incident?.metric, 'loss');
+  // fastai v1's header `epoch train loss valid loss …`: one column per metric, the epoch column is the epoch
+  const fastai = scan('epoch train loss valid loss accuracy_thresh f2_opt\n0 nan nan 0.997788 0.000000\n');
+  assert.deepEqual([fastai.incident?.metric, fastai.incident?.nonFinite, fastai.incident?.step, fastai.incident?.epoch], ['train loss', ['train loss', 'valid loss'], 0, 0]);
+  // a yacs config printed key by key, and a line of setup numbers, before a NaN at iteration 0: the first forward pass
+  const dump = scan('Rank of current process: 0. World size: 1\nSOLVER:\n  BASE_LR: 0.00035\n  IMS_PER_BATCH: 64\nStarting training from iteration 0\nFloatingPointError: Loss became infinite or NaN at iteration=0!\n');
+  assert.equal(dump.finiteStepBefore, false);
+  // stable-baselines prints its counter below the metrics; SB3 above them; a border ends each table
+  const table = (counterRow: string, first: boolean) =>
+    ['-'.repeat(30), ...(first ? [counterRow.replace('N', '29')] : []), '| approxkl | 0.05 |', ...(first ? [] : [counterRow.replace('N', '29')]), '-'.repeat(30),
+     '-'.repeat(30), ...(first ? [counterRow.replace('N', '30')] : []), '| approxkl | nan |', '| fps | 15 |', ...(first ? [] : [counterRow.replace('N', '30')]), '-'.repeat(30)].join('\n') + '\n';
+  assert.deepEqual([scan(table('| n_updates | N |', false)).incident?.step, scan(table('| n_updates | N |', false)).finiteStepBefore], [30, true]);
+  assert.equal(scan(table('|    iterations | N |', true)).incident?.step, 30);
+});

@@ -1,7 +1,7 @@
 // Bytes of training output in; events and the run's incident out. The CLI, the file watcher and the
 // language server's terminal watching all go through this.
 import type { EventKind, Incident, RunScan, TrainingEvent } from '../types';
-import { commandLine, notableLines, progressBarEnd, rankPrefixes, trainingEndLines } from './formats/index';
+import { commandLine, notableLines, progressBarEnd, rankPrefixes, textFormats, trainingEndLines } from './formats/index';
 import { readSegment, type SegmentReading, type TableHeaders } from './formats/read';
 import { IncidentTracker } from './incident';
 import { LineReader, type OutputSegment } from './lines';
@@ -127,6 +127,9 @@ function notableKind(text: string): EventKind | null {
   return null;
 }
 
+/** The borders that end a table printed at once (TextFormat.tableBorder). */
+const tableBorders = textFormats.flatMap((f) => (f.tableBorder ? [f.tableBorder] : []));
+
 export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   const tracker = new IncidentTracker();
   const headers: TableHeaders = new Map();
@@ -164,8 +167,14 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   const heldGradNorm = new Map<number | null, TrainingEvent>();
   // A non-finite event whose line shows no counter and came before any: the next training counter within a few lines is its step.
   // `during`: the event has the step the run was at, but it was printed while the next one ran (a script's warning).
-  let stepWanted: { event: TrainingEvent; during?: boolean } | null = null;
+  // `lines`: how far below the counter may come (a table's rows share the counter row wherever it is in the table).
+  let stepWanted: { event: TrainingEvent; during?: boolean; lines?: number } | null = null;
   const STEP_LOOKAHEAD_LINES = 3;
+  const TABLE_LOOKAHEAD_LINES = 60;
+  // The step of the table being printed (stable-baselines' `| n_updates | 30 |`), per rank, until its border ends it.
+  const tableStep = new Map<number | null, number>();
+  // The last step a table's counter row set the run to.
+  const tableCounter = new Map<number | null, number>();
 
   // tqdm redraws a bar when the step advances, still showing the previous step's postfix: that is no new value.
   const lastBarMetrics = new Map<number | null, { step: string; text: string }>();
@@ -211,9 +220,9 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
   /** A training counter arrived: it is the step of an incident that came just before it without one. */
   function fillStep(line: number, rank: number | null, step: number | null): void {
     if (!stepWanted || step === null) return;
-    const { event: wanted, during } = stepWanted;
+    const { event: wanted, during, lines = STEP_LOOKAHEAD_LINES } = stepWanted;
     stepWanted = null;
-    if (rank !== wanted.rank || line - wanted.line > STEP_LOOKAHEAD_LINES) return;
+    if (rank !== wanted.rank || line - wanted.line > lines) return;
     // a report printed between two progress lines happened during the step the next one closes
     if (wanted.step !== null && !(during && step > wanted.step)) return;
     const before = wanted.step;
@@ -277,7 +286,18 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     const epoch = reading.epoch ?? currentEpoch.get(rank) ?? null;
     if (reading.epoch !== null) setEpoch(rank, reading.epoch, reading.fractionalEpoch === true);
     let step: number | null;
-    if (kind === 'step') {
+    if (kind === 'step' && reading.tableRow) {
+      // a table's rows are at the step its counter row shows, wherever that row is in the table
+      // (or at the step a line above the table shows, `Iteration 3027`; never at the previous table's counter)
+      if (reading.step !== null) tableStep.set(rank, reading.step);
+      const above = currentStep.get(rank);
+      step = reading.step ?? tableStep.get(rank) ?? (above !== undefined && above !== tableCounter.get(rank) ? above : null);
+      if (reading.step !== null) {
+        currentStep.set(rank, reading.step);
+        tableCounter.set(rank, reading.step);
+        fillStep(segment.line, rank, reading.step);
+      }
+    } else if (kind === 'step') {
       // A counter at its total (`512/512`, `9375/9375`) ends the epoch: the epoch is the step, never the total.
       // ...when the log shows only those end-of-epoch lines: after `4/10` of the same bar, `10/10` is step 10.
       const counted = lastCounter.get(rank);
@@ -329,7 +349,7 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     if (nonFinite) e.nonFinite = { metric: nonFinite.metric ?? '', value: nonFinite.value };
     if (nonFinite && reading.nonFiniteNames) e.nonFiniteNames = reading.nonFiniteNames;
     // HF Trainer prints its dict before the bar redraws with the step: the next counter is this event's.
-    if (nonFinite && step === null) stepWanted = { event: e };
+    if (nonFinite && step === null) stepWanted = reading.tableRow ? { event: e, lines: TABLE_LOOKAHEAD_LINES } : { event: e };
     // `WARNING: received a nan loss, setting loss value to 0` between `[4691/6051]` and `[4692/6051]`: printed during 4692
     else if (nonFinite && kind === 'error' && reading.step === null) stepWanted = { event: e, during: true };
     if (reading.scale !== undefined) e.lossScale = reading.scale;
@@ -363,6 +383,12 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     const text = tracebacks.output(piece, rank);
     if (text === null) return;
     if (trainingEndLines.some((p) => p.test(text))) barsOf(rank).trainingOver = true;
+    if (text.startsWith('-') || text.startsWith(' ')) {
+      if (tableBorders.some((b) => b.test(text))) {
+        tableStep.delete(rank);
+        return;
+      }
+    }
     const reading = readSegment(text, headers);
     const event = reading ? toEvent(segment, reading, rank, text) : null;
     // a counted row with no readable value (`… 12:22:40,036 3 1.00 2.79 …` without names) still counts

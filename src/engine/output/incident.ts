@@ -2,6 +2,9 @@
 import type { BeforeEvent, EventKind, Incident, IncidentKind, RunScan, TrainingEvent } from '../types';
 import { isGradNorm, isLearningRate, isLoss } from './formats/values';
 
+// What a run's setup counts (ranks, devices, workers, parameters): numbers, but no training step's values.
+const SETUP_NUMBER = /^(?:.*\b)?(?:process|processes|size|world[ _]size|rank|local[ _]rank|pid|seed|gpus?|num[ _]gpus|devices?|workers|num[ _]workers|params|parameters)$/i;
+
 const NOTABLE: ReadonlySet<EventKind> = new Set(['validation', 'evaluation', 'checkpoint', 'resume', 'loss-scale', 'overflow', 'learning-rate', 'grad-norm-spike']);
 // Bounded memory on endless runs: only the most recent notable events can be `before`.
 const MAX_PENDING = 64;
@@ -104,7 +107,8 @@ export class IncidentTracker {
     // Events at that same step stay: its values were computed before them and only shown after
     // (a tqdm postfix set after the validation that ran at that step).
     if (e.kind === 'step' && e.metrics) {
-      this.finiteStepSeen = true;
+      // (the numbers of a run's setup, `Rank of current process: 0. World size: 1`, are no step)
+      if (e.step !== null || !Object.keys(e.metrics).every((n) => SETUP_NUMBER.test(n))) this.finiteStepSeen = true;
       const sameStep = (p: PendingEvent) => e.step !== null && p.step === e.step && p.epoch === epoch;
       this.pending = this.pending.filter((p) => (p.rank !== null && e.rank !== null && p.rank !== e.rank) || sameStep(p));
     }

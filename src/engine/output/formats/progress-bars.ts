@@ -36,6 +36,8 @@ export const progressBarFormats: TextFormat[] = [
       { line: 'epoch 002:  18%|▏| 1386/7494 [06:49<29:04,  3.50it/s, loss=nan, nll_loss=nan, ppl=nan, wps=216.1, num_updates=8880]', nonFinite: 'loss', step: 1386 },
       { line: 'loss=nan (nan): :   0% 0/100 [00:00<?, ?it/s]', nonFinite: 'loss', step: 0 },
       { line: '| 5880/8295 [04:01<01:39, 24.37it/s, v_num=0, learning_rate_step=0.0005, train_loss_step=nan.0', nonFinite: 'train_loss_step', step: 5880 },
+      // OpenPCDet: the losses on the bar over the epochs, the step on the bar under it
+      { context: ['train:   1%|          | 20/3712 [00:12<38:00,  1.60it/s, total_it=20]'], line: 'epochs:   0%|          | 0/80 [00:13<?, ?it/s, loss=nan, lr=0.003, d_time=0.01(0.01)]', nonFinite: 'loss', step: 20 },
     ],
   },
   {

@@ -49,6 +49,8 @@ export interface SegmentReading {
   total?: number;
   /** A progress counter at its total (`512/512`, `100%|…| 729/729`): the end of an epoch, not a step of its own. */
   atTotal?: boolean;
+  /** A row of a table printed at once (TextFormat.tableBorder): its step is the table's. */
+  tableRow?: boolean;
   /** The values are running means over this many batches of the epoch (a running-mean format's counter). */
   meanOver?: number;
 }
@@ -62,8 +64,9 @@ const PAIRS: Record<'kv' | 'pipe' | 'space', RegExp> = {
   space: new RegExp(String.raw`\|\s*(?<key>[A-Za-z_]\w*)\s+(?<value>${VALUE_SOURCE})\s*(?=\||$)`, 'g'),
 };
 
-const STEP_KEY = /^(?:global[_ ]?step|step|iteration|iter|num_updates|_step|batch_id|batch_idx|(?:train|trainer)\/global_step)$/i;
+const STEP_KEY = /^(?:global[_ ]?step|step|iteration|iter|num_updates|_step|batch_id|batch_idx|total_it|accumulated_iter|(?:train|trainer)\/global_step)$/i;
 const EPOCH_KEY = /^(?:epoch|train\/epoch)$/i;
+const EPOCH_BAR = /^\s*epochs?\s*:?\s*$/i;
 const IGNORED_KEY = /^(?:v_num|eta|time|data_time|memory|rank|pid|line|lineno)$/i;
 const NAN_ITERATIONS = /\bnan[ _]iter(?:ation)?s\b/i;
 const SKIPPED_ITERATIONS = /\bskipped[ _]iter(?:ation)?s\b/i;
@@ -113,18 +116,32 @@ function firstNonFinite(metrics: MetricReading[]): MetricReading | undefined {
   return metrics.find((m) => !m.value.finite && !isSentinel(m.name, m.value.value));
 }
 
-function readTable(format: TextFormat, groups: Record<string, string | undefined>, headers: TableHeaders): MetricReading[] {
+// A phase word is no column of its own: `train loss`, `valid loss` (fastai v1's header) are one column each.
+const PHASE_WORD = /^(?:train|training|valid|validation|val|test|eval)$/i;
+
+/** A header's column names: whitespace-separated, a phase word joined to the name after it. */
+function headerColumns(columns: string): string[] {
+  const words = columns.trim().split(/\s+/);
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) out.push(PHASE_WORD.test(words[i]) && i + 1 < words.length ? `${words[i]} ${words[++i]}` : words[i]);
+  return out;
+}
+
+function readTable(format: TextFormat, groups: Record<string, string | undefined>, headers: TableHeaders): { metrics: MetricReading[]; epoch: number | null } {
   const columns = headers.get(format.name);
   const values = (groups.values ?? '').trim().split(/\s+/);
-  if (!columns || (format.exactColumns && columns.length !== values.length)) return [];
+  if (!columns || (format.exactColumns && columns.length !== values.length)) return { metrics: [], epoch: null };
   const metrics: MetricReading[] = [];
+  let epoch: number | null = null;
   values.forEach((raw, i) => {
     const name = columns[i];
+    // an epoch column counts (`0`, not YOLO's `0/299`, which its own format reads)
+    if (name && /^epoch$/i.test(name) && /^\d+$/.test(raw)) epoch = Number(raw);
     if (!name || /^(?:epoch|gpu_mem)$/i.test(name)) return;
     const value = parseValue(raw);
     if (value) metrics.push({ name, value });
   });
-  return metrics;
+  return { metrics, epoch };
 }
 
 function readMatch(format: TextFormat, groups: Record<string, string | undefined>, text: string, headers: TableHeaders): SegmentReading {
@@ -138,6 +155,12 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
   };
   if (format.stepFromZero && reading.step !== null) reading.step += 1;
   if (format.progressBar) reading.bar = { total: groups.total ?? '?', desc: (groups.desc ?? '').trim() };
+  // a bar over the epochs (OpenPCDet's `epochs:   0%| | 0/24 [..., loss=nan, lr=…]`): its counter is the epoch
+  if (format.progressBar && EPOCH_BAR.test(groups.desc ?? '') && reading.step !== null) {
+    reading.epoch = reading.step;
+    reading.step = null;
+  }
+  if (format.tableBorder) reading.tableRow = true;
   if (groups.message) reading.message = groups.message.trim();
   if (groups.scale !== undefined) reading.scale = numberOf(groups.scale) ?? undefined;
   if (format.lowScale !== undefined) reading.lowScale = format.lowScale;
@@ -153,7 +176,8 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
     }
   }
   if (format.header) {
-    const cells = readTable(format, groups, headers);
+    const { metrics: cells, epoch } = readTable(format, groups, headers);
+    if (reading.epoch === null && epoch !== null) reading.epoch = epoch;
     // a column that counts steps (`Steps`, `iter`) is the row's step
     const counter = cells.find((c) => (STEP_KEY.test(c.name) || /^steps$/i.test(c.name)) && c.value.finite);
     if (counter?.value.finite && reading.step === null) reading.step = counter.value.value;
@@ -162,7 +186,7 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
   if (groups.key !== undefined && groups.value !== undefined) {
     const value = parseValue(groups.value);
     const key = groups.key;
-    if (value && STEP_KEY.test(key) && value.finite) reading.step = value.value;
+    if (value && (STEP_KEY.test(key) || format.stepKeys?.test(key)) && value.finite) reading.step = value.value;
     else if (value && EPOCH_KEY.test(key) && value.finite) reading.epoch = value.value;
     else if (value) reading.metrics.push({ name: key, value });
   }
@@ -221,7 +245,7 @@ function readWithFormats(text: string, headers: TableHeaders): SegmentReading | 
     if (format.header) {
       const h = format.header.exec(text);
       if (h?.groups?.columns) {
-        headers.set(format.name, h.groups.columns.trim().split(/\s+/));
+        headers.set(format.name, headerColumns(h.groups.columns));
         return { format: format.name, event: 'context', step: null, epoch: null, metrics: [] };
       }
       if (!headers.has(format.name) && !format.headerOptional) continue;

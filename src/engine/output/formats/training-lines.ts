@@ -112,4 +112,17 @@ export const trainingLineFormats: TextFormat[] = [
     patterns: [re(String.raw`^wandb:\s+(?<key>[\w./-]+)\s+(?<value>{V})\s*$`)],
     samples: [{ context: ['wandb: Run summary:', 'wandb: batch_id 127'], line: 'wandb:     loss nan', nonFinite: 'loss', step: 127 }],
   },
+  {
+    // stable-baselines' (and SB3's) table, one `| key | value |` row per metric between dashed borders; its counter is
+    // a row of its own, above the metrics (SB3's `iterations`) or below them (stable-baselines' `n_updates`).
+    name: 'stable-baselines',
+    hints: ['|'],
+    stepKeys: /^(?:iterations|n_updates|episodes)$/,
+    tableBorder: /^\s*-{10,}\s*$/,
+    patterns: [re(String.raw`^\|\s*(?<key>[A-Za-z_][\w./]*)\s*\|\s*(?<value>{V})\s*\|\s*$`)],
+    samples: [
+      { context: ['| time/                   |             |', '|    iterations           | 12          |'], line: '|    approx_kl            | nan         |', nonFinite: 'approx_kl', step: 12 },
+      { line: '| approxkl           | nan      |', nonFinite: 'approxkl', step: null },
+    ],
+  },
 ];

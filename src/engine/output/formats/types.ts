@@ -59,6 +59,13 @@ export interface TextFormat {
   stepFromZero?: boolean;
   /** The row's step is the epoch (tables that only show epochs). */
   stepIsEpoch?: boolean;
+  /** Keys that are the step in `key`/`value` rows besides the usual ones (stable-baselines' `n_updates`). */
+  stepKeys?: RegExp;
+  /**
+   * Its rows form a table printed at once: every row is at the step one of its rows shows, above or below the
+   * others (a row shown before its table's counter waits for it). A line matching this, the table's border, ends it.
+   */
+  tableBorder?: RegExp;
   /** Rows are recognized without their header line (its columns then go unnamed). */
   headerOptional?: boolean;
   /** A table row counts only when it has exactly one value per header column. */

@@ -50,7 +50,14 @@ export const isLoss = (metric: string): boolean => LOSS.test(metric);
 // Names of settings, not of measurements: a record made of them is the run's configuration printed at start.
 const SETTING = /^(?:warmup\w*|max_(?:iters|steps|epochs)|num_(?:train_)?epochs|epochs|weight_decay|(?:micro_|per_device_train_|train_|eval_)?batch_size|gradient_accumulation\w*|(?:eval|save|log)_(?:interval|steps|iters)|seed|beta[12]|adam_\w+|max_seq_length|block_size)$/i;
 
-/** `{'learning_rate': 0.009, 'warmup_iters': 25000, 'max_iters': 62500, …}`: a hyperparameter dump, no training step. */
+// A config key in capitals (yacs/detectron2 dumps: `  BASE_LR: 0.00035`, `IMS_PER_BATCH: 64`) is a setting too.
+const CONFIG_KEY = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * `{'learning_rate': 0.009, 'warmup_iters': 25000, 'max_iters': 62500, …}` or a config printed key by key
+ * (`  BASE_LR: 0.00035`): a hyperparameter dump, no training step.
+ */
 export function isSettingsRecord(names: string[]): boolean {
-  return !names.some(isLoss) && names.filter((n) => SETTING.test(n)).length >= 2;
+  if (!names.length || names.some(isLoss)) return false;
+  return names.filter((n) => SETTING.test(n)).length >= 2 || names.every((n) => SETTING.test(n) || CONFIG_KEY.test(n));
 }

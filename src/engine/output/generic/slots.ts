@@ -20,6 +20,8 @@ const LABEL_WORD = /^[A-Za-z_][\w./@-]*$/;
 // A value is no label: `nan nan nan` in a table row has none.
 const NON_FINITE_WORD = /^[-+]?(?:nan|inf(?:inity)?)$/i;
 const SEPARATOR_WORDS = new Set(['is', 'was', 'became', 'are', 'were', 'be', 'to', 'of']);
+// The unit of the value before it, not a label's word: `7.81 iters/s loss nan`, `0.5s/it`, `120 ms`.
+const UNIT_WORD = /^(?:\w+\/s(?:ec)?|s\/\w+|ms|secs?|seconds?)$/;
 const WRAPPER_BEFORE = /(?:tensor|array|np\.float\d+|torch\.tensor|Tensor)?\s*[([]*\s*$/;
 
 /** The words just before `end` that name a value: up to four, stopping at punctuation, numbers and separators. */
@@ -41,7 +43,7 @@ function labelBefore(text: string, end: number): string | null {
     // A bracketed label (`[Loss] nan`, loguru-style custom loggers) is the word inside.
     const bare = w.replace(/^['"[({]+|['"]+$/g, '').replace(/^(\w[\w./@-]*)[\])]$/, (m, word: string) => (/^[[(]/.test(w) ? word : m));
     if (label.length === 0 && SEPARATOR_WORDS.has(bare.toLowerCase())) continue;
-    if (!LABEL_WORD.test(bare) || /[.,;:]$/.test(bare) || NON_FINITE_WORD.test(bare)) break;
+    if (!LABEL_WORD.test(bare) || /[.,;:]$/.test(bare) || NON_FINITE_WORD.test(bare) || UNIT_WORD.test(bare)) break;
     label.unshift(bare);
     // A word right after an opening bracket or quote starts the label (`[D loss: nan]`, `{'loss': nan`).
     if (bare !== w && /^['"[({]/.test(w)) break;
