@@ -36,6 +36,10 @@ const MAX_DEPTH = 10;
 const MAX_LOG_BYTES = 4 * 1024 * 1024 * 1024;
 const CONFIG_EXT = configExtensions;
 const NOT_CONFIG = /(^|\/)(package(-lock)?\.json|tsconfig.*\.json|trainer_state\.json|metrics\.json|tokenizer(_config)?\.json|vocab\.json|special_tokens_map\.json|model\.json|.*\.ipynb|setup\.py|conftest\.py|\.pre-commit-config\.yaml|environment\.ya?ml|docker-compose\.ya?ml|mkdocs\.ya?ml|pyproject\.toml|Cargo\.toml)$/;
+// The files a run writes its own settings to, in its output folder (efficientvit's args.yaml, Lightning's hparams.yaml).
+const RUN_SETTINGS = /^(?:args|config|cfg|hparams|hyperparameters|params|opt|options|run_config|training_args)\.(?:ya?ml|json)$/i;
+const RUN_LOG_DIR = /^(?:logs?|outputs?)$/i;
+const SETTINGS_CONFIG_PATH = /^\s*"?(?:config|cfg|config_file|cfg_file|config_path)"?\s*[:=]\s*['"]?([^\s'",]+\.(?:ya?ml|json|py))/gm;
 const RUN_DUMP = /(^|\/)(wandb|mlruns|lightning_logs|\.hydra|checkpoint-\d+)\//;
 // A string that starts a training launcher: `"accelerate launch …"`, `f"torchrun {script} …"`.
 const LAUNCH_STRING = /[rfbu]{0,2}["'][^"'\n]*\b(?:accelerate\s+launch|torchrun|deepspeed\s|python3?\s+-m\s+torch\.distributed)/;
@@ -147,11 +151,15 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
 
   // ---- shell launch scripts: they carry settings and name the script and configs ----
   // Launch scripts the run used first, so one that calls another (`./train_mnv3.sh` → `./distributed_train.sh`) is followed.
+  // Then those that only call other launch scripts (`sh distributed_train.sh 1 … --lr .064`), once those are known.
+  const shellTexts = new Map<string, string>();
+  for (const f of files) if (configLanguageOf(f.rel) === 'shell' && f.size <= MAX_CONFIG_BYTES && !CI_DIR.test(f.rel)) shellTexts.set(f.rel, await readText(join(base, f.rel)));
+  const callsShell = (rel: string) => shellLaunches(shellTexts.get(rel)!).some((l) => !!l.script && /\.sh$/.test(l.script));
   const shellFiles = files
-    .filter((f) => configLanguageOf(f.rel) === 'shell' && f.size <= MAX_CONFIG_BYTES && !CI_DIR.test(f.rel))
-    .sort((a, b) => Number(launchFiles.has(b.rel)) - Number(launchFiles.has(a.rel)));
+    .filter((f) => shellTexts.has(f.rel))
+    .sort((a, b) => Number(launchFiles.has(b.rel)) - Number(launchFiles.has(a.rel)) || Number(callsShell(a.rel)) - Number(callsShell(b.rel)));
   for (const f of shellFiles) {
-    const text = await readText(join(base, f.rel));
+    const text = shellTexts.get(f.rel)!;
     const launches = shellLaunches(text).filter((l) => l.script && /\.(py|sh)$|^[\w.]+$/.test(l.script));
     for (const l of launches.filter((x) => /\.sh$/.test(x.script!) && launchFiles.has(f.rel))) {
       const inner = find(l.script!, [dirname(f.rel)]);
@@ -166,7 +174,8 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     }
     if (!launches.length) continue;
     const named = launchFiles.has(f.rel);
-    const runsKnownScript = launches.some((l) => scripts.some((s) => s.endsWith(basename(l.script!))));
+    // (directly, or through a launch script already known to run it: `sh distributed_train.sh 1 …`)
+    const runsKnownScript = launches.some((l) => scripts.some((s) => s.endsWith(basename(l.script!))) || (/\.sh$/.test(l.script!) && configs.includes(find(l.script!, [dirname(f.rel)]) ?? '')));
     if (!named && scripts.length && !runsKnownScript) continue;
     addConfig(f.rel, named ? 'the run was launched with it' : 'a launch script that runs the training script');
     launchTexts.push(text);
@@ -191,6 +200,25 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
       const text = await readText(join(base, f.rel));
       const launched = names.find((n) => text.includes(n));
       if (launched && LAUNCH_STRING.test(text)) addScript(f.rel, `it builds the command line that launches ${launched}`);
+    }
+  }
+
+  // ---- the settings a run wrote beside its log (`args.yaml`, `config.json` in the run's folder, or above its logs/) ----
+  // (a dump, not the config a user edits: the configs that set training keys are still looked for)
+  const runSettings = new Set<string>();
+  if (!explicitConfigs) {
+    const runDirs = new Set(logs.flatMap((l) => (RUN_LOG_DIR.test(basename(dirname(l))) ? [dirname(l), dirname(dirname(l))] : [dirname(l)])));
+    for (const f of files) {
+      if (!RUN_SETTINGS.test(basename(f.rel)) || !runDirs.has(dirname(f.rel)) || logSet.has(f.rel) || f.size > MAX_SCORED_BYTES) continue;
+      const text = await readText(join(base, f.rel));
+      if (keyCount(text) < 1) continue;
+      addConfig(f.rel, 'the run wrote its settings beside its log');
+      runSettings.add(f.rel);
+      // `config: configs/cls/imagenet/l1.yaml`: the config file those settings came from
+      for (const m of text.matchAll(SETTINGS_CONFIG_PATH)) {
+        const found = find(m[1], [dirname(f.rel)]);
+        if (found && CONFIG_EXT.has(extname(found))) addConfig(found, `${f.rel} names it`);
+      }
     }
   }
 
@@ -248,7 +276,7 @@ export async function discover(root: string, opts: DiscoverOptions = {}): Promis
     }
   }
 
-  if (!explicitConfigs && !configs.some((c) => configLanguageOf(c) !== 'shell')) {
+  if (!explicitConfigs && !configs.some((c) => configLanguageOf(c) !== 'shell' && !runSettings.has(c))) {
     for (const c of scored.filter((s) => s.kind === 'config').slice(0, 5)) addConfig(c.rel, `sets ${c.score} training keys`);
   }
   // ---- what the configs inherit: detectron2 `_BASE_: "../Base-RetinaNet.yaml"`, mmcv `_base_ = ['../_base_/x.py']` ----

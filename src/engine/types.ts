@@ -174,7 +174,8 @@ export interface ScriptFact {
     | 'cli-flag' // argparse `action="store_true"` without a default: the flag is off unless given
     | 'pretrained-model' // a pretrained model the script loads or names: `T5ForConditionalGeneration.from_pretrained("t5-large")`
     | 'forward-call' // a call in a module's forward (it runs under the trainer's autocast): `self.encode_text(texts)`
-    | 'module-forward'; // what a module's forward returns: `loss = self.loss_weight * rotated_iou_loss(…)`
+    | 'module-forward' // what a module's forward returns: `loss = self.loss_weight * rotated_iou_loss(…)`
+    | 'uninitialized-parameter'; // `self.weight = Parameter(torch.Tensor(n, d))` that the module never initializes
   range: Range;
   /** The source text of the construct (trimmed to one line). */
   text: string;

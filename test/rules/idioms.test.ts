@@ -76,3 +76,20 @@ test('the optimizer class chosen by a config flag names the optimizer the run bu
   assert.equal(readHyperparameters([script, await fixture('idioms/solver_no8bit.yaml')]).optimizer?.value, 'AdamW');
   assert.equal(readHyperparameters([script, await fixture('idioms/solver_8bit.yaml')]).optimizer?.value, 'AdamW8bit');
 });
+
+test('a parameter made from uninitialized memory that its module never fills: a warning when the first forward pass is non-finite, with an init as the fix', async () => {
+  const HEAD = 'idioms/margin_head.py';
+  const atZero = run({ line: 57, step: 0, metric: null, kind: 'error', value: 'nan' });
+  const first = { ...atZero, finiteStepBefore: false } as typeof atZero;
+  const d = analyze([first], [await fixture(HEAD)]);
+  const u = expectOne(d, 'initialization', 'warning', HEAD, 13);
+  assert.match(u.message, /^Parameter\(torch\.Tensor\(num_classes, in_features\)\) in CosineMarginHead is uninitialized memory .* never initializes self\.weight/);
+  assert.equal(applyEdits(fixtureText(HEAD), u.fixes[0].edits).split('\n')[13], '        nn.init.xavier_uniform_(self.weight)');
+  // a buffer of values, and a parameter initialized where it is made, are not
+  assert.equal(byCode(d, 'initialization').length, 1);
+  // initialized by the module's own reset_parameters: nothing
+  const reset = await variant(HEAD, '        self.register_buffer', '        self.reset_parameters()\n        self.register_buffer');
+  assert.equal(byCode(analyze([first], [reset]), 'initialization').length, 0);
+  // a NaN after many updates says nothing about the initial memory: information
+  expectAtMost(analyze([run({ line: 400, step: 3000 })], [await fixture(HEAD)]), 'initialization', 'information');
+});

@@ -204,3 +204,27 @@ test('loss-function: outside the loss code, a division by the largest of ReLU ou
   const guarded = await locate(path, fixtureText(path).replace('strongest.unsqueeze(1)', '(strongest.unsqueeze(1) + 1e-8)'));
   assert.deepEqual(hazards(analyze([run({ line: 59, step: 1000, metric: 'avg_loss' })], [guarded])).filter((x) => x.severity === 'warning'), []);
 });
+
+test('loss-function: a margin-softmax head is loss code, and sqrt(1 - cos²) is a sqrt at 0 (below 0 by rounding); clamped, it is not flagged', async () => {
+  const head = [
+    'import math',
+    'import torch',
+    'import torch.nn.functional as F',
+    '',
+    '',
+    'class AngularMarginHead(torch.nn.Module):',
+    '    def forward(self, x, label):',
+    '        cos = F.linear(F.normalize(x), F.normalize(self.weight))',
+    '        sin = torch.sqrt(1.0 - torch.pow(cos, 2))',
+    '        phi = cos * math.cos(0.5) - sin * math.sin(0.5)',
+    '        return self.s * torch.where(label.bool(), phi, cos)',
+    '',
+  ].join('\n');
+  const file = await locate('models/heads.py', head);
+  const d = analyze([run({ line: 65, step: 6300, metric: 'loss' })], [file]);
+  const s = expectOne(d, 'loss-function', 'warning', 'models/heads.py', 9);
+  assert.match(s.message, /sqrt of `1\.0 - torch\.pow\(cos, 2\)`, a difference that can be 0/);
+  assert.match(s.message, /AngularMarginHead\.forward is loss code/);
+  const clamped = await locate('models/heads.py', head.replace('torch.sqrt(1.0 - torch.pow(cos, 2))', 'torch.sqrt((1.0 - torch.pow(cos, 2)).clamp(1e-6, 1))'));
+  assert.deepEqual(hazards(analyze([run({ line: 65, step: 6300, metric: 'loss' })], [clamped])).filter((x) => x.severity === 'warning'), []);
+});

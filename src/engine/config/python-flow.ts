@@ -40,7 +40,8 @@ export interface PyFunction {
 }
 
 const LOSS_NAME = /loss|criterion|objective|crossentropy|cross_entropy|nll|likelihood|iou|dice|focal|ctc|divergence|hinge|triplet|contrastive/i;
-const LOSS_CLASS = /Loss|Criterion|Objective|Entropy/;
+// (margin-softmax heads compute the loss's logits: ArcFace's ArcMarginProduct, CosFace's AddMarginProduct, SphereFace)
+const LOSS_CLASS = /Loss|Criterion|Objective|Entropy|Margin|[Aa]rc[Ff]ace|[Cc]os[Ff]ace|Sphere(?:Face|Product)|AMSoftmax/;
 // Evaluation, metrics and reporting compute numbers too, but not the loss the optimizer follows.
 const NOT_LOSS = /^_*(eval|evaluate|validat|val_|test|predict|infer|metric|accuracy|log_|print|plot|visuali[sz]e|show|summar|report|save|load)/i;
 const LOSS_CALL = /loss|criterion|cross_entropy|nll|_with_logits/i;

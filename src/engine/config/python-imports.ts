@@ -38,7 +38,8 @@ const MAX_LOSS_MODULES = 6;
 const MAX_DEFINITION_SEARCH = 3000;
 const MAX_DEFINITIONS = 2;
 const NOT_RUN_CODE = /(^|\/)(tests?|docs?)\//;
-const LOSS_FILE = /(^|[/_])(loss|losses|objective|objectives|criterion|criterions)(\.py$|[/_])/i;
+// (margin-softmax heads compute the loss's logits: arcface.py, cosface.py, circle_softmax.py)
+const LOSS_FILE = /(^|[/_])(loss|losses|objective|objectives|criterion|criterions|arcface|cosface|sphereface|circle_softmax|am_softmax)(\.py$|[/_])/i;
 const LOSS_CODE = /^\s*class\s+\w*(loss|criterion)\b|^\s*def\s+(compute_loss|criterion|\w+_loss)\s*\(/im;
 const LOSS_KEY = /^(loss|losses|loss_\w+|\w+_loss|criterion|objective)$/;
 

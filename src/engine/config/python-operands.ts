@@ -396,6 +396,8 @@ export class Operands {
       if (live.length && live.every((k) => k.kind === 'area' || k.kind === 'extent')) return { ...seen, kind: 'area' };
       // `x2 - x1`, `x2 - x1 + 1`: one value less another
       if (liveTerms.filter((t) => t.sign > 0).length === 1 && liveTerms.filter((t) => t.sign < 0).length === 1) return { ...seen, kind: 'difference' };
+      // `1.0 - cosine ** 2`: a constant less a square, 0 where the square reaches it (and below 0 by rounding)
+      if (!offset && liveTerms.length === 1 && liveTerms[0].sign < 0 && live[0].kind === 'square' && terms.some((t) => t.sign > 0)) return { ...seen, kind: 'difference' };
       if (liveTerms.every((t) => t.sign > 0)) {
         if (live.some((k) => k.kind === 'sum' || k.kind === 'count')) return { ...seen, kind: 'sum' };
         if (live.every((k) => k.kind === 'square' || k.kind === 'norm')) return { ...seen, kind: 'square' };

@@ -6,7 +6,7 @@
 //   half-cast           { module, dtypeExpr, dtypes: [{ dtype, when, configKey, configValue }], trainable, trainableEvidence }
 //   validation-trigger  { everyKey, every: argument | null, stepVariable, hardcodedSteps, hardcodedRange, removeRange, condition }
 //   grad-scaler         { source: 'accelerator', mixedPrecision: argument | null } | { source: 'GradScaler' | …, kwargs }
-//   autocast            { dtype, kwargs } | { policy, framework: 'keras' }
+//   autocast            { dtype, device, kwargs, function } | { policy, framework: 'keras' }
 //   clip-grad-norm      { function, maxNorm: argument | null }
 //   config-default      { option, path }
 //   nan-guard           { function }
@@ -16,6 +16,7 @@
 //   pretrained-model    { class, name: argument | null, keyword }
 //   forward-call        { class, callee, bound, autocastOff, statement }
 //   module-forward      { class, returned, autocastOff, statement }
+//   uninitialized-parameter { target, class, indent, afterLine }  (./python-uninitialized.ts)
 // Values and facts set inside a branch carry `when`, the config condition of that branch.
 import type { BranchCondition, LocatedFile, LocatedValue, Range, ScriptFact } from '../types';
 import { callParts, conditionalParts, unparen, isLiteral, kids, lastName, literal, ofType, oneLine, stringValue, type CallParts, type PyNode } from './pyast';
@@ -25,6 +26,7 @@ import { findValidationTriggers } from './python-validation';
 import { findSharedModules } from './python-shared-modules';
 import { PythonScope } from './python-scope';
 import { findNumericHazards } from './python-hazards';
+import { findUninitializedParameters } from './python-uninitialized';
 import { namesRead } from './python-names';
 import { forwardFacts, pretrainedKeyword, type Statement } from './python-models';
 import { holds, type ConfigLookup } from './conditions';
@@ -122,6 +124,11 @@ class PythonLocator {
       });
     }
     for (const h of findNumericHazards(this.root, (start, end) => this.index.range(start, end))) this.facts.push({ file: this.file, kind: 'numeric-hazard', ...h });
+    for (const u of findUninitializedParameters(this.root)) {
+      const statement = u.node.parent?.parent;
+      const indent = statement ? ' '.repeat(statement.startPosition.column) : '';
+      this.fact('uninitialized-parameter', u.node, u.node.text, { target: u.target, class: u.className, indent, afterLine: statement ? statement.endPosition.row : u.node.endPosition.row });
+    }
   }
 
   // `if not torch.isfinite(loss): …` / `if torch.isnan(loss).any(): …`: the script guards against NaN itself.
@@ -262,7 +269,14 @@ class PythonLocator {
     const torchStyle = !/keras|tf\./.test(parts.callee.text);
     if (torchStyle && parts.positional[1] && !kwargs.lr) kwargs.lr = this.describe(parts.positional[1]);
     if (!torchStyle && parts.positional[0] && !kwargs.learning_rate) kwargs.learning_rate = this.describe(parts.positional[0]);
-    for (const [key, value] of parts.keywords) if (isLiteral(value)) this.value(key, value, value.parent?.startIndex);
+    for (const [key, value] of parts.keywords) {
+      if (isLiteral(value)) this.value(key, value, value.parent?.startIndex);
+      else {
+        // `SGD(lr=lrf, …)` with `lrf = learning_rate` and `learning_rate = 0.1` above: the setting is that literal
+        const source = this.literalThrough(value);
+        if (source && !this.values.some((v) => v.range.start.line === this.range(source).start.line && v.text === source.text)) this.value(key, source, undefined);
+      }
+    }
     const params = torchStyle ? parts.positional[0] : undefined;
     const choices = this.scope.optimizerChoices(parts);
     this.fact('optimizer', node, node.text, {
@@ -274,6 +288,17 @@ class PythonLocator {
       params: params?.text ?? null,
       modules: params ? [...this.scope.modulesIn(params)] : [],
     });
+  }
+
+  /** The literal a name holds through plain assignments (each name assigned once in the file), up to three hops. */
+  private literalThrough(node: PyNode): PyNode | null {
+    let n = unparen(node);
+    for (let hop = 0; hop < 3 && n.type === 'identifier'; hop++) {
+      const values = this.scope.assignedValues(n.text);
+      if (values.length !== 1) return null;
+      n = unparen(values[0]);
+    }
+    return isLiteral(n) && n.type !== 'identifier' ? n : null;
   }
 
   private kerasCompile(node: PyNode, parts: CallParts): void {

@@ -37,6 +37,8 @@ export function toPrecision(value: unknown): Precision | undefined {
   return undefined;
 }
 
+const OPTIMIZER_NAME = /^(?:sgd|nesterov|momentum|adam|adamw|adamp|nadam|radam|adamax|adagrad|adadelta|adafactor|rmsprop|rmsproptf|lamb|lars|lion|novograd|sgdp|madgrad|fused\w+|lookahead_\w+)$/i;
+
 function toMixed(value: unknown): 'no' | 'fp16' | 'bf16' | undefined {
   const p = toPrecision(value);
   return p === 'fp32' ? 'no' : p;
@@ -96,6 +98,8 @@ const matchers: Matcher[] = [
     const flag = key === 'enabled' ? path[path.length - 2] : key;
     if ((flag === 'fp16' || flag === 'bf16') && toBool(v.value) === true) return one('mixed_precision', flag);
     if ((key === 'amp' || key === 'use_amp' || key === 'use_fp16') && toBool(v.value) === true) return one('mixed_precision', 'fp16');
+    // `amp: fp16` / `--amp bf16` (efficientvit, timm-style trainers): the AMP dtype itself
+    if ((key === 'amp' || key === 'amp_type' || key === 'autocast_dtype') && typeof v.value === 'string' && toMixed(v.value) !== undefined) return one('mixed_precision', toMixed(v.value));
     if (key === 'use_bf16' && toBool(v.value) === true) return one('mixed_precision', 'bf16');
     // mmcv: a top-level `fp16 = dict(loss_scale=512.)` turns on Fp16OptimizerHook (DeepSpeed's `fp16` block says `enabled`)
     if (path.length >= 2 && path[0] === 'fp16' && path[1] === 'loss_scale' && v.source === 'python') return one('mixed_precision', 'fp16');
@@ -118,6 +122,8 @@ const matchers: Matcher[] = [
   },
   (v, key, path) => {
     if (key === 'optim' && typeof v.value === 'string') return one('optimizer', v.value);
+    // timm's `--opt rmsproptf` / `--opt adamw`: `opt` names an optimizer only when its value is one
+    if (key === 'opt' && typeof v.value === 'string' && OPTIMIZER_NAME.test(v.value)) return one('optimizer', v.value);
     if (key === 'use_8bit_adam' && toBool(v.value) === true) return one('optimizer', 'AdamW8bit');
     const parent = path[path.length - 2];
     if ((key === 'type' || key === 'name') && (parent === 'optimizer' || parent === 'optim') && typeof v.value === 'string') return one('optimizer', v.value);

@@ -135,5 +135,7 @@ export function familyReference(ctx: RuleContext, optimizer: string): { lr: numb
   if (/sgd|momentum/.test(o) && detection) return { lr: 0.02, batch: 16, devices: 8, name: 'Detectron and mmdetection recipes (0.02 for 16 images)' };
   if (/sgd|momentum/.test(o) && classification) return { lr: 0.1, batch: 256, name: 'the linear scaling rule (0.1 for 256 images, Goyal et al. 2017)' };
   if (/adam/.test(o) && classification) return { lr: 5e-4, batch: 512, name: 'DeiT-style vision recipes (5e-4 for 512 images)' };
+  // TensorFlow-style RMSProp is EfficientNet's and MobileNet v3's optimizer: 0.016 per 256 images (timm's recipes too)
+  if (!detection && (/rmsproptf/.test(o) || (/rmsprop/.test(o) && classification))) return { lr: 0.016, batch: 256, name: "EfficientNet's RMSProp recipe (0.016 for 256 images, Tan & Le 2019)" };
   return undefined;
 }
