@@ -133,3 +133,16 @@ test('reader idioms from held-out logs: a unit is no label, a phase word joins i
   assert.deepEqual([scan(table('| n_updates | N |', false)).incident?.step, scan(table('| n_updates | N |', false)).finiteStepBefore], [30, true]);
   assert.equal(scan(table('|    iterations | N |', true)).incident?.step, 30);
 });
+
+test('traps from held-out logs: a mean over no finished episode, an evaluation score over no ground truth, a split gain; a field after `nan` is not what it counts', () => {
+  // ML-Agents: numpy's `Mean of empty slice`, then `Mean Reward: nan`, then rewards again
+  assert.equal(scan('Mean Reward: -37.32\nSaved Model\nRuntimeWarning: Mean of empty slice.\nMean Reward: nan\nSaved Model\nMean Reward: -12.5\n').incident, null);
+  // Tracktor: no ground truth in the validation split
+  assert.equal(scan('[TRAIN]: Mean AP = 0.5192\n  rec = tp / float(npos)\n\n[VAL]: Mean AP = nan\n').incident, null);
+  // ...but a training score that goes NaN with its loss is an incident (darknet's `Avg IOU: nan`)
+  assert.equal(scan('Region 82 Avg IOU: nan, Class: nan, Obj: nan, No Obj: nan, count: 2\n').incident?.metric, 'Avg IOU');
+  assert.equal(scan("[LightGBM] [Warning] No further splits with positive gain, best gain: -inf\n[1680]\tcv_agg's l1: 0.598635\n").incident, null);
+  // arcface_torch: `Loss nan   Epoch: 0` is a NaN loss, not a count of NaN epochs that is 0
+  assert.equal(scan('Training: 2021-06-01 16:25:51,183-Speed 218.82 samples/sec   Loss nan   Epoch: 0   Global Step: 14750\n').incident?.step, 14750);
+  assert.equal(scan('number of nan iterations: 0\nloss: 0.5\n').incident, null);
+});

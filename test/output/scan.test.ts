@@ -76,3 +76,30 @@ for (const nanStep of [null, 7, 501, 1499, 2999]) {
     if (nanStep === 501) assert.deepEqual(fast.incident?.before.map((b) => b.event), ['validation']);
   });
 }
+
+test('a structured file that does not parse is read as text, not lost: a trainer_state.json pasted without its opening brace', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nan-doctor-scan-'));
+  const path = join(dir, 'trainer_state.json');
+  const records = [
+    ' "best_metric": null,',
+    '  "global_step": 1500,',
+    '  "log_history": [',
+    '    {',
+    '      "epoch": 6.33,',
+    '      "loss": 14.8414,',
+    '      "step": 500',
+    '    },',
+    '    {',
+    '      "epoch": 6.33,',
+    '      "eval_loss": NaN,',
+    '      "eval_wer": 0.99996,',
+    '      "step": 500',
+    '    },',
+  ];
+  writeFileSync(path, records.join('\n') + '\n');
+  const r = await scanFile(path, { displayName: 'trainer_state.json' });
+  assert.deepEqual([r.incident?.line, r.incident?.metric, r.incident?.step], [11, 'eval_loss', 500]);
+  // a file that parses is still read as the structured format it is
+  writeFileSync(path, JSON.stringify({ log_history: [{ loss: 1.2, step: 1 }, { loss: Number.NaN, step: 2 }] }).replace('null', 'NaN'));
+  assert.deepEqual((await scanFile(path)).formats, ['trainer-state']);
+});

@@ -32,7 +32,8 @@ export const tokenRules: TokenRules = {
   valueBefore: String.raw`[:=(\[{,|]\s*|\b(?:is|was|became|become|be|are|were|got|to)\s+`,
   trapBefore: String.raw`\bfrom\s+|\b(?:nan|inf\w*)\s*(?:\bor\b|\band\b|/)\s*`,
   // (or it names a best-so-far that starts infinite: Coqui TTS's ` > Starting with inf best loss.`)
-  trapAfter: String.raw`\s+[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])|\s*(?:\bor\b|\band\b|/)\s*(?:nan|inf)|\s+best\b`,
+  // (one space: a field separator of two or more, `Loss nan   Epoch: 0`, starts the next field, not what nan counts)
+  trapAfter: String.raw`[ \t](?![ \t])[A-Za-z_][\w ]*?\s*[:=]\s*[-+]?0+(?:\.0+)?(?![\w.])|\s*(?:\bor\b|\band\b|/)\s*(?:nan|inf)|\s+best\b`,
   // tensorboardX's `Warning: NaN or Inf found in input tensor.` is a mention whatever precedes it (the scalar it
   // refused is on a metric line of its own)
   trapAlwaysAfter: String.raw`\s*(?:-->|->|→|=>)\s*[-+]?\.?\d|\s+or\s+[iI]nf\s+found\s+in\s+input\s+tensor`,

@@ -5,7 +5,7 @@ import { createRunAnalyzer } from './analyzer';
 import { IncidentTracker } from './incident';
 import { findStructuredFormat } from './structured/index';
 import { scanTextFast } from './fast-scan';
-import { sniffTrainingOutput } from './training-output';
+import { looksBinary, sniffTrainingOutput } from './training-output';
 
 export { hasUtf16Bom, looksBinary } from './training-output';
 
@@ -60,7 +60,14 @@ export async function scanFile(path: string, opts: ScanOptions = {}): Promise<Ru
     const sniffed = sniffTrainingOutput(path, head);
     if (sniffed.kind === 'structured') {
       const structured = findStructuredFormat(path, head)!;
-      return await scanStructured(log, structured.name, structured.read(path, opts.signal));
+      try {
+        return await scanStructured(log, structured.name, structured.read(path, opts.signal));
+      } catch (e) {
+        // a text file of metrics that does not parse (a trainer_state.json pasted without its opening brace, a cut
+        // copy): its lines are still training output, read as text rather than lost. (A notebook's text is code too.)
+        if ((e as Error)?.name === 'AbortError' || looksBinary(head) || structured.name === 'ipynb') throw e;
+        return await scanTextThorough(handle, log, opts.signal);
+      }
     }
     if (sniffed.kind === 'unreadable') throw new ScanError(log, sniffed.reason);
     // The prefilter reads UTF-8 bytes: UTF-16 goes through the full analyzer, whose line reader decodes it.

@@ -55,4 +55,11 @@ export const progressBarFormats: TextFormat[] = [
     ],
   },
   { name: 'keras', event: 'context', patterns: [/^\s*Epoch (?<epoch>\d+)\/\d+\s*$/], samples: [{ line: 'Epoch 3/12' }] },
+  // keras-rl draws one bar per interval of environment steps: the interval counts as Keras' epoch does
+  {
+    name: 'keras',
+    event: 'context',
+    patterns: [/^\s*Interval (?<epoch>\d+) \(\d+ steps performed\)\s*$/],
+    samples: [{ context: ['Interval 5 (40000 steps performed)'], line: '10000/10000 [==============================] - 52s - reward: nan', nonFinite: 'reward', step: 5 }],
+  },
 ];

@@ -58,10 +58,13 @@ export interface SegmentReading {
 /** Table headers seen so far (YOLO-style formats), by format name. */
 export type TableHeaders = Map<string, string[]>;
 
-const PAIRS: Record<'kv' | 'pipe' | 'space', RegExp> = {
+const PAIRS: Record<NonNullable<TextFormat['pairs']>, RegExp> = {
   kv: new RegExp(String.raw`(?<![\w./@-])['"]?(?<key>[A-Za-z_][\w./@-]*)['"]?(?<sep>\s*[:=]\s*|\s+(?:is|was)\s+|\s+)(?<value>${VALUE_SOURCE})`, 'g'),
   pipe: new RegExp(String.raw`\|\s*(?<key>[^|:]+?)\s*:\s*(?<value>${VALUE_SOURCE})\s*(?=\||$)`, 'g'),
   space: new RegExp(String.raw`\|\s*(?<key>[A-Za-z_]\w*)\s+(?<value>${VALUE_SOURCE})\s*(?=\||$)`, 'g'),
+  // fields separated by tabs (or runs of spaces), each `name: value` / `name:value`, a name of up to two words
+  // (LightGBM's `valid_0's l1: 0.59`, XGBoost's `train-rmse:0.42`)
+  fields: new RegExp(String.raw`(?:^|\t|\s{2,})(?<key>[A-Za-z_][\w.'@-]*(?: [A-Za-z_][\w.@-]*)?)\s*:\s*(?<value>${VALUE_SOURCE})(?=\s|$)`, 'g'),
 };
 
 const STEP_KEY = /^(?:global[_ ]?step|step|iteration|iter|num_updates|_step|batch_id|batch_idx|total_it|accumulated_iter|(?:train|trainer)\/global_step)$/i;
@@ -73,7 +76,7 @@ const SKIPPED_ITERATIONS = /\bskipped[ _]iter(?:ation)?s\b/i;
 const MESSAGE_METRIC = /\b(\w*loss\w*)\b/i;
 const MESSAGE_VALUE = /(?<![\w.])(-?)(nan|inf(?:inity)?)(?![\w])/i;
 
-function readPairs(region: string, style: 'kv' | 'pipe' | 'space'): { metrics: MetricReading[]; step: number | null; epoch: number | null; fractionalEpoch: boolean } {
+function readPairs(region: string, style: NonNullable<TextFormat['pairs']>): { metrics: MetricReading[]; step: number | null; epoch: number | null; fractionalEpoch: boolean } {
   const metrics: MetricReading[] = [];
   let step: number | null = null;
   let epoch: number | null = null;
@@ -336,6 +339,23 @@ export function readSegment(text: string, headers: TableHeaders): SegmentReading
     delete reading.nonFiniteNames;
     reading.metrics = reading.metrics.filter((m) => m.value.finite);
   }
+  // Named in full (`Mean Reward`, not the format's `Reward`), every non-finite value may be a mean of nothing yet, or
+  // an evaluation score over no ground truth (`[VAL]: Mean AP = nan`): the run's training values are not non-finite.
+  if (reading?.nonFinite && reading.event === 'step' && reading.nonFiniteNames?.length) {
+    const value = reading.nonFinite.value;
+    const labels = readSlots(text).flatMap((s) => (s.label && !s.value.finite ? [s.label] : []));
+    const whole = (n: string) => labels.find((l) => l === n || l.endsWith(` ${n}`)) ?? n;
+    if (reading.nonFiniteNames.map(whole).every((n) => isSentinel(n, value) || (value === 'nan' && SCORE_NAME.test(n) && EVALUATION_LINE.test(text)))) {
+      delete reading.nonFinite;
+      delete reading.nonFiniteNames;
+      reading.metrics = reading.metrics.filter((m) => m.value.finite);
+    }
+  }
   if (reading && reading.epoch !== null && reading.event !== 'context') reading.ownEpoch = true;
   return reading;
 }
+
+// Scores of an evaluation (precision, recall, AP, IoU…): 0/0 when the evaluation set has no ground truth or nothing
+// was predicted, which says nothing about the training itself.
+const SCORE_NAME = /^(?:(?:val|valid|validation|eval|test)[/_ ])?(?:mean )?(?:m?AP(?:\d+|_\w+)?|recall|precision|f1(?:[_-]?score)?|acc(?:uracy)?|m?iou|dice|auc|top[-_]?\d)$/i;
+const EVALUATION_LINE = /^\s*(?:\[(?:VAL|VALID|VALIDATION|EVAL|TEST)\]|(?:Validation|Evaluation|Eval|Test|Testing)\b)/i;

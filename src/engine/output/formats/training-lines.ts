@@ -113,6 +113,19 @@ export const trainingLineFormats: TextFormat[] = [
     samples: [{ context: ['wandb: Run summary:', 'wandb: batch_id 127'], line: 'wandb:     loss nan', nonFinite: 'loss', step: 127 }],
   },
   {
+    // Gradient boosting's evaluation lines: the round in brackets, then tab-separated `name: value` fields
+    // (XGBoost `[12]\ttrain-rmse:0.42\teval-rmse:0.47`, LightGBM `[1]\tvalid_0's l1: 0.59`).
+    name: 'boosting',
+    hints: [']'],
+    pairs: 'fields',
+    patterns: [/^\[(?<step>\d+)\](?<metrics>(?:\t|\s{2,}|\s(?=\S+:))\S.*)$/],
+    samples: [
+      { line: '[0]\ttrain-gamma-nloglik:nan', nonFinite: 'train-gamma-nloglik', step: 0 },
+      { line: "[1]     valid_0's l1: inf", nonFinite: "valid_0's l1", step: 1 },
+      { line: '[12]\ttrain-rmse:0.42\teval-rmse:0.47', step: 12 },
+    ],
+  },
+  {
     // stable-baselines' (and SB3's) table, one `| key | value |` row per metric between dashed borders; its counter is
     // a row of its own, above the metrics (SB3's `iterations`) or below them (stable-baselines' `n_updates`).
     name: 'stable-baselines',

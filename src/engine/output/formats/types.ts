@@ -31,8 +31,11 @@ export interface TextFormat {
   patterns: RegExp[];
   /** What a match reports; 'context' only updates the step/epoch/table header for later lines. */
   event?: EventKind | 'context';
-  /** How to read `metrics`/`desc` regions: `kv` (`k=v`, `k: v`, `'k': v`), `pipe` (`| key: v |`), `space` (`| key v |`). */
-  pairs?: 'kv' | 'pipe' | 'space';
+  /**
+   * How to read `metrics`/`desc` regions: `kv` (`k=v`, `k: v`, `'k': v`), `pipe` (`| key: v |`), `space` (`| key v |`),
+   * `fields` (tab-separated `name: value`, names of up to two words).
+   */
+  pairs?: 'kv' | 'pipe' | 'space' | 'fields';
   /** For error/overflow formats: the non-finite value this line means, or 'from-capture' to read it from `value`. */
   nonFinite?: NonFiniteValue | 'from-message';
   /** For errors: the metric it names, when the capture does not. */

@@ -24,11 +24,13 @@ export function parseValue(raw: string): ParsedValue | null {
 
 // Metrics whose +inf/-inf is a starting sentinel or a setting, not a divergence (`best: inf`, `max_grad_norm: inf`).
 // Throughput over a zero-length first interval is infinite too (`train_samples_per_second: inf`, fairseq `wps=inf`).
-const SENTINEL_NAME = /best|min|max|lowest|highest|limit|clip|threshold|patience|bound|eta|remaining|left|improve|prev|init|per_second|per_sec|throughput|speed|^(?:wps|ups|tps)$/i;
+// (and a split's gain: LightGBM's `No further splits with positive gain, best gain: -inf`)
+const SENTINEL_NAME = /best|min|max|lowest|highest|limit|clip|threshold|patience|bound|eta|remaining|left|improve|prev|init|per_second|per_sec|throughput|speed|^(?:wps|ups|tps|gain)$/i;
 
 // Means over finished episodes are NaN until one finishes (stable-baselines' `ep_rewmean`, `eplenmean`, `ep_rew_mean`,
-// openai/baselines' `eprewmean`, RLlib's `episode_reward_mean`, `mean_episode_reward`).
-const EMPTY_MEAN_NAME = /^(?:rollout\/)?(?:ep_?(?:rew|len|reward|length|ret|return)_?mean|episode_(?:reward|len|length|return)_mean|mean_episode_(?:reward|length|len|return))$/i;
+// openai/baselines' `eprewmean`, RLlib's `episode_reward_mean`, `mean_episode_reward`)
+// (ML-Agents' `Mean Reward`, a mean over the episodes finished since the last summary)
+const EMPTY_MEAN_NAME = /^(?:rollout\/)?(?:ep_?(?:rew|len|reward|length|ret|return)_?mean|episode_(?:reward|len|length|return)_mean|mean_episode_(?:reward|length|len|return)|mean[ _]reward|mean[ _]episode[ _]length)$/i;
 
 // An error rate over no reference tokens is 0/0 (ESPnet records `cer_ctc=nan` for a rate it does not compute).
 const ERROR_RATE_NAME = /^(?:(?:train|valid|val|eval|test)[/_])?(?:cer|wer|ser|per)(?:_\w+)?$/i;
