@@ -13,7 +13,12 @@ const SETUP_LINES: { key: string; pattern: RegExp }[] = [
   { key: 'world_size', pattern: /\bworld[_ ]size\s*[:=]\s*(\d+)\b/i },
   { key: 'total_batch_size', pattern: /Total train batch size \(w\. parallel, distributed & accumulation\) = (\d+)/ },
   { key: 'batch_size', pattern: /Instantaneous batch size per device = (\d+)/ },
+  // accelerate's state, printed by its example scripts: `Mixed precision type: fp16`
+  { key: 'mixed_precision', pattern: /^\s*Mixed precision type: (no|fp16|bf16|fp8)\s*$/ },
 ];
+
+// Settings a log reports but a config or script chooses: a diagnostic goes where they are chosen, when that is known.
+const REPORTED_ONLY = new Set(['mixed_precision']);
 
 const OPTS = /\bopts=\[([^\]]*)\]/;
 const QUOTED = /'([^']*)'|"([^"]*)"/g;
@@ -38,7 +43,10 @@ export function runSetupValues(head: string, log: string): LocatedValue[] {
       const m = pattern.exec(l);
       if (!m || seen.has(key)) continue;
       seen.add(key);
-      out.push(located(log, n, m.index + m[0].lastIndexOf(m[1]), key, m[1]));
+      const at = located(log, n, m.index + m[0].lastIndexOf(m[1]), key, m[1]);
+      // what the run reports it ran with, below any file that sets it (the place a fix goes)
+      if (REPORTED_ONLY.has(key)) at.source = 'log-report';
+      out.push(at);
     }
     const opts = OPTS.exec(l);
     if (opts && !seen.has('opts')) {

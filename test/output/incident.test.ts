@@ -146,3 +146,12 @@ test('traps from held-out logs: a mean over no finished episode, an evaluation s
   assert.equal(scan('Training: 2021-06-01 16:25:51,183-Speed 218.82 samples/sec   Loss nan   Epoch: 0   Global Step: 14750\n').incident?.step, 14750);
   assert.equal(scan('number of nan iterations: 0\nloss: 0.5\n').incident, null);
 });
+
+test('values a logging prefix hides are still read, an epoch after a comma counts, and a count per epoch is no epoch', () => {
+  // PointNetLK-Revisited logs bare values after its logger's prefix
+  const bare = scan('INFO:run, 2022-03-11 09:36:30,690, epoch, 0089, 0.127450, 0.018011\nINFO:run, 2022-03-11 14:18:54,833, epoch, 0198, nan, nan\n');
+  assert.deepEqual([bare.incident?.line, bare.incident?.step], [2, 198]);
+  // accelerate's setup print, then the first step's NaN: no epoch 1250, and the setup is no finite step
+  const setup = scan('Num processes: 1\nProcess index: 0\n  Num examples = 5000\n  Num batches each epoch = 1250\n  Total optimization steps = 10000\nSteps:   0%|          | 1/10000 [00:04<11:32:10,  4.15s/it, loss=nan, lr=0.0001]\n');
+  assert.deepEqual([setup.incident?.step, setup.incident?.epoch, setup.finiteStepBefore], [1, null, false]);
+});

@@ -193,3 +193,18 @@ test('a precision that defaults to None and is filled in the body (`precision = 
   // on TPU the same line picks 32-true
   expectAtMost(analyze([run({ line: 81, step: 64, metric: 'loss' })], [await variant(FABRIC, 'tpu: bool = False', 'tpu: bool = True')]), 'precision', 'information');
 });
+
+test("SDXL's VAE cast to an fp16 weight_dtype: its activations outgrow fp16 and encode NaN latents; the fix keeps it in fp32 (control-lora-v3 #2)", async () => {
+  const SDXL = 'diffusers/train_sdxl_lora.py';
+  const withFlag = (value: string): LocatedFile => ({ file: 'logs/train.log', language: 'shell', values: locateCommandLine(`accelerate launch train_sdxl_lora.py --mixed_precision=${value}`, 'logs/train.log', 0), facts: [] });
+  const first = { ...run({ line: 18, step: 1, metric: 'loss' }), finiteStepBefore: false };
+  const d = analyze([first], [await fixture(SDXL), withFlag('fp16')]);
+  const vae = expectOne(d, 'precision', 'error', SDXL, 26);
+  assert.match(vae.message, /^vae\.to\(accelerator\.device, dtype=weight_dtype\) runs SDXL's VAE in fp16: .*NaN latents/);
+  assert.equal(applyEdits(fixtureText(SDXL), vae.fixes[0].edits).split('\n')[25], '    vae.to(accelerator.device, dtype=torch.float32)');
+  // only the VAE's cast is this finding; bf16, or the fp16-fixed VAE, is not
+  assert.deepEqual(byCode(d, 'precision').filter((x) => /SDXL's VAE/.test(x.message)).map((x) => x.range.start.line + 1), [26]);
+  expectAtMost(analyze([first], [await fixture(SDXL), withFlag('bf16')]), 'precision', 'information');
+  const fixedVae = await variant(SDXL, '    parser.add_argument("--learning_rate"', '    parser.add_argument("--pretrained_vae_model_name_or_path", type=str, default="madebyollin/sdxl-vae-fp16-fix")\n    parser.add_argument("--learning_rate"');
+  assert.equal(byCode(analyze([first], [fixedVae, withFlag('fp16')]), 'precision').some((x) => /SDXL's VAE/.test(x.message)), false);
+});

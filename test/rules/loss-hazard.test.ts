@@ -228,3 +228,13 @@ test('loss-function: a margin-softmax head is loss code, and sqrt(1 - cos²) is 
   const clamped = await locate('models/heads.py', head.replace('torch.sqrt(1.0 - torch.pow(cos, 2))', 'torch.sqrt((1.0 - torch.pow(cos, 2)).clamp(1e-6, 1))'));
   assert.deepEqual(hazards(analyze([run({ line: 65, step: 6300, metric: 'loss' })], [clamped])).filter((x) => x.severity === 'warning'), []);
 });
+
+test('loss-function: softplus written by hand, log(1 + exp(x)), overflows wherever it runs, an activation too; the fix is the library softplus', async () => {
+  const src = 'import tensorflow as tf\n\ndef mish(x):\n    return x * tf.tanh(tf.math.log(1 + tf.exp(x)))\n\ndef smooth(x):\n    return tf.math.softplus(x)\n';
+  const file = await locate('core/activations.py', src);
+  const d = analyze([run({ line: 2, step: 50, metric: 'giou_loss' })], [file]);
+  const h = expectOne(d, 'loss-function', 'warning', 'core/activations.py', 4);
+  assert.match(h.message, /log\(1 \+ exp\(`x`\)\), softplus written by hand: exp overflows to inf above ~88/);
+  assert.equal(applyEdits(src, h.fixes[0].edits).split('\n')[3], '    return x * tf.tanh(tf.math.softplus(x))');
+  assert.equal(hazards(d).length, 1);
+});

@@ -5,7 +5,7 @@ import type { BranchCondition, LocatedFile } from '../types';
 /** A config value by the key a script reads it with (`args.model_name_or_path` → `model_name_or_path`); undefined when unknown. */
 export type ConfigLookup = (key: string) => unknown;
 
-const RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, ini: 1, python: 2, 'python-default': 3 };
+const RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, ini: 1, python: 2, 'python-default': 3, 'log-report': 4 };
 
 /** `--model-name-or-path`, `model_name_or_path`, `Model_Name_Or_Path` are one key. */
 function normalizeKey(keyPath: string): string {
@@ -24,7 +24,8 @@ export function configLookup(files: LocatedFile[]): ConfigLookup {
     if (!had || rank < had.rank) best.set(key, { value, rank });
   };
   for (const f of files) {
-    for (const v of f.values) if (!v.when) offer(v.keyPath, v.value, RANK[v.source] ?? 1);
+    // (an argparse default of None sets nothing: the value comes from elsewhere, an accelerate config the log reports)
+    for (const v of f.values) if (!v.when && !(v.value === null && (v.source === 'python-default' || v.option))) offer(v.keyPath, v.value, RANK[v.source] ?? 1);
     // `action="store_true"` with no default: off unless the command line gives it
     for (const fact of f.facts) if (fact.kind === 'cli-flag' && typeof fact.detail?.dest === 'string') offer(fact.detail.dest, fact.detail.default, 4);
   }

@@ -41,6 +41,8 @@ export type NumericHazard = {
   site: { line: number; text: string } | null;
   /** exp: the numerator of a softmax written by hand; div: the sum of such exps. */
   handSoftmax?: boolean;
+  /** `log(1 + exp(x))`: softplus written by hand, which overflows wherever it runs (an activation too). */
+  softplus?: boolean;
   /** empty-mean: the mask that selects the elements, and its line (0-based). */
   mask?: { text: string; line: number };
   fixes: HazardFix[];
@@ -177,6 +179,7 @@ class HazardFinder {
     const site = this.site(call);
     const seen = this.ops.of(operand, site.fn);
     this.underflow(seen, site);
+    if (this.handSoftplus(call, operand, site)) return;
     if (NO_LOG.has(seen.kind)) return;
     const inner = unparen(operand);
     const innerName = inner.type === 'call' ? lastName(inner.childForFieldName('function')) : null;
@@ -201,6 +204,27 @@ class HazardFinder {
       fixes.push({ title: `Clamp ${short(operand.text)} to at least {eps} before the log`, edits: [this.edit(operand, this.floor(operand, call, '{eps}'))] });
     }
     this.push(call, 'log', 'site', site, { operand: { text: operand.text, kind: seen.kind }, guard: this.guardOf(seen.guard), eps: this.guardEps(seen), epsUse: 'log', fixes });
+  }
+
+  /**
+   * `log(1 + exp(x))`, softplus written by hand (mish, a smooth ReLU): exp overflows to inf for x above ~88 in float32,
+   * and its gradient exp(x)/(1 + exp(x)) is inf/inf = NaN there. The library's softplus is stable.
+   */
+  private handSoftplus(call: PyNode, operand: PyNode, site: Site): boolean {
+    const sum = unparen(operand);
+    if (sum.type !== 'binary_operator' || sum.childForFieldName('operator')?.type !== '+') return false;
+    const [left, right] = [unparen(sum.childForFieldName('left')!), unparen(sum.childForFieldName('right')!)];
+    const one = literal(left) === 1 ? right : literal(right) === 1 ? left : null;
+    const x = one && this.expOf(one);
+    if (!x) return false;
+    const module = this.ops.moduleOf(call.childForFieldName('function')!) ?? 'torch';
+    const softplus = /^tensorflow|^keras/.test(module) ? `tf.math.softplus(${x.text})` : `torch.nn.functional.softplus(${x.text})`;
+    this.push(call, 'exp', 'site', site, {
+      operand: { text: x.text, kind: 'tensor' },
+      softplus: true,
+      fixes: [{ title: 'Use softplus (log(1 + exp(x)) computed stably)', edits: [this.edit(call, softplus)] }],
+    });
+    return true;
   }
 
   /** `x` for `torch.exp(x)` / `x.exp()`. */

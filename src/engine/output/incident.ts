@@ -3,7 +3,8 @@ import type { BeforeEvent, EventKind, Incident, IncidentKind, RunScan, TrainingE
 import { isGradNorm, isLearningRate, isLoss } from './formats/values';
 
 // What a run's setup counts (ranks, devices, workers, parameters): numbers, but no training step's values.
-const SETUP_NUMBER = /^(?:.*\b)?(?:process|processes|size|world[ _]size|rank|local[ _]rank|pid|seed|gpus?|num[ _]gpus|devices?|workers|num[ _]workers|params|parameters)$/i;
+// (accelerate's `Num examples = 5000`, `Process index: 0`, `Total optimization steps = 10000` too)
+const SETUP_NUMBER = /^(?:.*\b)?(?:process|processes|index|size|world[ _]size|rank|local[ _]rank|pid|seed|gpus?|num[ _]gpus|devices?|workers|num[ _]workers|params|parameters|examples|samples|steps|batches|epochs)$/i;
 
 const NOTABLE: ReadonlySet<EventKind> = new Set(['validation', 'evaluation', 'checkpoint', 'resume', 'loss-scale', 'overflow', 'learning-rate', 'grad-norm-spike']);
 // Bounded memory on endless runs: only the most recent notable events can be `before`.

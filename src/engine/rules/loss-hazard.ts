@@ -64,8 +64,8 @@ interface Judged {
 function judge(e: Evidence | undefined, run: RunPrecision, fact: ScriptFact, breakdown: Set<string>): Judged | null {
   const h = fact.detail as unknown as NumericHazard;
   // outside the loss code, only a division by the largest of ReLU outputs (`x / x.max(dim=1)[0]`): 0/0 on an all-zero
-  // feature vector, wherever in the forward pass it is (D2-Net's soft detection)
-  if (!h.lossCode && !(h.hazard === 'div' && h.operand?.kind === 'peak')) return null;
+  // feature vector, wherever in the forward pass it is (D2-Net's soft detection); and softplus written by hand (mish)
+  if (!h.lossCode && !(h.hazard === 'div' && h.operand?.kind === 'peak') && !h.softplus) return null;
   const precision = h.fp32 ? 'fp32' : run.precision;
   if (h.hazard === 'eps-underflow') {
     const eps = h.eps;
@@ -114,7 +114,9 @@ function message(j: Judged, run: RunPrecision): string {
       what = `sqrt of ${op}, ${SQRT_OPERAND[h.operand?.kind ?? ''] ?? 'which can be exactly 0'}: the gradient 1/(2·sqrt(x)) is inf at 0, and NaN once it meets a 0 in the backward pass`;
       break;
     case 'exp':
-      what = h.handSoftmax
+      what = h.softplus
+        ? `log(1 + exp(${op})), softplus written by hand: exp overflows to inf above ~88 in float32 (~11 in fp16), and its gradient exp/(1 + exp) is inf/inf = NaN there`
+        : h.handSoftmax
         ? `exp of ${op}, a logit, in a softmax written by hand without subtracting the max: exp overflows to inf above ~88 in float32 (~11 in fp16), and the normalization gives inf/inf = NaN`
         : `exp of ${op}, an unbounded logit: it overflows to inf above ~88 in float32 (~11 in fp16)`;
       break;

@@ -4,6 +4,7 @@ import { afterAnUpdate, firstEvidence, relatedIncident, shows, type Evidence } f
 import { fix, quoteLike, rangeWithin, replaceValue } from './helpers/edits';
 import { ampStyle, castRef, halfWeights, mixedPrecisionOn, settingRef, type HalfWeights } from './helpers/weights';
 import { fp16RangeDiagnostics } from './helpers/precision-range';
+import { sdxlVaeInFp16 } from './helpers/sdxl-vae';
 import type { Rule, RuleContext } from './types';
 
 function fp16WithoutMaster(ctx: RuleContext, half: HalfWeights, e: Evidence | undefined): NanDiagnostic[] {
@@ -117,6 +118,7 @@ export const precision: Rule = {
     const out: NanDiagnostic[] = [];
     if (half && half.precision === 'fp16' && !mixedPrecisionOn(ctx)) out.push(...fp16WithoutMaster(ctx, half, e));
     else if (half && half.precision === 'fp16' && half.casts.length && ampStyle(ctx) === 'autocast') out.push(...fp16CastUnderAutocast(ctx, half, e));
+    out.push(...sdxlVaeInFp16(ctx));
     // one diagnostic per line: the weights' precision says more than the range of the activations
     const said = new Set(out.map((d) => `${d.file}:${d.range.start.line}`));
     return [...out, ...fp16RangeDiagnostics(ctx, e, said)];

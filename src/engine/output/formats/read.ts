@@ -3,7 +3,7 @@ import type { EventKind, NonFiniteValue } from '../../types';
 import { textFormats } from './index';
 import type { TextFormat } from './types';
 import { isGradNormOverflow } from '../loss-scaling';
-import { hasNonFiniteValue } from '../nonfinite-tokens';
+import { hasNonFiniteValue, nonFiniteValues } from '../nonfinite-tokens';
 import { readCounters } from '../generic/counters';
 import { nonFiniteSlots, readSlots } from '../generic/slots';
 import { VALUE_SOURCE, isLearningRate, isLoss, isSentinel, parseValue, type ParsedValue } from './values';
@@ -49,6 +49,8 @@ export interface SegmentReading {
   total?: number;
   /** A progress counter at its total (`512/512`, `100%|…| 729/729`): the end of an epoch, not a step of its own. */
   atTotal?: boolean;
+  /** A line a format knows by its prefix (a logging line) but whose values it could not read. */
+  bare?: boolean;
   /** A row of a table printed at once (TextFormat.tableBorder): its step is the table's. */
   tableRow?: boolean;
   /** The values are running means over this many batches of the epoch (a running-mean format's counter). */
@@ -90,6 +92,8 @@ function readPairs(region: string, style: NonNullable<TextFormat['pairs']>): { m
     const value = parseValue(g.value);
     if (!value) continue;
     if (STEP_KEY.test(name) && value.finite) step ??= value.value;
+    // (`Num batches each epoch = 1250` counts batches per epoch)
+    else if (EPOCH_KEY.test(name) && /\b(?:each|per|every)\s*$/i.test(region.slice(0, m.index))) continue;
     else if (EPOCH_KEY.test(name) && value.finite && epoch === null) {
       epoch = value.value;
       fractionalEpoch = g.value.includes('.');
@@ -186,9 +190,11 @@ function readMatch(format: TextFormat, groups: Record<string, string | undefined
     if (counter?.value.finite && reading.step === null) reading.step = counter.value.value;
     reading.metrics.push(...cells.filter((c) => c !== counter));
   }
-  if (groups.key !== undefined && groups.value !== undefined) {
+  // a value whose name the line does not write next to it (darknet's `182: -nan, -nan avg loss`): the format's metric
+  const keyed = groups.key ?? (groups.value !== undefined && !format.nonFinite ? format.metric : undefined);
+  if (keyed !== undefined && groups.value !== undefined) {
     const value = parseValue(groups.value);
-    const key = groups.key;
+    const key = keyed;
     if (value && (STEP_KEY.test(key) || format.stepKeys?.test(key)) && value.finite) reading.step = value.value;
     else if (value && EPOCH_KEY.test(key) && value.finite) reading.epoch = value.value;
     else if (value) reading.metrics.push({ name: key, value });
@@ -262,7 +268,7 @@ function readWithFormats(text: string, headers: TableHeaders): SegmentReading | 
       // A line that only names an epoch (`Epoch 2: early stopping`) is not a training step.
       if (format.pairs && reading.metrics.length === 0 && reading.step === null && !format.event && !reading.nonFinite) {
         // It may still tell the epoch (`  epoch = 5.0` in an HF metrics block): context for the lines below.
-        if (format.identifiesBare || reading.epoch !== null) return { format: format.name, event: 'context', step: null, epoch: reading.epoch, metrics: [], fractionalEpoch: reading.fractionalEpoch };
+        if (format.identifiesBare || reading.epoch !== null) return { format: format.name, event: 'context', step: null, epoch: reading.epoch, metrics: [], fractionalEpoch: reading.fractionalEpoch, bare: true };
         continue;
       }
       return reading;
@@ -277,7 +283,14 @@ function readWithFormats(text: string, headers: TableHeaders): SegmentReading | 
  * step and epoch the line's counters show.
  */
 function withGenericValues(reading: SegmentReading | null, text: string): SegmentReading | null {
-  if (reading?.nonFinite || reading?.event === 'context' || !hasNonFiniteValue(text)) return reading;
+  // (a logging line whose pairs the format could not read, `INFO:run, …, epoch, 0198, nan, nan`, still holds values)
+  if (reading?.nonFinite || (reading?.event === 'context' && !reading.bare) || !hasNonFiniteValue(text)) return reading;
+  if (reading?.bare) {
+    // only values in a list of values (`0198, nan, nan`), not a word of the message (`NaN check enabled: …`)
+    const listed = nonFiniteValues(text).every((t) => /^\s*(?:$|[,;)\]]|[-+]?\d)/.test(text.slice(t.index + t.token.length)));
+    if (!listed) return reading;
+    reading = { ...reading, event: 'step', bare: undefined };
+  }
   if (reading && textFormats.some((f) => f.name === reading.format && f.emptyWhen?.test(text))) return reading;
   const bad = nonFiniteSlots(readSlots(text));
   if (bad.length === 0) return reading;

@@ -94,6 +94,14 @@ export const trainingLineFormats: TextFormat[] = [
     samples: [{ line: '                   all       3141       1758      0.831      0.773      0.832      0.382' }],
   },
   {
+    // darknet's iteration line: the batch's loss, then its running average (`182: -nan, -nan avg loss, 0.000000 rate, …`)
+    name: 'darknet',
+    hints: [' avg'],
+    metric: 'loss',
+    patterns: [re(String.raw`^\s*(?<step>\d+):\s+(?<value>{V}),\s+{V} avg(?: loss)?,`)],
+    samples: [{ line: ' 182: -nan, -nan avg loss, 0.000000 rate, 2.011170 seconds, 11648 images, 17.923213 hours left', nonFinite: 'loss', step: 182 }],
+  },
+  {
     // darknet's per-layer averages: with `count: 0` the layer saw no object and its averages are 0/0, not a divergence.
     name: 'darknet',
     hints: ['Region '],

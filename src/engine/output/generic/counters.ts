@@ -35,7 +35,8 @@ const TRAIN_FRACTION = /(?<![\w/])train(?:ing)?\s*[:=]\s*(\d+)\s*\/\s*(\d+)(?![\
 // `epoch 0[4500]`: the iteration in brackets right after the epoch's number.
 const EPOCH_THEN_ITERATION = /(?<![\w/])epoch\s*[:=]?\s*\d+\s*\[(\d+)\]/i;
 // (not a duration: `time for one epoch: 42.8 seconds`)
-const EPOCH = new RegExp(String.raw`(?<![\w/])(?:epoch\b|ep\b\.?)(?:\(\w+\))?['"]?\s*(?:[:=#]\s*|\s)?\s*[\[(]?\s*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?(?![\d.]|\s*(?:s|secs?|seconds?|ms|mins?|minutes?|h|hours?)\b)`, 'i');
+// (nor a count per epoch: accelerate's `Num batches each epoch = 1250`)
+const EPOCH = new RegExp(String.raw`(?<![\w/])(?<!\b(?:each|per|every)\s)(?:epoch\b|ep\b\.?)(?:\(\w+\))?['"]?\s*(?:[:=#,]\s*|\s)?\s*[\[(]?\s*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?(?![\d.]|\s*(?:s|secs?|seconds?|ms|mins?|minutes?|h|hours?)\b)`, 'i');
 // A count of samples, records, examples or tokens is no step.
 const SAMPLES_AFTER = /^\s*[\])]?\s*(?:samples|records|examples|images|imgs|tokens|sequences|sents|sentences)\b/i;
 

@@ -63,8 +63,9 @@ export function fp16Choices(ctx: RuleContext, opts: { casts: boolean }): Fp16Cho
     out.push(c);
   };
   // (an option nothing in the run reads chooses nothing: pykoi's `fp16: bool = True` that its TrainingArguments never pass)
+  // (a log that reports the precision, accelerate's `Mixed precision type: fp16`, tells the run's but is no place to change it)
   const settings = [...(ctx.hp.all.mixed_precision ?? []).filter((s) => s.value === 'fp16'), ...(ctx.hp.all.weight_dtype ?? []).filter((s) => s.value === 'fp16' && s.at.key === 'precision')].filter(
-    (s) => !unreadOption(s, ctx.files),
+    (s) => !unreadOption(s, ctx.files) && s.at.source !== 'log-report',
   );
   for (const s of settings) push({ file: s.at.file, range: s.at.range, kind: kindOf(s.at), ref: valueRef(s.at), at: s.at, fixes: bf16Fixes(ctx, s.at) });
   // `--deepspeed ds_config.json`: the launch line that picks a JSON whose fp16 block is on
