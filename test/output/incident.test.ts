@@ -129,7 +129,7 @@ test('reader idioms from held-out logs: a unit is no label, a phase word joins i
   // stable-baselines prints its counter below the metrics; SB3 above them; a border ends each table
   const table = (counterRow: string, first: boolean) =>
     ['-'.repeat(30), ...(first ? [counterRow.replace('N', '29')] : []), '| approxkl | 0.05 |', ...(first ? [] : [counterRow.replace('N', '29')]), '-'.repeat(30),
-     '-'.repeat(30), ...(first ? [counterRow.replace('N', '30')] : []), '| approxkl | nan |', '| fps | 15 |', ...(first ? [] : [counterRow.replace('N', '30')]), '-'.repeat(30)].join('\n') + '\n';
+     '-'.repeat(30), ...(first ? [counterRow.replace('N', '30')] : []), '| approxkl | nan |', '| fps | 15 |', '| policy_loss | nan |', ...(first ? [] : [counterRow.replace('N', '30')]), '-'.repeat(30)].join('\n') + '\n';
   assert.deepEqual([scan(table('| n_updates | N |', false)).incident?.step, scan(table('| n_updates | N |', false)).finiteStepBefore], [30, true]);
   assert.equal(scan(table('|    iterations | N |', true)).incident?.step, 30);
 });

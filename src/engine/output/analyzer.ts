@@ -349,7 +349,9 @@ export function createRunAnalyzer(log: string): SkippingRunAnalyzer {
     if (nonFinite) e.nonFinite = { metric: nonFinite.metric ?? '', value: nonFinite.value };
     if (nonFinite && reading.nonFiniteNames) e.nonFiniteNames = reading.nonFiniteNames;
     // HF Trainer prints its dict before the bar redraws with the step: the next counter is this event's.
-    if (nonFinite && step === null) stepWanted = reading.tableRow ? { event: e, lines: TABLE_LOOKAHEAD_LINES } : { event: e };
+    // (in a table, the first of its non-finite rows waits for the counter: the others are after it)
+    if (nonFinite && step === null && reading.tableRow) stepWanted = stepWanted?.lines !== undefined && stepWanted.event.rank === rank ? stepWanted : { event: e, lines: TABLE_LOOKAHEAD_LINES };
+    else if (nonFinite && step === null) stepWanted = { event: e };
     // `WARNING: received a nan loss, setting loss value to 0` between `[4691/6051]` and `[4692/6051]`: printed during 4692
     else if (nonFinite && kind === 'error' && reading.step === null) stepWanted = { event: e, during: true };
     if (reading.scale !== undefined) e.lossScale = reading.scale;
