@@ -120,6 +120,8 @@ test('recurrent ops (nn.RNN, nn.GRU, nn.LSTM exports): reverse direction with ra
   close(values(ly), [0.4896569, 0.3622246]);
   close(values(lh), [0.3622246]);
   close(values(lc), [0.8425913]);
+  // a NaN stays NaN through the cell clip and HardSigmoid, as in torch: a clamp never hides it
+  assert.ok(Number.isNaN(values(run('RNN', [t3([NaN], [1, 1, 1]), t3([1], [1, 1, 1]), t3([1], [1, 1, 1])], { hidden_size: 1, clip: 0.5, activations: ['HardSigmoid'] })[0])[0]!));
   assert.throws(() => run('RNN', [t3([1], [1, 1, 1]), t3([1], [1, 1, 1]), t3([1], [1, 1, 1])], { activations: ['Gaussian'] }), /node \/test\/RNN \(RNN\): the recurrent activation 'Gaussian' is not supported/);
   assert.throws(() => run('LSTM', [t3([1], [1, 1, 1]), t3([1, 1, 1, 1], [1, 4, 1]), t3([1, 1, 1, 1], [1, 4, 1])], { input_forget: 1 }), /input_forget=1/);
 });

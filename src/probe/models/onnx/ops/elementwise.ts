@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { castTo } from '../../../replay/precision';
 import type { OpContext, OpSpec, Value } from './types';
-import { broadcastShape, broadcastTo, required } from './util';
+import { broadcastShape, broadcastTo, clampKeepingNaN, hardSigmoid, required, softsign } from './util';
 
 const unary = (f: (x: tf.Tensor, c: OpContext) => tf.Tensor): OpSpec => ({ run: (v, c) => f(required(v, 0, c), c) });
 const binary = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): OpSpec => ({ run: (v, c) => f(required(v, 0, c), required(v, 1, c)) });
@@ -57,9 +57,6 @@ function clip(v: Value[], c: OpContext): tf.Tensor {
   return y;
 }
 
-/** Clamps to [0, 1] keeping NaN (the wasm backend's clipByValue turns NaN into the lower bound). */
-const clamp01 = (x: tf.Tensor): tf.Tensor => tf.minimum(tf.maximum(x, 0), 1);
-
 /** PRelu: the slope (per channel, `[C, 1, 1]`) multiplies the negative part (max/min: a comparison has no gradient). */
 function prelu(v: Value[], c: OpContext): tf.Tensor {
   const [x, slope] = [required(v, 0, c), required(v, 1, c)];
@@ -101,13 +98,13 @@ export const elementwiseOps: Record<string, OpSpec> = {
   LeakyRelu: unary((x, c) => tf.leakyRelu(x, c.float('alpha', 0.01))),
   Elu: unary((x, c) => (c.float('alpha', 1) === 1 ? tf.elu(x) : c.fail('Elu with alpha other than 1 is not supported'))),
   Softplus: unary((x) => tf.softplus(x)),
-  HardSigmoid: unary((x, c) => clamp01(tf.add(tf.mul(x, c.float('alpha', 0.2)), c.float('beta', 0.5)))),
-  HardSwish: unary((x) => tf.mul(x, clamp01(tf.add(tf.div(x, 6), 0.5)))),
+  HardSigmoid: unary((x, c) => hardSigmoid(x, c.float('alpha', 0.2), c.float('beta', 0.5))),
+  HardSwish: unary((x) => tf.mul(x, clampKeepingNaN(tf.add(tf.div(x, 6), 0.5), 0, 1))),
   Gelu: unary(gelu),
   Sin: unary((x) => tf.sin(x)),
   Cos: unary((x) => tf.cos(x)),
   Sign: unary((x) => tf.sign(x)),
-  Softsign: unary((x) => tf.div(x, tf.add(1, tf.abs(x)))),
+  Softsign: unary(softsign),
   PRelu: { run: prelu },
   Selu: unary(selu),
   Equal: binary((a, b) => tf.equal(a, b)),

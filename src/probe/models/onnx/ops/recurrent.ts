@@ -2,7 +2,7 @@
 // over time with ordinary ops, so autodiff reaches every weight and a NaN is probed at the layer that made it.
 import * as tf from '@tensorflow/tfjs-core';
 import type { OpContext, OpSpec, Value } from './types';
-import { required } from './util';
+import { clampKeepingNaN, hardSigmoid, required, softsign } from './util';
 
 type Activation = (x: tf.Tensor) => tf.Tensor;
 
@@ -11,11 +11,11 @@ const ACTIVATIONS: Record<string, { alpha?: number; beta?: number; make: (alpha:
   Sigmoid: { make: () => (x) => tf.sigmoid(x) },
   Tanh: { make: () => (x) => tf.tanh(x) },
   Relu: { make: () => (x) => tf.relu(x) },
-  Softsign: { make: () => (x) => tf.div(x, tf.add(tf.abs(x), 1)) },
+  Softsign: { make: () => softsign },
   Softplus: { make: () => (x) => tf.softplus(x) },
   LeakyRelu: { alpha: 0.01, make: (a) => (x) => tf.leakyRelu(x, a) },
   ThresholdedRelu: { alpha: 1, make: (a) => (x) => tf.mul(x, tf.cast(tf.greater(x, a), 'float32')) },
-  HardSigmoid: { alpha: 0.2, beta: 0.5, make: (a, b) => (x) => tf.clipByValue(tf.add(tf.mul(x, a), b), 0, 1) },
+  HardSigmoid: { alpha: 0.2, beta: 0.5, make: (a, b) => (x) => hardSigmoid(x, a, b) },
   Elu: { alpha: 1, make: (a) => (x) => tf.where(tf.greater(x, 0), x, tf.mul(tf.sub(tf.exp(tf.minimum(x, 0)), 1), a)) },
   Affine: { alpha: 1, beta: 0, make: (a, b) => (x) => tf.add(tf.mul(x, a), b) },
   ScaledTanh: { alpha: 1, beta: 1, make: (a, b) => (x) => tf.mul(tf.tanh(tf.mul(x, b)), a) },
@@ -87,7 +87,7 @@ function unroll(v: Value[], c: OpContext, sequenceLensInput: number): Unrolled {
       const byDirection = layout === 1 ? tf.transpose(init, [1, 0, 2]) : init;
       return tf.squeeze(tf.slice(byDirection, [d, 0, 0], [1, batch, hidden]), [0]) as tf.Tensor2D;
     },
-    clipped: (y) => (clip === undefined ? y : tf.clipByValue(y, -clip, clip)),
+    clipped: (y) => (clip === undefined ? y : clampKeepingNaN(y, -clip, clip)),
     outputs: (perDirection, finals) => {
       // Y: [seq, directions, batch, hidden]; a ragged row's steps past its length are 0 (already masked by the caller).
       const y = tf.stack(perDirection.map((outs) => tf.stack(outs, 0)), 1);

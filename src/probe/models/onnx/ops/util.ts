@@ -78,3 +78,18 @@ export function as2d(x: tf.Tensor): { x4: tf.Tensor; back: (y: tf.Tensor) => tf.
   if (x.rank === 4) return { x4: x, back: (y) => y };
   return { x4: tf.expandDims(x, 2), back: (y) => tf.squeeze(y, [2]) };
 }
+
+/** Clamps to [lo, hi] keeping NaN, as torch.clamp does (maximum and minimum propagate NaN on every backend). */
+export function clampKeepingNaN(x: tf.Tensor, lo: number, hi: number): tf.Tensor {
+  return tf.minimum(tf.maximum(x, lo), hi);
+}
+
+/** ONNX's HardSigmoid: max(0, min(1, alpha·x + beta)). */
+export function hardSigmoid(x: tf.Tensor, alpha: number, beta: number): tf.Tensor {
+  return clampKeepingNaN(tf.add(tf.mul(x, alpha), beta), 0, 1);
+}
+
+/** x / (1 + |x|). */
+export function softsign(x: tf.Tensor): tf.Tensor {
+  return tf.div(x, tf.add(1, tf.abs(x)));
+}
