@@ -310,6 +310,18 @@ function withGenericValues(reading: SegmentReading | null, text: string): Segmen
   return out;
 }
 
+/** A whole label names what a format named by its last word (`Train Loss` for `Loss`). */
+function wholeOf(label: string | null, name: string): boolean {
+  return !!label && (label === name || label.endsWith(` ${name}`));
+}
+
+/** The reading without its non-finite values: what remains are the finite metrics the line shows. */
+function withoutNonFinite(reading: SegmentReading): void {
+  delete reading.nonFinite;
+  delete reading.nonFiniteNames;
+  reading.metrics = reading.metrics.filter((m) => m.value.finite);
+}
+
 /**
  * The metric is named by its nearest label: a format whose key pattern takes one word (`Loss`) gives way to the
  * whole label the generic extractor reads there (`Train Loss: nan Vali Loss: nan` → `Train Loss`, `Vali Loss`).
@@ -320,8 +332,6 @@ function withWholeLabels(reading: SegmentReading | null, text: string): SegmentR
   const slots = nonFiniteSlots(readSlots(text));
   const labels = slots.map((s) => s.label);
   // the generic extractor saw more than the format (`Val loss: nan Val miou: nan...`): its labels, when they agree on the first
-  // a whole label names what the format named by its last word (`Train Loss` for `Loss`)
-  const wholeOf = (label: string | null, name: string): boolean => !!label && (label === name || label.endsWith(` ${name}`));
   if (labels.length > names.length && labels.every((l) => l) && wholeOf(labels[0], names[0])) {
     const known = new Set(reading.metrics.map((m) => m.name));
     for (const slot of slots) if (slot.label && !known.has(slot.label)) reading.metrics.push({ name: slot.label, value: slot.value });
@@ -347,22 +357,15 @@ export function readSegment(text: string, headers: TableHeaders): SegmentReading
   const reading = withWholeLabels(withGenericValues(readWithFormats(text, headers), text), text);
   // A metric line's non-finite value must be one by the value rule too: `Warning: NaN or Inf found in input tensor`
   // (tensorboardX) reads as `Warning: NaN` to a key-value pattern, and the trap list says it is a mention.
-  if (reading?.nonFinite && reading.event === 'step' && reading.nonFinite.value !== 'overflow' && !hasNonFiniteValue(text)) {
-    delete reading.nonFinite;
-    delete reading.nonFiniteNames;
-    reading.metrics = reading.metrics.filter((m) => m.value.finite);
-  }
+  if (reading?.nonFinite && reading.event === 'step' && reading.nonFinite.value !== 'overflow' && !hasNonFiniteValue(text)) withoutNonFinite(reading);
   // Named in full (`Mean Reward`, not the format's `Reward`), every non-finite value may be a mean of nothing yet, or
   // an evaluation score over no ground truth (`[VAL]: Mean AP = nan`): the run's training values are not non-finite.
   if (reading?.nonFinite && reading.event === 'step' && reading.nonFiniteNames?.length) {
     const value = reading.nonFinite.value;
     const labels = readSlots(text).flatMap((s) => (s.label && !s.value.finite ? [s.label] : []));
-    const whole = (n: string) => labels.find((l) => l === n || l.endsWith(` ${n}`)) ?? n;
-    if (reading.nonFiniteNames.map(whole).every((n) => isSentinel(n, value) || (value === 'nan' && SCORE_NAME.test(n) && EVALUATION_LINE.test(text)))) {
-      delete reading.nonFinite;
-      delete reading.nonFiniteNames;
-      reading.metrics = reading.metrics.filter((m) => m.value.finite);
-    }
+    const whole = (n: string) => labels.find((l) => wholeOf(l, n)) ?? n;
+    const benign = (n: string) => isSentinel(n, value) || (value === 'nan' && SCORE_NAME.test(n) && EVALUATION_LINE.test(text));
+    if (reading.nonFiniteNames.map(whole).every(benign)) withoutNonFinite(reading);
   }
   if (reading && reading.epoch !== null && reading.event !== 'context') reading.ownEpoch = true;
   return reading;
