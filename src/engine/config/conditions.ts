@@ -5,7 +5,12 @@ import type { BranchCondition, LocatedFile } from '../types';
 /** A config value by the key a script reads it with (`args.model_name_or_path` → `model_name_or_path`); undefined when unknown. */
 export type ConfigLookup = (key: string) => unknown;
 
-const RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, ini: 1, python: 2, 'python-default': 3, 'log-report': 4 };
+/**
+ * Which source's value a run took, lowest first: what the run itself shows (its command line, its log), config files,
+ * a launch script that calls the training script (`launcher`), Python, argparse defaults, what a log only reports.
+ * The config lookup here and the hyperparameter reader both rank by it.
+ */
+export const SOURCE_RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, ini: 1, launcher: 1.5, python: 2, 'python-default': 3, 'log-report': 4 };
 
 /** `--model-name-or-path`, `model_name_or_path`, `Model_Name_Or_Path` are one key. */
 function normalizeKey(keyPath: string): string {
@@ -25,7 +30,7 @@ export function configLookup(files: LocatedFile[]): ConfigLookup {
   };
   for (const f of files) {
     // (an argparse default of None sets nothing: the value comes from elsewhere, an accelerate config the log reports)
-    for (const v of f.values) if (!v.when && !(v.value === null && (v.source === 'python-default' || v.option))) offer(v.keyPath, v.value, RANK[v.source] ?? 1);
+    for (const v of f.values) if (!v.when && !(v.value === null && (v.source === 'python-default' || v.option))) offer(v.keyPath, v.value, SOURCE_RANK[v.source] ?? 1);
     // `action="store_true"` with no default: off unless the command line gives it
     for (const fact of f.facts) if (fact.kind === 'cli-flag' && typeof fact.detail?.dest === 'string') offer(fact.detail.dest, fact.detail.default, 4);
   }

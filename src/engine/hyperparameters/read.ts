@@ -1,6 +1,6 @@
 // Reads the canonical hyperparameters (names.ts spells them) out of located config and script values, each with where it is set.
 import type { LocatedFile, LocatedValue, ScriptFact } from '../types';
-import { configLookup, ruledOut, type ConfigLookup } from '../config/conditions';
+import { configLookup, ruledOut, SOURCE_RANK, type ConfigLookup } from '../config/conditions';
 import type { ClassChoice } from '../config/python-scope';
 import type { CanonicalName, Hyperparameters, Precision, Setting } from './types';
 import { spells } from './names';
@@ -171,7 +171,6 @@ function keySegments(keyPath: string): string[] {
 // A command line overrides a config file, which overrides a launcher's config (accelerate's `default_config.yaml`:
 // the script passes the training config's `mixed_precision` to Accelerator(), which wins), which overrides a script's
 // defaults (a function's default parameter last).
-const SOURCE_RANK: Record<string, number> = { log: 0, command: 0, shell: 0, yaml: 1, json: 1, toml: 1, launcher: 1.5, python: 2, 'python-default': 3, 'log-report': 4 };
 const rank = (s: Setting, launcherFiles: Set<string>) => (launcherFiles.has(s.at.file) ? SOURCE_RANK.launcher : (SOURCE_RANK[s.at.source] ?? 1));
 
 /** accelerate's config file (`accelerate config` writes it): launcher defaults, not the run's own settings. */
