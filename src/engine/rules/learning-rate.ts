@@ -1,6 +1,6 @@
 // A learning rate that is high for its optimizer and task (scale_lr multiplies it by the batch).
 import type { NanDiagnostic } from '../types';
-import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows, whatWentNonFinite } from './helpers/evidence';
+import { afterAnUpdate, atFirstStep, firstEvidence, firstPassClears, relatedIncident, shows, whatWentNonFinite, type Evidence } from './helpers/evidence';
 import { settingRef } from './helpers/weights';
 import { fix, formatLike, replaceValue } from './helpers/edits';
 import { familyReference, recipeBatch, runBatch } from './helpers/batch';
@@ -51,6 +51,27 @@ export const learningRate: Rule = {
 };
 
 /** The learning rate itself: against its recipe's batch, a family reference, or the optimizer's range. */
+/**
+ * The lr the run was at when it went non-finite: the one the log shows, or else the most a warmup from 0 can have
+ * reached by the incident's step (lr × step / warmup steps: the log's step counts batches, at least as many as
+ * optimizer steps; a log that only counts epochs says nothing here). With the words that say so.
+ */
+function lrReached(ctx: RuleContext, e: Evidence, lr: number): { lr: number; says: string; related?: NanDiagnostic['related'] } | undefined {
+  const used = e.run.lrAtIncident;
+  if (used !== undefined) {
+    return { lr: used, says: `the log shows the run at lr ${used} when it went non-finite (${whatWentNonFinite(e)}), so the configured lr has not acted yet and is not the cause of this NaN (cleared)` };
+  }
+  const warm = ctx.hp.warmup_steps;
+  const step = e.incident.step;
+  if (!warm || warm.value <= 1 || step == null || step === e.incident.epoch || step >= warm.value || unreadOption(warm, ctx.files)) return undefined;
+  const bound = (lr * step) / warm.value;
+  return {
+    lr: bound,
+    says: `${warm.at.key} ${warm.value} warms the lr up from 0: when ${whatWentNonFinite(e)}, it was at most ${bound.toExponential(1)}; the configured lr is not the cause of this NaN (cleared)`,
+    related: [{ file: warm.at.file, line: warm.at.range.start.line + 1, message: settingRef(warm) }],
+  };
+}
+
 function judge(ctx: RuleContext): NanDiagnostic[] {
   const setting = ctx.hp.learning_rate;
   const eff = effectiveLearningRate(ctx);
@@ -78,32 +99,10 @@ function judge(ctx: RuleContext): NanDiagnostic[] {
   const evidence = !e ? '' : firstPass ? `, but ${firstPassClears(e, 'the learning rate')}` : `; ${shows(e)}`;
   const severity = firstPass ? 'information' : implicated ? 'error' : 'warning';
 
-  // 0. The log shows the lr the run was at when it went non-finite: far below the setting (a warmup from 0), the setting had not acted.
-  const used = e?.run.lrAtIncident;
-  if (e && !firstPass && used !== undefined && used < eff.lr / 10 && used <= clearlyLow(optimizerName, limit)) {
-    return [
-      diagnostic(
-        'information',
-        `${setting.at.key} ${setting.at.text}${effText} had not been reached: the log shows the run at lr ${used} when it went non-finite (${whatWentNonFinite(e)}), so the configured lr has not acted yet and is not the cause of this NaN (cleared)`,
-      ),
-    ];
-  }
-  // 0b. A warmup from 0 still under way at the incident: the lr reached is at most lr × step / warmup steps (the log's
-  // step counts batches, at least as many as optimizer steps; a log that only counts epochs says nothing here).
-  const warm = ctx.hp.warmup_steps;
-  const step = e?.incident.step;
-  if (e && !firstPass && used === undefined && warm && warm.value > 1 && step != null && step !== e.incident.epoch && step < warm.value && !unreadOption(warm, ctx.files)) {
-    const reached = (eff.lr * step) / warm.value;
-    if (reached < eff.lr / 10 && reached <= clearlyLow(optimizerName, limit)) {
-      return [
-        diagnostic(
-          'information',
-          `${setting.at.key} ${setting.at.text}${effText} had not been reached: ${warm.at.key} ${warm.value} warms the lr up from 0: when ${whatWentNonFinite(e)}, it was at most ${reached.toExponential(1)}; the configured lr is not the cause of this NaN (cleared)`,
-          undefined,
-          [{ file: warm.at.file, line: warm.at.range.start.line + 1, message: settingRef(warm) }],
-        ),
-      ];
-    }
+  // 0. The lr the run was at when it went non-finite, far below the setting: the setting had not acted yet.
+  const reached = e && !firstPass ? lrReached(ctx, e, eff.lr) : undefined;
+  if (reached && reached.lr < eff.lr / 10 && reached.lr <= clearlyLow(optimizerName, limit)) {
+    return [diagnostic('information', `${setting.at.key} ${setting.at.text}${effText} had not been reached: ${reached.says}`, undefined, reached.related)];
   }
   // 1. Judged against the batch the recipe set it for (the linear scaling rule).
   const run = runBatch(ctx);
