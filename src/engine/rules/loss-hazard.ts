@@ -6,7 +6,7 @@ import type { EpsUse, NumericHazard } from '../config/python-hazards';
 import type { Fix, NanDiagnostic, ScriptFact, Severity } from '../types';
 import { baseName, firstEvidence, logRef, relatedIncident, shows, type Evidence } from './helpers/evidence';
 import type { Precision, Rule, RuleContext } from './types';
-import { halfWeights } from './helpers/weights';
+import { enabledArgument, halfWeights } from './helpers/weights';
 
 /** The epsilon each fix template takes, by the precision the value is computed in. */
 const EPS: Record<Precision, Record<EpsUse, string>> = {
@@ -34,7 +34,7 @@ function runPrecision(ctx: RuleContext): RunPrecision {
   if (half) return { precision: half.precision, why: half.why };
   const mp = ctx.hp.mixed_precision;
   if (mp && mp.value !== 'no') return { precision: mp.value, why: `${mp.at.key}: ${mp.at.text}` };
-  const off = (f: ScriptFact) => (f.detail?.kwargs as Record<string, { text?: string }> | undefined)?.enabled?.text === 'False';
+  const off = (f: ScriptFact) => enabledArgument(f) === 'False';
   for (const f of ctx.facts) {
     const at = `${baseName(f.file)}:${f.range.start.line + 1}`;
     if (f.kind === 'autocast' && !off(f)) {

@@ -4,7 +4,7 @@
 import type { Fix, LocatedValue, Range, ScriptFact, TextEdit } from '../../types';
 import { baseName } from './evidence';
 import { fix, quoteLike, rangeWithin, replaceValue } from './edits';
-import { castPrecision, runConfig } from './weights';
+import { castPrecision, enabledArgument, runConfig } from './weights';
 import { ruledOut } from '../../config/conditions';
 import { unreadOption } from '../../hyperparameters/unread';
 import type { RuleContext } from '../types';
@@ -99,7 +99,7 @@ function trainingAutocasts(ctx: RuleContext): ScriptFact[] {
   const lookup = runConfig(ctx);
   return ctx.facts.filter((f) => {
     if (f.kind !== 'autocast' || f.detail?.framework === 'keras' || ruledOut(f, lookup)) return false;
-    const enabled = (f.detail?.kwargs as Record<string, { text?: string }> | undefined)?.enabled?.text;
+    const enabled = enabledArgument(f);
     if (enabled !== undefined && enabled !== 'True') return false;
     const dtype = String(f.detail?.dtype ?? '');
     const fp16 = dtype ? /float16|half/.test(dtype) && !/bfloat16/.test(dtype) : !/cpu/.test(String(f.detail?.device ?? ''));

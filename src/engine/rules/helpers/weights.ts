@@ -130,3 +130,8 @@ export function ampStyle(ctx: RuleContext): 'master' | 'autocast' | undefined {
   if (/(^|\.)(fp16|bf16|bfloat16)\.enabled$/.test(path) || /^fp16\.loss_scale(\.|$)/.test(path)) return 'master';
   return 'autocast';
 }
+
+/** The `enabled=` argument of an autocast or GradScaler as written (`False`, `args.amp`), or undefined without one. */
+export function enabledArgument(f: ScriptFact): string | undefined {
+  return (f.detail?.kwargs as Record<string, { text?: string }> | undefined)?.enabled?.text;
+}
