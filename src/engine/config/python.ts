@@ -551,16 +551,15 @@ function parameterDefault(def: PyNode, name: string): string | null {
 /** The value of an arithmetic expression over numbers and known names (undefined when any part is not known). */
 function arithmetic(node: PyNode, known: (name: string) => number | undefined): number | undefined {
   const n = unparen(node);
-  if (n.type === 'integer' || n.type === 'float') {
-    const v = Number(n.text.replace(/_/g, ''));
-    return Number.isNaN(v) ? undefined : v;
-  }
   if (n.type === 'identifier') return known(n.text);
   if (n.type === 'unary_operator') {
     const v = arithmetic(n.childForFieldName('argument')!, known);
     return v === undefined ? undefined : n.text.trim().startsWith('-') ? -v : v;
   }
-  if (n.type !== 'binary_operator') return undefined;
+  if (n.type !== 'binary_operator') {
+    const v = literal(n);
+    return typeof v === 'number' && !Number.isNaN(v) ? v : undefined;
+  }
   const a = arithmetic(n.childForFieldName('left')!, known);
   const b = arithmetic(n.childForFieldName('right')!, known);
   if (a === undefined || b === undefined) return undefined;
